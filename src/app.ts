@@ -1,0 +1,104 @@
+import cookie from '@fastify/cookie';
+import type { Kysely } from 'kysely';
+import pino, { type Logger } from 'pino';
+import type { Config } from './config.ts';
+import type { DB } from './database.ts';
+import type { Api, AppDeps } from './deps.ts';
+import { adminAuthHook } from './modules/tenants/admin-auth.ts';
+import { sessionRoutes, tenantsRoutes } from './modules/tenants/tenants.routes.ts';
+import { type Cache, memoryCache, redisCache } from './platform/cache/cache.ts';
+import { type Clock, systemClock } from './platform/clock.ts';
+import { type Database, openDatabase } from './platform/db/database.ts';
+import { migrateToLatest } from './platform/db/migrate.ts';
+import { createServer, type Server } from './platform/http/server.ts';
+import type { JobTables } from './platform/jobs/jobs.schema.ts';
+import { createJobWorker, type JobHandler, type JobWorker } from './platform/jobs/worker.ts';
+
+export interface BuildOptions {
+  clock?: Clock;
+  logger?: Logger;
+  /** Run migrations before serving (default true). */
+  migrate?: boolean;
+}
+
+export interface Weiloop {
+  app: Server;
+  deps: AppDeps;
+  worker: JobWorker;
+  /** Drains HTTP, then running jobs, then closes the database and cache. */
+  close(): Promise<void>;
+}
+
+export function createLogger(config: Config): Logger {
+  return pino({ level: config.logLevel, base: { service: 'weiloop' } });
+}
+
+/** The composition root: config → database → cache → services → HTTP. Nothing listens yet. */
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<Weiloop> {
+  const logger = options.logger ?? createLogger(config);
+  const clock = options.clock ?? systemClock;
+  const database: Database<DB> = openDatabase<DB>(config.database);
+  let cache: Cache | null = null;
+  try {
+    if (options.migrate !== false) await migrateToLatest(database.db as Kysely<unknown>);
+    cache = config.redisUrl ? await redisCache(config.redisUrl, config.redisPrefix) : memoryCache(clock.now);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+
+  const jobHandlers = new Map<string, JobHandler>();
+  let worker: JobWorker | null = null;
+  const deps: AppDeps = {
+    db: database.db,
+    dialect: database.dialect,
+    clock,
+    config,
+    logger,
+    cache,
+    jobHandlers,
+    wakeJobs: () => worker?.wake(),
+  };
+  worker = createJobWorker({
+    db: database.db as unknown as Kysely<JobTables>,
+    dialect: database.dialect,
+    clock,
+    logger,
+    handlers: jobHandlers,
+  });
+
+  const app = await createServer({ logger, bodyLimitBytes: config.bodyLimitBytes, version: config.version });
+  await app.register(cookie);
+
+  app.get('/healthz', { schema: { hide: true } }, async () => {
+    await database.db.selectFrom('merchants').select('id').limit(1).execute();
+    return { ok: true, db: database.dialect, version: config.version };
+  });
+
+  await app.register(
+    async (scope) => {
+      const api = scope as unknown as Api;
+      sessionRoutes(api, deps);
+      await api.register(async (admin) => {
+        const adminApi = admin as unknown as Api;
+        adminApi.addHook('onRequest', adminAuthHook(deps));
+        tenantsRoutes(adminApi);
+      });
+    },
+    { prefix: '/api/v1' },
+  );
+
+  const ownedCache = cache;
+  const runningWorker = worker;
+  return {
+    app,
+    deps,
+    worker: runningWorker,
+    async close() {
+      await app.close();
+      await runningWorker.stop();
+      await ownedCache.close();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import { resolve } from 'node:path';
+
+export interface Config {
+  port: number;
+  host: string;
+  /** `postgres://…` or a SQLite file path. */
+  database: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; schema?: string };
+  redisUrl: string | null;
+  /** Prefix of every Redis key, so several deployments (or test files) can share one Redis. */
+  redisPrefix: string;
+  publicUrl: string;
+  logLevel: string;
+  /** Run the fake WeChat API, Pay and phone page inside this process at /sim. */
+  simulator: boolean;
+  /** Where WeChat's API lives: the real one in production, the simulator otherwise. */
+  wechatApiBase: string;
+  /** Seed the demo merchant when the database is empty. */
+  demo: boolean;
+  /** Run the job worker inside `serve`. */
+  worker: boolean;
+  bodyLimitBytes: number;
+  version: string;
+}
+
+export class ConfigError extends Error {}
+
+function intSetting(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function boolSetting(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'on', 'yes'].includes(raw)) return true;
+  if (['0', 'false', 'off', 'no'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be on or off, got "${env[name]}"`);
+}
+
+function urlSetting(name: string, raw: string, protocols: string[]): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a valid URL: "${raw}"`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ConfigError(`${name} must start with ${protocols.join(' or ')}, got "${url.protocol}"`);
+  }
+  return url;
+}
+
+export const VERSION = '0.1.0';
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const port = intSetting(env, 'PORT', 3000, 0, 65535);
+  const host = env.HOST || '127.0.0.1';
+  const databaseUrl = env.DATABASE_URL?.trim();
+  let database: Config['database'];
+  if (databaseUrl && /^postgres(ql)?:/.test(databaseUrl)) {
+    urlSetting('DATABASE_URL', databaseUrl, ['postgres:', 'postgresql:']);
+    database = { kind: 'postgres', url: databaseUrl };
+  } else if (databaseUrl) {
+    const path = databaseUrl.replace(/^sqlite:(\/\/)?/, '');
+    database = { kind: 'sqlite', path: path === ':memory:' ? path : resolve(path) };
+  } else {
+    database = { kind: 'sqlite', path: resolve(env.SQLITE_PATH || 'data/weiloop.db') };
+  }
+  const redisUrl = env.REDIS_URL?.trim() || null;
+  if (redisUrl) urlSetting('REDIS_URL', redisUrl, ['redis:', 'rediss:']);
+  const effectivePort = overrides.port ?? port;
+  const publicUrl = (env.PUBLIC_URL || `http://127.0.0.1:${effectivePort}`).replace(/\/+$/, '');
+  urlSetting('PUBLIC_URL', publicUrl, ['http:', 'https:']);
+  const simulator = boolSetting(env, 'SIMULATOR', true);
+  const wechatApiBase = (
+    env.WECHAT_API_BASE || (simulator ? `${publicUrl}/sim` : 'https://api.weixin.qq.com')
+  ).replace(/\/+$/, '');
+  urlSetting('WECHAT_API_BASE', wechatApiBase, ['http:', 'https:']);
+  return {
+    port,
+    host,
+    database,
+    redisUrl,
+    redisPrefix: env.REDIS_PREFIX || 'weiloop:',
+    publicUrl,
+    logLevel: env.LOG_LEVEL || 'info',
+    simulator,
+    wechatApiBase,
+    demo: boolSetting(env, 'DEMO', true),
+    worker: boolSetting(env, 'WORKER', true),
+    bodyLimitBytes: intSetting(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 64 * 1_048_576),
+    version: VERSION,
+    ...overrides,
+  };
+}

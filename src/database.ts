@@ -1,0 +1,14 @@
+import type { Kysely } from 'kysely';
+import type { TenantsTables } from './modules/tenants/tenants.schema.ts';
+import type { DialectName } from './platform/db/database.ts';
+import type { JobTables } from './platform/jobs/jobs.schema.ts';
+
+/** Every table Weiloop owns; each module declares its own in `<module>.schema.ts`. */
+export interface DB extends JobTables, TenantsTables {}
+
+export type Db = Kysely<DB>;
+
+export interface DbHandle {
+  db: Db;
+  dialect: DialectName;
+}

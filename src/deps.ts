@@ -1,0 +1,46 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import type { Ctx } from './context.ts';
+import type { Db } from './database.ts';
+import type { Cache } from './platform/cache/cache.ts';
+import type { Clock } from './platform/clock.ts';
+import type { DialectName } from './platform/db/database.ts';
+import type { JobHandler } from './platform/jobs/worker.ts';
+
+/** What route plugins and job handlers are built from. Created once in app.ts. */
+export interface AppDeps {
+  db: Db;
+  dialect: DialectName;
+  clock: Clock;
+  config: Config;
+  logger: Logger;
+  cache: Cache;
+  /** Job handlers by type; modules add theirs while the app is built. */
+  jobHandlers: Map<string, JobHandler>;
+  /** Tells the in-process worker that a job was committed, so it runs now rather than at the next poll. */
+  wakeJobs(): void;
+}
+
+/** A Fastify scope whose schemas are TypeBox, so handlers get typed bodies and params. */
+export type Api = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the admin auth hook: the merchant, the actor and the request's "now". */
+    ctx: Ctx;
+  }
+}

@@ -1,0 +1,266 @@
+import { parseArgs } from 'node:util';
+import type { Kysely } from 'kysely';
+import { buildApp } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import type { DB } from './database.ts';
+import { DEMO, isEmptyDatabase, seedDemo } from './demo.ts';
+import {
+  addMember,
+  createApiToken,
+  createMerchant,
+  findMerchantBySlug,
+} from './modules/tenants/tenants.service.ts';
+import { isRole, ROLES } from './platform/auth/roles.ts';
+import { openDatabase } from './platform/db/database.ts';
+import { migrateToLatest } from './platform/db/migrate.ts';
+import { AppError } from './platform/http/errors.ts';
+
+class UsageError extends Error {}
+
+interface Command {
+  summary: string;
+  usage: string;
+  options: Record<string, { type: 'string' | 'boolean'; description: string }>;
+  run(values: Record<string, string | boolean | undefined>): Promise<void>;
+}
+
+const env = () => loadConfig(process.env);
+
+async function withDatabase<T>(
+  work: (ctx: { db: Kysely<DB>; dialect: 'sqlite' | 'postgres'; now: number }) => Promise<T>,
+) {
+  const database = openDatabase<DB>(env().database);
+  try {
+    await migrateToLatest(database.db as Kysely<unknown>);
+    return await work({ db: database.db, dialect: database.dialect, now: Date.now() });
+  } finally {
+    await database.close();
+  }
+}
+
+function required(values: Record<string, unknown>, name: string): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+function roleOption(values: Record<string, unknown>): (typeof ROLES)[number] {
+  const role = required(values, 'role');
+  if (!isRole(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+  return role;
+}
+
+async function merchantBySlug(
+  ctx: { db: Kysely<DB>; dialect: 'sqlite' | 'postgres'; now: number },
+  slug: string,
+) {
+  const merchant = await findMerchantBySlug(ctx, slug);
+  if (!merchant)
+    throw new UsageError(
+      `no merchant with slug "${slug}" (create it with: merchant add --slug ${slug} --name …)`,
+    );
+  return merchant;
+}
+
+const commands: Record<string, Command> = {
+  serve: {
+    summary: 'Serve the API, console, shop and (by default) the WeChat simulator',
+    usage: 'serve [--port N]',
+    options: { port: { type: 'string', description: 'Port to listen on (default: PORT or 3000)' } },
+    async run(values) {
+      const port = values.port === undefined ? undefined : Number(values.port);
+      if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+        throw new UsageError('--port must be an integer between 0 and 65535');
+      }
+      const config = loadConfig(process.env, port === undefined ? {} : { port });
+      const weiloop = await buildApp(config);
+      const system = { db: weiloop.deps.db, dialect: weiloop.deps.dialect, now: Date.now() };
+      if (config.demo && (await isEmptyDatabase(system))) await seedDemo(system);
+      if (config.worker) weiloop.worker.start();
+      const address = await weiloop.app.listen({ port: config.port, host: config.host });
+      onShutdown(weiloop.deps.logger, () => weiloop.close());
+      const base = config.publicUrl;
+      const where = config.database.kind === 'sqlite' ? `SQLite ${config.database.path}` : 'PostgreSQL';
+      const lines = [
+        `Weiloop ${config.version} listening on ${address} (${where})`,
+        `  API docs   ${base}/api/docs`,
+        `  Health     ${base}/healthz`,
+      ];
+      if (config.demo && (await findMerchantBySlug(system, DEMO.slug))) {
+        lines.push(`  Demo login ${DEMO.email} / ${DEMO.password}  (merchant "${DEMO.slug}")`);
+      }
+      process.stdout.write(`${lines.join('\n')}\n`);
+    },
+  },
+  worker: {
+    summary: 'Run only the job worker (for scale-out next to serve processes)',
+    usage: 'worker',
+    options: {},
+    async run() {
+      const config = env();
+      const weiloop = await buildApp(config);
+      weiloop.worker.start();
+      onShutdown(weiloop.deps.logger, () => weiloop.close());
+      process.stdout.write(`Weiloop worker ${weiloop.worker.id} running\n`);
+    },
+  },
+  migrate: {
+    summary: 'Create or upgrade the database schema',
+    usage: 'migrate',
+    options: {},
+    async run() {
+      const database = openDatabase<DB>(env().database);
+      try {
+        const applied = await migrateToLatest(database.db as Kysely<unknown>);
+        process.stdout.write(
+          applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n',
+        );
+      } finally {
+        await database.close();
+      }
+    },
+  },
+  'seed-demo': {
+    summary: 'Create the demo merchant and its login (does nothing if it exists)',
+    usage: 'seed-demo',
+    options: {},
+    async run() {
+      await withDatabase(async (ctx) => {
+        const result = await seedDemo(ctx);
+        process.stdout.write(
+          `${result.created ? 'created' : 'already there'}: merchant "${DEMO.slug}" (${result.merchantId}), login ${DEMO.email} / ${DEMO.password}\n`,
+        );
+      });
+    },
+  },
+  'merchant add': {
+    summary: 'Create a merchant',
+    usage: 'merchant add --slug acme --name "Acme 旗舰店"',
+    options: {
+      slug: { type: 'string', description: 'Short unique id: lowercase letters, digits, -' },
+      name: { type: 'string', description: 'Display name' },
+    },
+    async run(values) {
+      await withDatabase(async (ctx) => {
+        const merchant = await createMerchant(ctx, {
+          slug: required(values, 'slug'),
+          name: required(values, 'name'),
+        });
+        process.stdout.write(`created merchant ${merchant.slug} (${merchant.id})\n`);
+      });
+    },
+  },
+  'user add': {
+    summary: 'Give a person a console login on a merchant',
+    usage: 'user add --merchant demo --email a@b.c --password … --role owner|operator|agent|clerk [--name …]',
+    options: {
+      merchant: { type: 'string', description: 'Merchant slug' },
+      email: { type: 'string', description: 'Login email' },
+      password: { type: 'string', description: 'Password (8+ characters; omit for an existing user)' },
+      role: { type: 'string', description: `One of ${ROLES.join(', ')}` },
+      name: { type: 'string', description: 'Display name' },
+    },
+    async run(values) {
+      await withDatabase(async (ctx) => {
+        const merchant = await merchantBySlug(ctx, required(values, 'merchant'));
+        const member = await addMember(
+          { ...ctx, merchantId: merchant.id },
+          {
+            email: required(values, 'email'),
+            password: values.password as string | undefined,
+            name: values.name as string | undefined,
+            role: roleOption(values),
+          },
+        );
+        process.stdout.write(`${member.email} is now ${member.role} of ${merchant.slug}\n`);
+      });
+    },
+  },
+  'token create': {
+    summary: 'Create an API token for an integrator (printed once)',
+    usage: 'token create --merchant demo --name erp --role operator',
+    options: {
+      merchant: { type: 'string', description: 'Merchant slug' },
+      name: { type: 'string', description: 'What the token is for' },
+      role: { type: 'string', description: `One of ${ROLES.join(', ')}` },
+    },
+    async run(values) {
+      await withDatabase(async (ctx) => {
+        const merchant = await merchantBySlug(ctx, required(values, 'merchant'));
+        const token = await createApiToken(
+          { ...ctx, merchantId: merchant.id },
+          { name: required(values, 'name'), role: roleOption(values) },
+        );
+        process.stdout.write(`${token.token}\n`);
+      });
+    },
+  },
+};
+
+function onShutdown(logger: { info(msg: string): void }, close: () => Promise<void>): void {
+  let closing = false;
+  const stop = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info(`${signal}: draining HTTP and jobs`);
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+function helpText(): string {
+  const rows = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(14)} ${c.summary}`);
+  return `Usage: weiloop <command> [options]\n\nCommands:\n${rows.join('\n')}\n\nRun "weiloop <command> --help" for a command's options.\n`;
+}
+
+function commandHelp(command: Command): string {
+  const options = Object.entries(command.options).map(([o, d]) => `  --${o.padEnd(12)} ${d.description}`);
+  return `${command.summary}\n\nUsage: weiloop ${command.usage}\n${options.length ? `\nOptions:\n${options.join('\n')}\n` : ''}`;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [first, second] = argv;
+  if (!first || first === '--help' || first === '-h' || first === 'help') {
+    process.stdout.write(helpText());
+    return;
+  }
+  const twoWord = second && !second.startsWith('-') ? `${first} ${second}` : '';
+  const name = twoWord && commands[twoWord] ? twoWord : first;
+  const command = commands[name];
+  if (!command) throw new UsageError(`unknown command "${argv.slice(0, 2).join(' ')}"; see weiloop --help`);
+  const rest = argv.slice(name.split(' ').length);
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: false,
+      strict: true,
+    }));
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message.split('\n')[0]}; see weiloop ${name} --help`);
+  }
+  if (values.help) {
+    process.stdout.write(commandHelp(command));
+    return;
+  }
+  await command.run(values);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  const message =
+    error instanceof AppError
+      ? error.text.en
+      : error instanceof UsageError || error instanceof ConfigError
+        ? error.message
+        : `${(error as Error)?.message ?? error}`;
+  process.stderr.write(`weiloop: ${message}\n`);
+  if (process.env.DEBUG) console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { manualClock } from '../clock.ts';
+import { newSecret } from '../ids.ts';
+import { type Cache, memoryCache, redisCache } from './cache.ts';
+
+// One contract, every implementation: Redis joins when REDIS_URL is set.
+function defineCacheContract(
+  name: string,
+  make: (clock: ReturnType<typeof manualClock>) => Promise<Cache>,
+  realTime: boolean,
+) {
+  describe(`${name} cache`, () => {
+    it('stores, expires and deletes values', async () => {
+      const clock = manualClock();
+      const cache = await make(clock);
+      try {
+        await cache.set('a', '1', 50);
+        expect(await cache.get('a')).toBe('1');
+        if (realTime) await new Promise((r) => setTimeout(r, 80));
+        else clock.advance(60);
+        expect(await cache.get('a')).toBeNull();
+        await cache.set('b', '2', 10_000);
+        await cache.delete('b');
+        expect(await cache.get('b')).toBeNull();
+      } finally {
+        await cache.close();
+      }
+    });
+
+    it('lets exactly one of many racing callers set a key', async () => {
+      const cache = await make(manualClock());
+      try {
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => cache.setIfAbsent('k', String(i), 10_000)),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+      } finally {
+        await cache.close();
+      }
+    });
+  });
+}
+
+defineCacheContract('memory', async (clock) => memoryCache(clock.now), false);
+const redisUrl = process.env.REDIS_URL;
+if (redisUrl) defineCacheContract('redis', async () => redisCache(redisUrl, `test:${newSecret(6)}:`), true);
+
+describe('memory cache bound', () => {
+  it('forgets the oldest entries beyond its size', async () => {
+    const cache = memoryCache(Date.now, 3);
+    for (const key of ['a', 'b', 'c', 'd']) await cache.set(key, key, 10_000);
+    expect(await cache.get('a')).toBeNull();
+    expect(await cache.get('d')).toBe('d');
+  });
+});

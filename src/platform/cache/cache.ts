@@ -1,0 +1,79 @@
+import { Redis } from 'ioredis';
+
+/**
+ * A small key-value cache with expiry. In-process by default; Redis when several processes must
+ * agree (push dedupe, access tokens, rate limits).
+ */
+export interface Cache {
+  readonly kind: 'memory' | 'redis';
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+  /** Sets only if the key is absent; true when this call set it. The building block for dedupe and locks. */
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  delete(key: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function memoryCache(now: () => number = Date.now, maxEntries = 100_000): Cache {
+  const entries = new Map<string, { value: string; expiresAt: number }>();
+  const live = (key: string) => {
+    const entry = entries.get(key);
+    if (entry && entry.expiresAt <= now()) {
+      entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  };
+  const put = (key: string, value: string, ttlMs: number) => {
+    entries.delete(key);
+    // Map keeps insertion order, so the first key is the oldest write: drop it when full.
+    if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string);
+    entries.set(key, { value, expiresAt: now() + ttlMs });
+  };
+  return {
+    kind: 'memory',
+    get: async (key) => live(key)?.value ?? null,
+    set: async (key, value, ttlMs) => put(key, value, ttlMs),
+    setIfAbsent: async (key, value, ttlMs) => {
+      if (live(key)) return false;
+      put(key, value, ttlMs);
+      return true;
+    },
+    delete: async (key) => {
+      entries.delete(key);
+    },
+    close: async () => entries.clear(),
+  };
+}
+
+/** Connects and PINGs, so a wrong REDIS_URL fails at start with one clear line. */
+export async function redisCache(url: string, prefix = 'weiloop:'): Promise<Cache> {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 2,
+    connectTimeout: 3000,
+    keyPrefix: prefix,
+  });
+  client.on('error', () => {}); // surfaced through the failing command instead
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (error) {
+    client.disconnect();
+    throw new Error(`cannot reach Redis at REDIS_URL: ${(error as Error).message}`);
+  }
+  return {
+    kind: 'redis',
+    get: (key) => client.get(key),
+    set: async (key, value, ttlMs) => {
+      await client.set(key, value, 'PX', ttlMs);
+    },
+    setIfAbsent: async (key, value, ttlMs) => (await client.set(key, value, 'PX', ttlMs, 'NX')) === 'OK',
+    delete: async (key) => {
+      await client.del(key);
+    },
+    close: async () => {
+      await client.quit().catch(() => client.disconnect());
+    },
+  };
+}

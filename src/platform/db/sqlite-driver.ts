@@ -1,0 +1,51 @@
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import type { SqliteDatabase, SqliteStatement } from 'kysely';
+
+const STATEMENT_CACHE_SIZE = 500;
+
+function bind(parameters: ReadonlyArray<unknown>): SQLInputValue[] {
+  // node:sqlite binds no booleans; Kysely passes them through as-is.
+  return parameters.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : (p as SQLInputValue)));
+}
+
+/**
+ * Wraps Node's built-in `node:sqlite` in the shape Kysely's SqliteDialect expects
+ * (better-sqlite3's), so the embedded mode needs no native addon and no compiler.
+ */
+export function openNodeSqlite(path: string): SqliteDatabase & { raw: DatabaseSync } {
+  const raw = new DatabaseSync(path);
+  raw.exec(`
+    PRAGMA journal_mode = WAL;
+    PRAGMA synchronous = NORMAL;
+    PRAGMA busy_timeout = 5000;
+    PRAGMA foreign_keys = ON;
+  `);
+  // Kysely prepares every query afresh; preparing is a large share of a small query's cost.
+  const cache = new Map<string, { stmt: StatementSync; reader: boolean }>();
+  const prepared = (sql: string) => {
+    let hit = cache.get(sql);
+    if (!hit) {
+      const stmt = raw.prepare(sql);
+      hit = { stmt, reader: stmt.columns().length > 0 };
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+      cache.set(sql, hit);
+    }
+    return hit;
+  };
+  return {
+    raw,
+    close: () => raw.close(),
+    prepare(sql: string): SqliteStatement {
+      const { stmt, reader } = prepared(sql);
+      return {
+        reader,
+        all: (params) => stmt.all(...bind(params)),
+        run: (params) => {
+          const result = stmt.run(...bind(params));
+          return { changes: result.changes, lastInsertRowid: result.lastInsertRowid };
+        },
+        iterate: (params) => stmt.iterate(...bind(params)),
+      };
+    },
+  };
+}

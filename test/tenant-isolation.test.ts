@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from './support/test-app.ts';
+
+/**
+ * One merchant's token must never read or change another's rows, through any route. Every
+ * route with an {id} needs an entry here: a way to create such a row in merchant A and a valid
+ * body per method. A new route without an entry fails this test until someone adds one.
+ */
+type Fixture = {
+  create(t: TestApp, token: string): Promise<string>;
+  bodies: Partial<Record<'patch' | 'put' | 'post' | 'delete' | 'get', unknown>>;
+};
+
+const fixtures: Record<string, Fixture> = {
+  '/api/v1/members/{id}': {
+    create: async (t, token) =>
+      (
+        await t.call(token, 'POST', '/api/v1/members', {
+          email: 'agent@a.test',
+          password: 'agent-pass-1',
+          role: 'agent',
+        })
+      ).body.user_id,
+    bodies: { patch: { role: 'operator' } },
+  },
+  '/api/v1/tokens/{id}': {
+    create: async (t, token) =>
+      (await t.call(token, 'POST', '/api/v1/tokens', { name: 'a-erp', role: 'operator' })).body.id,
+    bodies: {},
+  },
+};
+
+let t: TestApp;
+let a: { id: string; token: string };
+let b: { id: string; token: string };
+const createdInA: Record<string, string> = {};
+
+beforeAll(async () => {
+  t = await createTestApp();
+  a = await t.merchant('tenant-a');
+  b = await t.merchant('tenant-b');
+  for (const [path, fixture] of Object.entries(fixtures)) createdInA[path] = await fixture.create(t, a.token);
+});
+afterAll(() => t.close());
+
+async function adminRoutes(): Promise<Array<{ path: string; method: string }>> {
+  const doc = (await t.call(null, 'GET', '/api/v1/openapi.json')).body as { paths: Record<string, object> };
+  return Object.entries(doc.paths).flatMap(([path, ops]) =>
+    Object.keys(ops).map((method) => ({ path, method })),
+  );
+}
+
+describe('tenant isolation', () => {
+  it('has a cross-tenant case for every route that takes an id', async () => {
+    const withId = [
+      ...new Set((await adminRoutes()).filter((r) => r.path.includes('{id}')).map((r) => r.path)),
+    ];
+    expect(withId.filter((p) => !fixtures[p])).toEqual([]);
+  });
+
+  it("answers 404 to merchant B on every one of merchant A's rows, and changes nothing", async () => {
+    const routes = (await adminRoutes()).filter((r) => r.path.includes('{id}'));
+    expect(routes.length).toBeGreaterThan(0);
+    for (const { path, method } of routes) {
+      const id = createdInA[path]!;
+      const body = fixtures[path]!.bodies[method as keyof Fixture['bodies']];
+      const response = await t.call(b.token, method.toUpperCase() as 'GET', path.replace('{id}', id), body);
+      expect(response.status, `${method} ${path}`).toBe(404);
+    }
+    // A still sees all of its rows as they were.
+    const members = (await t.call(a.token, 'GET', '/api/v1/members')).body as Array<{
+      user_id: string;
+      role: string;
+    }>;
+    expect(members.find((m) => m.user_id === createdInA['/api/v1/members/{id}'])?.role).toBe('agent');
+    const tokens = (await t.call(a.token, 'GET', '/api/v1/tokens')).body as Array<{ id: string }>;
+    expect(tokens.map((x) => x.id)).toContain(createdInA['/api/v1/tokens/{id}']);
+  });
+
+  it("never lists merchant A's rows to merchant B", async () => {
+    const lists = (await adminRoutes()).filter((r) => r.method === 'get' && !r.path.includes('{'));
+    expect(lists.length).toBeGreaterThan(2);
+    for (const { path } of lists) {
+      const response = await t.call(b.token, 'GET', path);
+      const text = JSON.stringify(response.body);
+      expect(text, path).not.toContain(a.id);
+      for (const id of Object.values(createdInA)) expect(text, path).not.toContain(id);
+    }
+  });
+});
