@@ -1,30 +1,44 @@
 import cookie from '@fastify/cookie';
+import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { DB } from './database.ts';
 import type { Api, AppDeps } from './deps.ts';
+import { accountsRoutes } from './modules/accounts/accounts.routes.ts';
+import { callbackRoutes } from './modules/channel/callback.routes.ts';
+import { registerChannelJobs } from './modules/channel/channel.jobs.ts';
+import { channelRoutes } from './modules/channel/channel.routes.ts';
 import { adminAuthHook } from './modules/tenants/admin-auth.ts';
 import { sessionRoutes, tenantsRoutes } from './modules/tenants/tenants.routes.ts';
 import { type Cache, memoryCache, redisCache } from './platform/cache/cache.ts';
 import { type Clock, systemClock } from './platform/clock.ts';
 import { type Database, openDatabase } from './platform/db/database.ts';
 import { migrateToLatest } from './platform/db/migrate.ts';
+import { injectFetch } from './platform/http/inject-fetch.ts';
 import { createServer, type Server } from './platform/http/server.ts';
 import type { JobTables } from './platform/jobs/jobs.schema.ts';
 import { createJobWorker, type JobHandler, type JobWorker } from './platform/jobs/worker.ts';
+import { type EmbeddedSimulator, mountSimulator } from './simulator/embedded.ts';
+import type { SimulatorState } from './simulator/simulator.ts';
 
 export interface BuildOptions {
   clock?: Clock;
   logger?: Logger;
   /** Run migrations before serving (default true). */
   migrate?: boolean;
+  /** A simulator state to mount instead of a fresh one (tests drive it directly). */
+  simulator?: SimulatorState;
+  /** How long the simulator waits for the callback's reply (WeChat: 5 s). */
+  simulatorReplyTimeoutMs?: number;
 }
 
 export interface Weiloop {
   app: Server;
   deps: AppDeps;
   worker: JobWorker;
+  /** The in-process WeChat simulator, when it is on. */
+  simulator: EmbeddedSimulator | null;
   /** Drains HTTP, then running jobs, then closes the database and cache. */
   close(): Promise<void>;
 }
@@ -58,6 +72,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     cache,
     jobHandlers,
     wakeJobs: () => worker?.wake(),
+    wechatFetch: fetch,
   };
   worker = createJobWorker({
     db: database.db as unknown as Kysely<JobTables>,
@@ -69,6 +84,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   const app = await createServer({ logger, bodyLimitBytes: config.bodyLimitBytes, version: config.version });
   await app.register(cookie);
+
+  let simulator: EmbeddedSimulator | null = null;
+  if (config.simulator) {
+    simulator = await mountSimulator(app as unknown as FastifyInstance, config, {
+      sim: options.simulator,
+      replyTimeoutMs: options.simulatorReplyTimeoutMs,
+    });
+    // The simulator lives in this process: reach it without a socket.
+    deps.wechatFetch = injectFetch(app as unknown as FastifyInstance, config.publicUrl);
+    deps.onAccountSaved = simulator.provision;
+  }
+  registerChannelJobs(deps);
+  await app.register(async (scope) => callbackRoutes(scope, deps));
 
   app.get('/healthz', { schema: { hide: true } }, async () => {
     await database.db.selectFrom('merchants').select('id').limit(1).execute();
@@ -83,6 +111,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         const adminApi = admin as unknown as Api;
         adminApi.addHook('onRequest', adminAuthHook(deps));
         tenantsRoutes(adminApi);
+        accountsRoutes(adminApi, deps);
+        channelRoutes(adminApi, deps);
       });
     },
     { prefix: '/api/v1' },
@@ -94,9 +124,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     app,
     deps,
     worker: runningWorker,
+    simulator,
     async close() {
       await app.close();
       await runningWorker.stop();
+      simulator?.sim.flush();
       await ownedCache.close();
       await database.close();
     },

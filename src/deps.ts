@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { Ctx } from './context.ts';
 import type { Db } from './database.ts';
+import type { OfficialAccountsTable } from './modules/accounts/accounts.schema.ts';
 import type { Cache } from './platform/cache/cache.ts';
 import type { Clock } from './platform/clock.ts';
 import type { DialectName } from './platform/db/database.ts';
@@ -25,6 +26,13 @@ export interface AppDeps {
   cache: Cache;
   /** Job handlers by type; modules add theirs while the app is built. */
   jobHandlers: Map<string, JobHandler>;
+  /** How Weiloop reaches WeChat's API (tests route it into the in-process simulator). */
+  wechatFetch: typeof fetch;
+  /**
+   * Called after an account is connected or changed. With the in-process simulator on, it
+   * registers the account there, as an operator would in WeChat's own console.
+   */
+  onAccountSaved?(account: OfficialAccountsTable): Promise<void>;
   /** Tells the in-process worker that a job was committed, so it runs now rather than at the next poll. */
   wakeJobs(): void;
 }

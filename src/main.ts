@@ -75,7 +75,8 @@ const commands: Record<string, Command> = {
       const config = loadConfig(process.env, port === undefined ? {} : { port });
       const weiloop = await buildApp(config);
       const system = { db: weiloop.deps.db, dialect: weiloop.deps.dialect, now: Date.now() };
-      if (config.demo && (await isEmptyDatabase(system))) await seedDemo(system);
+      if (config.demo && (await isEmptyDatabase(system)))
+        await seedDemo(system, config.simulator ? weiloop.deps : undefined);
       if (config.worker) weiloop.worker.start();
       const address = await weiloop.app.listen({ port: config.port, host: config.host });
       onShutdown(weiloop.deps.logger, () => weiloop.close());

@@ -1,6 +1,8 @@
 import * as foundation from './0001_foundation.ts';
+import * as channel from './0002_channel.ts';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 export const migrations = {
   '0001_foundation': foundation,
+  '0002_channel': channel,
 };

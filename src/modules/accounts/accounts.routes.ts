@@ -1,0 +1,96 @@
+import { Type } from '@fastify/type-provider-typebox';
+import type { Api, AppDeps } from '../../deps.ts';
+import { IdParams, Ok, withErrors } from '../../platform/http/schemas.ts';
+import {
+  accountView,
+  createAccount,
+  deleteAccount,
+  getAccount,
+  listAccounts,
+  updateAccount,
+} from './accounts.service.ts';
+
+const tags = ['accounts'];
+const Mode = Type.Union([Type.Literal('plain'), Type.Literal('compatible'), Type.Literal('safe')]);
+const AccountType = Type.Union([Type.Literal('subscription'), Type.Literal('service')]);
+const Account = Type.Object({
+  id: Type.String(),
+  merchant_id: Type.String(),
+  name: Type.String(),
+  appid: Type.String(),
+  original_id: Type.Union([Type.String(), Type.Null()]),
+  type: AccountType,
+  verified: Type.Boolean(),
+  token: Type.String(),
+  aes_key: Type.Union([Type.String(), Type.Null()]),
+  mode: Mode,
+  callback_url: Type.String({ description: '填写到微信公众平台「服务器地址(URL)」' }),
+  created_at: Type.Integer(),
+  updated_at: Type.Integer(),
+});
+const editable = {
+  name: Type.String({ minLength: 1, maxLength: 100 }),
+  secret: Type.String({ minLength: 8, maxLength: 64, description: 'AppSecret (never shown again)' }),
+  type: AccountType,
+  verified: Type.Optional(Type.Boolean()),
+  token: Type.String({ minLength: 3, maxLength: 32 }),
+  aes_key: Type.Optional(Type.Union([Type.String({ minLength: 43, maxLength: 43 }), Type.Null()])),
+  mode: Mode,
+  original_id: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
+};
+
+export function accountsRoutes(app: Api, deps: AppDeps): void {
+  const view = (a: Parameters<typeof accountView>[0]) => accountView(a, deps.config.publicUrl);
+
+  app.get(
+    '/accounts',
+    {
+      schema: {
+        tags,
+        summary: '公众号列表 / Official accounts',
+        response: withErrors({ 200: Type.Array(Account) }),
+      },
+    },
+    async (request) => (await listAccounts(request.ctx)).map(view),
+  );
+  app.post(
+    '/accounts',
+    {
+      schema: {
+        tags,
+        summary: '接入公众号 / Connect an official account',
+        body: Type.Object({ ...editable, appid: Type.String({ minLength: 3, maxLength: 32 }) }),
+        response: withErrors({ 201: Account }),
+      },
+    },
+    async (request, reply) => {
+      reply.status(201);
+      return view(await createAccount(request.ctx, deps, request.body));
+    },
+  );
+  app.get(
+    '/accounts/:id',
+    { schema: { tags, params: IdParams, response: withErrors({ 200: Account }) } },
+    async (request) => view(await getAccount(request.ctx, request.params.id)),
+  );
+  app.patch(
+    '/accounts/:id',
+    {
+      schema: {
+        tags,
+        params: IdParams,
+        body: Type.Partial(Type.Object(editable)),
+        response: withErrors({ 200: Account }),
+      },
+    },
+    async (request) => view(await updateAccount(request.ctx, deps, request.params.id, request.body)),
+  );
+  app.delete(
+    '/accounts/:id',
+    { schema: { tags, params: IdParams, response: withErrors({ 200: Ok }) } },
+    async (request) => {
+      await deleteAccount(request.ctx, request.params.id);
+      return { ok: true };
+    },
+  );
+}

@@ -1,0 +1,236 @@
+import type { Ctx } from '../../context.ts';
+import type { AppDeps } from '../../deps.ts';
+import { AppError, badRequest, conflict, notFound } from '../../platform/http/errors.ts';
+import { newId } from '../../platform/ids.ts';
+import {
+  createApiClient,
+  type WeChatApiClient,
+  WeChatApiError,
+  WeChatUnreachableError,
+} from '../../wechat/api-client.ts';
+import type { MessageMode } from '../../wechat/envelope.ts';
+import { createMessageCrypto, isEncodingAesKey, type MessageCrypto } from '../../wechat/message-crypto.ts';
+import { requireRole } from '../tenants/tenants.service.ts';
+import type { AccountType, OfficialAccountsTable } from './accounts.schema.ts';
+
+export type Account = OfficialAccountsTable;
+export type AccountView = Omit<Account, 'app_secret' | 'verified'> & {
+  verified: boolean;
+  callback_url: string;
+};
+
+const NOT_FOUND = { zh: '公众号', en: 'Official account' };
+
+export interface AccountInput {
+  name: string;
+  appid: string;
+  secret: string;
+  type: AccountType;
+  verified?: boolean;
+  token: string;
+  aes_key?: string | null;
+  mode: MessageMode;
+  original_id?: string | null;
+}
+
+export function callbackUrl(publicUrl: string, appid: string): string {
+  return `${publicUrl}/wechat/${appid}`;
+}
+
+/** What the API shows: never the AppSecret. */
+export function accountView(account: Account, publicUrl: string): AccountView {
+  const { app_secret: _secret, verified, ...rest } = account;
+  return { ...rest, verified: verified === 1, callback_url: callbackUrl(publicUrl, account.appid) };
+}
+
+function validate(input: Partial<AccountInput>): void {
+  if (input.appid !== undefined && !/^wx[0-9a-zA-Z]{14,18}$/.test(input.appid)) {
+    throw badRequest(
+      'invalid_appid',
+      'AppID 格式不正确（wx 开头，共 16–20 位）',
+      'AppID must look like wx + 14–18 letters/digits',
+    );
+  }
+  if (input.token !== undefined && !/^[A-Za-z0-9]{3,32}$/.test(input.token)) {
+    throw badRequest(
+      'invalid_token',
+      'Token 必须为 3–32 位英文或数字',
+      'Token must be 3–32 letters or digits',
+    );
+  }
+  if (input.aes_key && !isEncodingAesKey(input.aes_key)) {
+    throw badRequest(
+      'invalid_aes_key',
+      'EncodingAESKey 必须为 43 位字符',
+      'EncodingAESKey must be 43 characters',
+    );
+  }
+  if (input.mode && input.mode !== 'plain' && !input.aes_key) {
+    throw badRequest(
+      'aes_key_required',
+      '兼容模式与安全模式需要 EncodingAESKey',
+      'Compatible and safe modes need an EncodingAESKey',
+    );
+  }
+}
+
+export async function createAccount(
+  ctx: Ctx,
+  deps: Pick<AppDeps, 'onAccountSaved'>,
+  input: AccountInput,
+): Promise<Account> {
+  requireRole(ctx, 'operator');
+  validate(input);
+  const taken = await ctx.db
+    .selectFrom('official_accounts')
+    .select('id')
+    .where('appid', '=', input.appid)
+    .executeTakeFirst();
+  if (taken) throw conflict('appid_taken', '该 AppID 已被接入', 'This AppID is already connected');
+  const account: Account = {
+    id: newId('acc', ctx.now),
+    merchant_id: ctx.merchantId,
+    name: input.name,
+    appid: input.appid,
+    original_id: input.original_id ?? null,
+    type: input.type,
+    verified: input.verified === false ? 0 : 1,
+    app_secret: input.secret,
+    token: input.token,
+    aes_key: input.aes_key ?? null,
+    mode: input.mode,
+    created_at: ctx.now,
+    updated_at: ctx.now,
+  };
+  await ctx.db.insertInto('official_accounts').values(account).execute();
+  forgetAccount(account.appid);
+  await deps.onAccountSaved?.(account);
+  return account;
+}
+
+export async function listAccounts(ctx: Ctx): Promise<Account[]> {
+  return ctx.db
+    .selectFrom('official_accounts')
+    .selectAll()
+    .where('merchant_id', '=', ctx.merchantId)
+    .orderBy('created_at')
+    .execute();
+}
+
+export async function getAccount(ctx: Ctx, id: string): Promise<Account> {
+  const account = await ctx.db
+    .selectFrom('official_accounts')
+    .selectAll()
+    .where('merchant_id', '=', ctx.merchantId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!account) throw notFound(NOT_FOUND);
+  return account;
+}
+
+export async function updateAccount(
+  ctx: Ctx,
+  deps: Pick<AppDeps, 'onAccountSaved'>,
+  id: string,
+  patch: Partial<Omit<AccountInput, 'appid'>>,
+): Promise<Account> {
+  requireRole(ctx, 'operator');
+  const current = await getAccount(ctx, id);
+  const next = {
+    ...patch,
+    mode: patch.mode ?? current.mode,
+    aes_key: patch.aes_key === undefined ? current.aes_key : patch.aes_key,
+  };
+  validate(next);
+  const { secret, verified, ...rest } = patch;
+  await ctx.db
+    .updateTable('official_accounts')
+    .set({
+      ...rest,
+      ...(secret === undefined ? {} : { app_secret: secret }),
+      ...(verified === undefined ? {} : { verified: verified ? 1 : 0 }),
+      updated_at: ctx.now,
+    })
+    .where('merchant_id', '=', ctx.merchantId)
+    .where('id', '=', id)
+    .execute();
+  forgetAccount(current.appid);
+  const updated = await getAccount(ctx, id);
+  await deps.onAccountSaved?.(updated);
+  return updated;
+}
+
+export async function deleteAccount(ctx: Ctx, id: string): Promise<void> {
+  requireRole(ctx, 'owner');
+  const account = await getAccount(ctx, id);
+  await ctx.db
+    .deleteFrom('official_accounts')
+    .where('merchant_id', '=', ctx.merchantId)
+    .where('id', '=', id)
+    .execute();
+  forgetAccount(account.appid);
+}
+
+// The callback path looks an account up on every push; a short in-process cache keeps that off
+// the database. Edits in this process clear it at once, other processes within the TTL.
+const ACCOUNT_CACHE_TTL_MS = 10_000;
+const byAppId = new Map<string, { account: Account | null; crypto: MessageCrypto | null; until: number }>();
+
+function forgetAccount(appid: string): void {
+  byAppId.delete(appid);
+}
+
+/** For WeChat callbacks: which merchant's account an AppID belongs to, with its message crypto. */
+export async function accountForCallback(
+  deps: Pick<AppDeps, 'db'>,
+  appid: string,
+  now: number,
+): Promise<{ account: Account; crypto: MessageCrypto | null } | null> {
+  const hit = byAppId.get(appid);
+  if (hit && hit.until > now) return hit.account ? { account: hit.account, crypto: hit.crypto } : null;
+  const account =
+    (await deps.db
+      .selectFrom('official_accounts')
+      .selectAll()
+      .where('appid', '=', appid)
+      .executeTakeFirst()) ?? null;
+  const crypto = account?.aes_key ? createMessageCrypto(account.aes_key, account.appid) : null;
+  if (byAppId.size > 10_000) byAppId.clear();
+  byAppId.set(appid, { account, crypto, until: now + ACCOUNT_CACHE_TTL_MS });
+  return account ? { account, crypto } : null;
+}
+
+/** A WeChat API client for the account, sharing access tokens through the app cache. */
+export function apiClientFor(
+  deps: Pick<AppDeps, 'config' | 'cache' | 'wechatFetch'>,
+  account: Account,
+): WeChatApiClient {
+  return createApiClient({
+    baseUrl: deps.config.wechatApiBase,
+    appId: account.appid,
+    secret: account.app_secret,
+    store: deps.cache,
+    fetch: deps.wechatFetch,
+  });
+}
+
+/** Runs a WeChat API call and turns WeChat's refusal into an error the console can show. */
+export async function viaWeChat<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof WeChatApiError) {
+      throw new AppError(502, `wechat_${error.errcode}`, {
+        zh: `微信接口返回错误 ${error.errcode}：${error.errmsg}`,
+        en: `WeChat refused with ${error.errcode}: ${error.errmsg}`,
+      });
+    }
+    if (error instanceof WeChatUnreachableError) {
+      throw new AppError(502, 'wechat_unreachable', {
+        zh: '无法连接微信接口，请稍后再试',
+        en: 'WeChat API unreachable, try again later',
+      });
+    }
+    throw error;
+  }
+}

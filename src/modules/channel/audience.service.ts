@@ -1,0 +1,215 @@
+import { sql } from 'kysely';
+import type { Ctx } from '../../context.ts';
+import type { AppDeps } from '../../deps.ts';
+import { badRequest, notFound } from '../../platform/http/errors.ts';
+import { newId } from '../../platform/ids.ts';
+import { apiClientFor, getAccount, viaWeChat } from '../accounts/accounts.service.ts';
+import { requireRole } from '../tenants/tenants.service.ts';
+
+export interface FollowerView {
+  id: string;
+  account_id: string;
+  openid: string;
+  unionid: string | null;
+  subscribed: boolean;
+  first_subscribed_at: number | null;
+  subscribed_at: number | null;
+  unsubscribed_at: number | null;
+  source_qrcode_id: string | null;
+  source_name: string | null;
+  last_interaction_at: number | null;
+  tags: string[];
+  created_at: number;
+}
+
+export interface FollowerFilter {
+  account_id?: string;
+  subscribed?: boolean;
+  source_qrcode_id?: string;
+  tag?: string;
+  q?: string;
+  limit: number;
+  cursor?: string;
+}
+
+/** Followers newest first, paged by id (ids sort by time), then their tags in one bounded query. */
+export async function listFollowers(
+  ctx: Ctx,
+  filter: FollowerFilter,
+): Promise<{ items: FollowerView[]; next_cursor: string | null }> {
+  let query = ctx.db
+    .selectFrom('followers')
+    .leftJoin('channel_qrcodes', 'channel_qrcodes.id', 'followers.source_qrcode_id')
+    .selectAll('followers')
+    .select('channel_qrcodes.name as source_name')
+    .where('followers.merchant_id', '=', ctx.merchantId);
+  if (filter.account_id) query = query.where('followers.account_id', '=', filter.account_id);
+  if (filter.subscribed !== undefined)
+    query = query.where('followers.subscribed', '=', filter.subscribed ? 1 : 0);
+  if (filter.source_qrcode_id)
+    query = query.where('followers.source_qrcode_id', '=', filter.source_qrcode_id);
+  if (filter.q) query = query.where('followers.openid', 'like', `%${filter.q.replace(/[%_]/g, '')}%`);
+  if (filter.tag) {
+    const tag = filter.tag;
+    query = query.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('follower_tags')
+          .select(sql`1`.as('one'))
+          .whereRef('follower_tags.follower_id', '=', 'followers.id')
+          .where('follower_tags.tag', '=', tag),
+      ),
+    );
+  }
+  if (filter.cursor) query = query.where('followers.id', '<', filter.cursor);
+  const rows = await query
+    .orderBy('followers.id', 'desc')
+    .limit(filter.limit + 1)
+    .execute();
+  const page = rows.slice(0, filter.limit);
+  const tags = page.length
+    ? await ctx.db
+        .selectFrom('follower_tags')
+        .select(['follower_id', 'tag'])
+        .where('merchant_id', '=', ctx.merchantId)
+        .where(
+          'follower_id',
+          'in',
+          page.map((r) => r.id),
+        )
+        .orderBy('created_at')
+        .execute()
+    : [];
+  const items = page.map((row) => ({
+    ...row,
+    subscribed: row.subscribed === 1,
+    tags: tags.filter((t) => t.follower_id === row.id).map((t) => t.tag),
+  }));
+  return { items, next_cursor: rows.length > filter.limit ? (page.at(-1)?.id ?? null) : null };
+}
+
+export async function getFollower(
+  ctx: Ctx,
+  id: string,
+): Promise<FollowerView & { scans: Array<{ qrcode_id: string; kind: string; created_at: number }> }> {
+  const { items } = await listFollowersById(ctx, id);
+  const follower = items[0];
+  if (!follower) throw notFound({ zh: '粉丝', en: 'Follower' });
+  const scans = await ctx.db
+    .selectFrom('qrcode_scans')
+    .select(['qrcode_id', 'kind', 'created_at'])
+    .where('merchant_id', '=', ctx.merchantId)
+    .where('follower_id', '=', id)
+    .orderBy('created_at')
+    .limit(200)
+    .execute();
+  return { ...follower, scans };
+}
+
+async function listFollowersById(ctx: Ctx, id: string) {
+  // The cursor is exclusive, so start just above the id to include it.
+  const result = await listFollowers(ctx, { limit: 1, cursor: `${id}~` });
+  return { items: result.items.filter((f) => f.id === id) };
+}
+
+export interface QrCodeView {
+  id: string;
+  account_id: string;
+  name: string;
+  scene: string;
+  permanent: boolean;
+  ticket: string;
+  url: string;
+  image_url: string;
+  expires_at: number | null;
+  created_at: number;
+  followers: number;
+  scans: number;
+}
+
+/** Creates a channel QR code in WeChat (permanent or temporary) and keeps its ticket. */
+export async function createQrCode(
+  ctx: Ctx,
+  deps: Pick<AppDeps, 'config' | 'cache' | 'wechatFetch'>,
+  input: { account_id: string; name: string; permanent?: boolean; expire_days?: number },
+): Promise<QrCodeView> {
+  requireRole(ctx, 'operator');
+  const account = await getAccount(ctx, input.account_id);
+  if (account.type !== 'service' || account.verified !== 1) {
+    throw badRequest(
+      'service_account_required',
+      '带参数二维码仅限已认证的服务号',
+      'Parametric QR codes need a verified service account',
+    );
+  }
+  const id = newId('qr', ctx.now);
+  const scene = id.slice(-20);
+  const permanent = input.permanent !== false;
+  const expireSeconds = Math.min(input.expire_days ?? 30, 30) * 86_400;
+  const result = await viaWeChat(() =>
+    apiClientFor(deps, account).createQrCode({ scene, permanent, expireSeconds }),
+  );
+  const row = {
+    id,
+    merchant_id: ctx.merchantId,
+    account_id: account.id,
+    name: input.name,
+    scene,
+    permanent: permanent ? 1 : 0,
+    ticket: result.ticket,
+    url: result.url,
+    expires_at: result.expire_seconds ? ctx.now + result.expire_seconds * 1000 : null,
+    created_at: ctx.now,
+  };
+  await ctx.db.insertInto('channel_qrcodes').values(row).execute();
+  return qrView(deps, { ...row, followers: 0, scans: 0 });
+}
+
+function qrView(
+  deps: Pick<AppDeps, 'config'>,
+  row: Omit<QrCodeView, 'permanent' | 'image_url'> & { permanent: number },
+): QrCodeView {
+  return {
+    ...row,
+    permanent: row.permanent === 1,
+    followers: Number(row.followers),
+    scans: Number(row.scans),
+    image_url: `${deps.config.wechatApiBase}/cgi-bin/showqrcode?ticket=${encodeURIComponent(row.ticket)}`,
+  };
+}
+
+/** Channel QR codes with how many followers each first brought and how many scans it had. */
+export async function listQrCodes(
+  ctx: Ctx,
+  deps: Pick<AppDeps, 'config'>,
+  filter: { account_id?: string; id?: string },
+): Promise<QrCodeView[]> {
+  let query = ctx.db
+    .selectFrom('channel_qrcodes')
+    .selectAll('channel_qrcodes')
+    .select((eb) => [
+      eb
+        .selectFrom('followers')
+        .select((f) => f.fn.countAll<number>().as('n'))
+        .whereRef('followers.source_qrcode_id', '=', 'channel_qrcodes.id')
+        .as('followers'),
+      eb
+        .selectFrom('qrcode_scans')
+        .select((s) => s.fn.countAll<number>().as('n'))
+        .whereRef('qrcode_scans.qrcode_id', '=', 'channel_qrcodes.id')
+        .as('scans'),
+    ])
+    .where('channel_qrcodes.merchant_id', '=', ctx.merchantId);
+  if (filter.account_id) query = query.where('channel_qrcodes.account_id', '=', filter.account_id);
+  if (filter.id) query = query.where('channel_qrcodes.id', '=', filter.id);
+  const rows = await query.orderBy('channel_qrcodes.created_at', 'desc').limit(1000).execute();
+  return rows.map((row) =>
+    qrView(deps, { ...row, followers: Number(row.followers ?? 0), scans: Number(row.scans ?? 0) }),
+  );
+}
+
+export async function getQrCode(ctx: Ctx, deps: Pick<AppDeps, 'config'>, id: string): Promise<QrCodeView> {
+  const [code] = await listQrCodes(ctx, deps, { id });
+  if (!code) throw notFound({ zh: '渠道二维码', en: 'Channel QR code' });
+  return code;
+}

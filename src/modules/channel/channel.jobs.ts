@@ -1,0 +1,58 @@
+import type { AppDeps } from '../../deps.ts';
+import { PermanentJobError } from '../../platform/jobs/worker.ts';
+import type { CustomMessage } from '../../wechat/api-client.ts';
+import type { PassiveReply } from '../../wechat/messages.ts';
+import { apiClientFor } from '../accounts/accounts.service.ts';
+import { FOLLOWUP_JOB } from './inbound.service.ts';
+
+export const PRUNE_MESSAGES_JOB = 'channel.prune_messages';
+/** The message log is history for the inbox and analytics; rows older than this are deleted. */
+export const MESSAGE_RETENTION_MS = 90 * 24 * 3_600_000;
+
+function asCustomMessage(reply: PassiveReply): CustomMessage | null {
+  switch (reply.type) {
+    case 'text':
+      return { msgtype: 'text', text: { content: reply.content } };
+    case 'image':
+      return { msgtype: 'image', image: { media_id: reply.mediaId } };
+    case 'news':
+      return {
+        msgtype: 'news',
+        news: {
+          articles: reply.articles.map((a) => ({
+            title: a.title,
+            description: a.description,
+            url: a.url,
+            picurl: a.picUrl,
+          })),
+        },
+      };
+    default:
+      return null;
+  }
+}
+
+export function registerChannelJobs(deps: AppDeps): void {
+  deps.jobHandlers.set(FOLLOWUP_JOB, async (job) => {
+    const messageId = String(job.payload.messageId);
+    const row = await deps.db
+      .selectFrom('inbound_messages')
+      .innerJoin('official_accounts', 'official_accounts.id', 'inbound_messages.account_id')
+      .selectAll('official_accounts')
+      .select(['inbound_messages.openid', 'inbound_messages.reply as message_reply'])
+      .where('inbound_messages.id', '=', messageId)
+      .executeTakeFirst();
+    if (!row?.message_reply) throw new PermanentJobError(`message ${messageId} has no reply to send`);
+    const message = asCustomMessage(JSON.parse(row.message_reply) as PassiveReply);
+    if (!message) return;
+    await apiClientFor(deps, row).sendCustomMessage(row.openid, message);
+  });
+
+  deps.jobHandlers.set(PRUNE_MESSAGES_JOB, async () => {
+    const now = deps.clock.now();
+    await deps.db
+      .deleteFrom('inbound_messages')
+      .where('created_at', '<', now - MESSAGE_RETENTION_MS)
+      .execute();
+  });
+}

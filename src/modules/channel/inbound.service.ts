@@ -1,0 +1,283 @@
+import { sql } from 'kysely';
+import type { Db } from '../../database.ts';
+import type { AppDeps } from '../../deps.ts';
+import { inTransaction } from '../../platform/db/database.ts';
+import { createGroupCommit } from '../../platform/db/group-commit.ts';
+import { newId } from '../../platform/ids.ts';
+import { enqueueJob } from '../../platform/jobs/jobs.ts';
+import { dedupeKey, type InboundMessage, type PassiveReply } from '../../wechat/messages.ts';
+import type { Account } from '../accounts/accounts.service.ts';
+import { matcherFor } from './replies.service.ts';
+import type { CompiledRule } from './rule-matcher.ts';
+
+/** Messages a fan sends (or menu clicks) open WeChat's 48-hour customer-service window. */
+const INTERACTIVE = new Set<InboundMessage['kind']>([
+  'text',
+  'image',
+  'voice',
+  'video',
+  'shortvideo',
+  'location',
+  'link',
+  'click',
+  'scancode_waitmsg',
+  'location_select',
+]);
+
+/** WeChat gives up after 5 s; answer well before, and follow up through the API if late. */
+export const REPLY_DEADLINE_MS = 4_000;
+
+export interface Routed {
+  rule: CompiledRule | null;
+  reply: PassiveReply | null;
+}
+
+/** Decides the reply from the account's rules. Reads only; writes happen in `record`. */
+export async function routeMessage(
+  db: Db,
+  account: Account,
+  message: InboundMessage,
+  now: number,
+): Promise<Routed> {
+  const matcher = await matcherFor(db, account.id, now);
+  const pick = (rule: CompiledRule | null): Routed => ({ rule, reply: rule?.reply ?? null });
+  switch (message.kind) {
+    case 'subscribe':
+      return pick(matcher.welcome(now));
+    case 'click':
+      return pick(matcher.click(message.key, now));
+    case 'text':
+      return fallbackIfNone(matcher.match(message.content, now), matcher.fallback(now));
+    case 'voice':
+      return fallbackIfNone(
+        message.recognition ? matcher.match(message.recognition, now) : null,
+        matcher.fallback(now),
+      );
+    case 'image':
+    case 'video':
+    case 'shortvideo':
+    case 'location':
+    case 'link':
+      return pick(matcher.fallback(now));
+    default:
+      return { rule: null, reply: null };
+  }
+}
+
+function fallbackIfNone(rule: CompiledRule | null, fallback: CompiledRule | null): Routed {
+  if (rule) return { rule, reply: rule.reply };
+  return { rule: null, reply: fallback?.reply ?? null };
+}
+
+function contentOf(message: InboundMessage): string | null {
+  switch (message.kind) {
+    case 'text':
+      return message.content.slice(0, 2000);
+    case 'voice':
+      return message.recognition;
+    case 'click':
+    case 'scancode_push':
+    case 'scancode_waitmsg':
+      return message.key;
+    case 'view':
+      return message.url;
+    case 'location':
+      return JSON.stringify({ lat: message.latitude, lng: message.longitude, label: message.label });
+    case 'location_report':
+      return JSON.stringify({ lat: message.latitude, lng: message.longitude });
+    case 'subscribe':
+    case 'scan':
+      return message.scene;
+    case 'link':
+      return message.url;
+    default:
+      return null;
+  }
+}
+
+interface RecordItem {
+  account: Account;
+  message: InboundMessage;
+  routed: Routed;
+  now: number;
+}
+
+export interface Recorded {
+  messageId: string;
+  /** True when WeChat had already delivered this push: nothing was changed again. */
+  duplicate: boolean;
+  reply: PassiveReply | null;
+}
+
+/** Writes one push: the message log row (the durable dedupe) and its effects on the follower. */
+async function recordOne(trx: Db, item: RecordItem): Promise<Recorded> {
+  const { account, message, routed, now } = item;
+  const messageId = newId('msg', now);
+  const key = dedupeKey(message);
+  const inserted = await trx
+    .insertInto('inbound_messages')
+    .values({
+      id: messageId,
+      merchant_id: account.merchant_id,
+      account_id: account.id,
+      dedupe_key: key,
+      openid: message.fromUser,
+      kind: message.kind,
+      content: contentOf(message),
+      reply: routed.reply ? JSON.stringify(routed.reply) : null,
+      created_at: now,
+    })
+    .onConflict((oc) => oc.columns(['account_id', 'dedupe_key']).doNothing())
+    .executeTakeFirst();
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) {
+    const first = await trx
+      .selectFrom('inbound_messages')
+      .select(['id', 'reply'])
+      .where('account_id', '=', account.id)
+      .where('dedupe_key', '=', key)
+      .executeTakeFirstOrThrow();
+    return {
+      messageId: first.id,
+      duplicate: true,
+      reply: first.reply ? (JSON.parse(first.reply) as PassiveReply) : null,
+    };
+  }
+  if (message.kind === 'template_send_finish' || message.kind === 'mass_send_finish') {
+    return { messageId, duplicate: false, reply: null };
+  }
+  const followerId = await touchFollower(trx, account, message, now);
+  if (message.kind === 'subscribe' || message.kind === 'scan') {
+    await recordScan(trx, account, followerId, message.kind, message.scene, now);
+  }
+  if (routed.rule?.tagFan) {
+    await trx
+      .insertInto('follower_tags')
+      .values({
+        follower_id: followerId,
+        merchant_id: account.merchant_id,
+        tag: routed.rule.tagFan,
+        created_at: now,
+      })
+      .onConflict((oc) => oc.columns(['follower_id', 'tag']).doNothing())
+      .execute();
+  }
+  return { messageId, duplicate: false, reply: routed.reply };
+}
+
+/** Creates or updates the follower: subscribe state, first source (never overwritten), last contact. */
+async function touchFollower(
+  trx: Db,
+  account: Account,
+  message: InboundMessage,
+  now: number,
+): Promise<string> {
+  const subscribing = message.kind === 'subscribe';
+  const unsubscribing = message.kind === 'unsubscribe';
+  const interactive = INTERACTIVE.has(message.kind);
+  let sourceId: string | null = null;
+  if (subscribing && message.scene) {
+    const code = await trx
+      .selectFrom('channel_qrcodes')
+      .select('id')
+      .where('account_id', '=', account.id)
+      .where('scene', '=', message.scene)
+      .executeTakeFirst();
+    sourceId = code?.id ?? null;
+  }
+  const row = await trx
+    .insertInto('followers')
+    .values({
+      id: newId('fan', now),
+      merchant_id: account.merchant_id,
+      account_id: account.id,
+      openid: message.fromUser,
+      unionid: null,
+      // Only a subscribed fan can message an account, so any push but unsubscribe means "following".
+      subscribed: unsubscribing ? 0 : 1,
+      first_subscribed_at: subscribing ? now : null,
+      subscribed_at: subscribing ? now : null,
+      unsubscribed_at: unsubscribing ? now : null,
+      source_qrcode_id: sourceId,
+      last_interaction_at: interactive || subscribing ? now : null,
+      created_at: now,
+    })
+    .onConflict((oc) =>
+      oc.columns(['account_id', 'openid']).doUpdateSet({
+        subscribed: unsubscribing ? 0 : 1,
+        first_subscribed_at: sql`coalesce(followers.first_subscribed_at, excluded.first_subscribed_at)`,
+        subscribed_at: subscribing ? now : sql`followers.subscribed_at`,
+        unsubscribed_at: unsubscribing ? now : sql`followers.unsubscribed_at`,
+        source_qrcode_id: sql`coalesce(followers.source_qrcode_id, excluded.source_qrcode_id)`,
+        last_interaction_at: interactive || subscribing ? now : sql`followers.last_interaction_at`,
+      }),
+    )
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+async function recordScan(
+  trx: Db,
+  account: Account,
+  followerId: string,
+  kind: 'subscribe' | 'scan',
+  scene: string | null,
+  now: number,
+): Promise<void> {
+  if (!scene) return;
+  const code = await trx
+    .selectFrom('channel_qrcodes')
+    .select('id')
+    .where('account_id', '=', account.id)
+    .where('scene', '=', scene)
+    .executeTakeFirst();
+  if (!code) return;
+  await trx
+    .insertInto('qrcode_scans')
+    .values({
+      id: newId('scan', now),
+      merchant_id: account.merchant_id,
+      qrcode_id: code.id,
+      follower_id: followerId,
+      kind,
+      created_at: now,
+    })
+    .execute();
+}
+
+/**
+ * A group-committed recorder for one database: concurrent pushes share transactions. If a batch
+ * fails, each of its items is retried alone so one bad push cannot sink the others.
+ */
+export function createRecorder(db: Db): (item: RecordItem) => Promise<Recorded> {
+  return createGroupCommit<RecordItem, Recorded>(async (items) => {
+    try {
+      return await inTransaction(db, async (trx) => {
+        const results: Recorded[] = [];
+        for (const item of items) results.push(await recordOne(trx, item));
+        return results;
+      });
+    } catch {
+      return Promise.all(
+        items.map((item) => inTransaction(db, (trx) => recordOne(trx, item)).catch((error: Error) => error)),
+      );
+    }
+  });
+}
+
+export const FOLLOWUP_JOB = 'channel.followup';
+
+/** When a reply missed the deadline, send it as a customer-service message instead. */
+export async function scheduleFollowup(
+  deps: Pick<AppDeps, 'db' | 'wakeJobs'>,
+  account: Account,
+  messageId: string,
+  now: number,
+) {
+  await enqueueJob(
+    deps.db,
+    { type: FOLLOWUP_JOB, key: messageId, merchantId: account.merchant_id, payload: { messageId } },
+    now,
+  );
+  deps.wakeJobs();
+}

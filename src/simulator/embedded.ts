@@ -1,0 +1,71 @@
+import { dirname, join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config.ts';
+import type { OfficialAccountsTable } from '../modules/accounts/accounts.schema.ts';
+import { callbackUrl } from '../modules/accounts/accounts.service.ts';
+import { fetchTransport, type Transport } from './delivery.ts';
+import { simulatorRoutes } from './simulator.routes.ts';
+import { createSimulatorState, type SimulatorState } from './simulator.ts';
+
+/** A transport that reaches this same server in process and anything else over HTTP. */
+export function appTransport(app: FastifyInstance, publicUrl: string): Transport {
+  const origin = new URL(publicUrl).origin;
+  return async (url, init) => {
+    const target = new URL(url);
+    if (target.origin !== origin) return fetchTransport(url, init);
+    const response = await app.inject({
+      method: init.method as 'GET',
+      url: `${target.pathname}${target.search}`,
+      headers: init.headers,
+      ...(init.body === undefined ? {} : { payload: init.body }),
+    });
+    return { status: response.statusCode, body: response.body };
+  };
+}
+
+export interface EmbeddedSimulator {
+  sim: SimulatorState;
+  transport: Transport;
+  /** Registers a connected account in the simulated WeChat, server URL included. */
+  provision(account: OfficialAccountsTable): Promise<void>;
+}
+
+/** Serves the simulator at /sim inside the main server (the embedded, demo and test setup). */
+export async function mountSimulator(
+  app: FastifyInstance,
+  config: Config,
+  options: { sim?: SimulatorState; replyTimeoutMs?: number } = {},
+): Promise<EmbeddedSimulator> {
+  const persistTo =
+    config.database.kind === 'sqlite' && config.database.path !== ':memory:'
+      ? join(dirname(config.database.path), 'simulator.json')
+      : null;
+  const sim = options.sim ?? createSimulatorState({ stateFile: persistTo });
+  const transport = appTransport(app, config.publicUrl);
+  await app.register(
+    async (scope) => simulatorRoutes(scope, { sim, transport, replyTimeoutMs: options.replyTimeoutMs }),
+    {
+      prefix: '/sim',
+    },
+  );
+  return {
+    sim,
+    transport,
+    async provision(account) {
+      const app = sim.createApp({
+        appId: account.appid,
+        secret: account.app_secret,
+        name: account.name,
+        type: account.type,
+        verified: account.verified === 1,
+      });
+      app.server = {
+        url: callbackUrl(config.publicUrl, account.appid),
+        token: account.token,
+        aesKey: account.aes_key,
+        mode: account.mode,
+      };
+      sim.changed();
+    },
+  };
+}
