@@ -1,6 +1,16 @@
 import { parseArgs } from 'node:util';
 import type { Kysely } from 'kysely';
 import { buildApp } from './app.ts';
+import { channelCommands } from './cli/channel-commands.ts';
+import {
+  type Command,
+  merchantBySlug,
+  required,
+  UsageError,
+  type Values,
+  withDatabase,
+} from './cli/command.ts';
+import { simulatorCommands } from './cli/simulator-commands.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import type { DB } from './database.ts';
 import { DEMO, isEmptyDatabase, seedDemo } from './demo.ts';
@@ -15,52 +25,13 @@ import { openDatabase } from './platform/db/database.ts';
 import { migrateToLatest } from './platform/db/migrate.ts';
 import { AppError } from './platform/http/errors.ts';
 
-class UsageError extends Error {}
-
-interface Command {
-  summary: string;
-  usage: string;
-  options: Record<string, { type: 'string' | 'boolean'; description: string }>;
-  run(values: Record<string, string | boolean | undefined>): Promise<void>;
-}
-
-const env = () => loadConfig(process.env);
-
-async function withDatabase<T>(
-  work: (ctx: { db: Kysely<DB>; dialect: 'sqlite' | 'postgres'; now: number }) => Promise<T>,
-) {
-  const database = openDatabase<DB>(env().database);
-  try {
-    await migrateToLatest(database.db as Kysely<unknown>);
-    return await work({ db: database.db, dialect: database.dialect, now: Date.now() });
-  } finally {
-    await database.close();
-  }
-}
-
-function required(values: Record<string, unknown>, name: string): string {
-  const value = values[name];
-  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
-  return value;
-}
-
-function roleOption(values: Record<string, unknown>): (typeof ROLES)[number] {
+function roleOption(values: Values): (typeof ROLES)[number] {
   const role = required(values, 'role');
   if (!isRole(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
   return role;
 }
 
-async function merchantBySlug(
-  ctx: { db: Kysely<DB>; dialect: 'sqlite' | 'postgres'; now: number },
-  slug: string,
-) {
-  const merchant = await findMerchantBySlug(ctx, slug);
-  if (!merchant)
-    throw new UsageError(
-      `no merchant with slug "${slug}" (create it with: merchant add --slug ${slug} --name …)`,
-    );
-  return merchant;
-}
+const env = () => loadConfig(process.env);
 
 const commands: Record<string, Command> = {
   serve: {
@@ -196,6 +167,8 @@ const commands: Record<string, Command> = {
       });
     },
   },
+  ...channelCommands,
+  ...simulatorCommands,
 };
 
 function onShutdown(logger: { info(msg: string): void }, close: () => Promise<void>): void {
@@ -236,7 +209,7 @@ export async function main(argv: string[]): Promise<void> {
   const command = commands[name];
   if (!command) throw new UsageError(`unknown command "${argv.slice(0, 2).join(' ')}"; see weiloop --help`);
   const rest = argv.slice(name.split(' ').length);
-  let values: Record<string, string | boolean | undefined>;
+  let values: Values;
   try {
     ({ values } = parseArgs({
       args: rest,

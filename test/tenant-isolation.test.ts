@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from './support/test-app.ts';
+import { connectAccount, fan } from './support/wechat-fan.ts';
 
 /**
  * One merchant's token must never read or change another's rows, through any route. Every
@@ -11,7 +12,53 @@ type Fixture = {
   bodies: Partial<Record<'patch' | 'put' | 'post' | 'delete' | 'get', unknown>>;
 };
 
+const account = async (t: TestApp, token: string) => (await connectAccount(t, token)).id;
+let accountInA = '';
+
 const fixtures: Record<string, Fixture> = {
+  '/api/v1/accounts/{id}': { create: async () => accountInA, bodies: { patch: { name: '改名' } } },
+  '/api/v1/accounts/{id}/menu': {
+    create: async () => accountInA,
+    bodies: { put: { buttons: [{ type: 'click', name: '菜单', key: 'K' }] } },
+  },
+  '/api/v1/accounts/{id}/menu/publish': { create: async () => accountInA, bodies: {} },
+  '/api/v1/replies/{id}': {
+    create: async (t, token) =>
+      (
+        await t.call(token, 'POST', '/api/v1/replies', {
+          account_id: accountInA,
+          kind: 'keyword',
+          keyword: 'A 的秘密',
+          reply: { type: 'text', content: 'secret' },
+        })
+      ).body.id,
+    bodies: { patch: { keyword: 'hijacked', reply: { type: 'text', content: 'x' } } },
+  },
+  '/api/v1/qrcodes/{id}': {
+    create: async (t, token) =>
+      (await t.call(token, 'POST', '/api/v1/qrcodes', { account_id: accountInA, name: 'A 的码' })).body.id,
+    bodies: {},
+  },
+  '/api/v1/followers/{id}': {
+    create: async (t) => {
+      const appid = (
+        await t.deps.db
+          .selectFrom('official_accounts')
+          .select('appid')
+          .where('id', '=', accountInA)
+          .executeTakeFirstOrThrow()
+      ).appid;
+      await fan(t, appid, 'o_fan_of_a', { type: 'subscribe' });
+      return (
+        await t.deps.db
+          .selectFrom('followers')
+          .select('id')
+          .where('openid', '=', 'o_fan_of_a')
+          .executeTakeFirstOrThrow()
+      ).id;
+    },
+    bodies: {},
+  },
   '/api/v1/members/{id}': {
     create: async (t, token) =>
       (
@@ -39,6 +86,7 @@ beforeAll(async () => {
   t = await createTestApp();
   a = await t.merchant('tenant-a');
   b = await t.merchant('tenant-b');
+  accountInA = await account(t, a.token);
   for (const [path, fixture] of Object.entries(fixtures)) createdInA[path] = await fixture.create(t, a.token);
 });
 afterAll(() => t.close());
@@ -77,6 +125,26 @@ describe('tenant isolation', () => {
     expect(tokens.map((x) => x.id)).toContain(createdInA['/api/v1/tokens/{id}']);
   });
 
+  it("refuses merchant B's writes that name merchant A's account in the body", async () => {
+    const attempts: Array<[string, unknown]> = [
+      [
+        '/api/v1/replies',
+        { account_id: accountInA, kind: 'keyword', keyword: 'x', reply: { type: 'text', content: 'x' } },
+      ],
+      ['/api/v1/replies', { account_id: accountInA, kind: 'default', reply: { type: 'text', content: 'x' } }],
+      ['/api/v1/replies/preview', { account_id: accountInA, text: 'A 的秘密' }],
+      ['/api/v1/qrcodes', { account_id: accountInA, name: 'x' }],
+    ];
+    for (const [path, body] of attempts) {
+      const response = await t.call(b.token, 'POST', path, body);
+      expect(response.status, path).toBe(404);
+    }
+    const rules = (await t.call(a.token, 'GET', `/api/v1/replies?account_id=${accountInA}`)).body as Array<{
+      kind: string;
+    }>;
+    expect(rules.map((r) => r.kind)).toEqual(['keyword']);
+  });
+
   it("never lists merchant A's rows to merchant B", async () => {
     const lists = (await adminRoutes()).filter((r) => r.method === 'get' && !r.path.includes('{'));
     expect(lists.length).toBeGreaterThan(2);
@@ -84,7 +152,7 @@ describe('tenant isolation', () => {
       const response = await t.call(b.token, 'GET', path);
       const text = JSON.stringify(response.body);
       expect(text, path).not.toContain(a.id);
-      for (const id of Object.values(createdInA)) expect(text, path).not.toContain(id);
+      for (const id of [accountInA, ...Object.values(createdInA)]) expect(text, path).not.toContain(id);
     }
   });
 });

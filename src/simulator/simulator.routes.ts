@@ -522,10 +522,8 @@ export function simulatorRoutes(app: FastifyInstance, deps: SimulatorDeps): void
     if (error instanceof SimError)
       return reply.status(400).send({ error: { code: String(error.errcode), message: error.message } });
     const status = (error as { statusCode?: number }).statusCode ?? 500;
-    return reply
-      .status(status)
-      .send({
-        error: { code: status >= 500 ? 'internal_error' : 'bad_request', message: (error as Error).message },
-      });
+    return reply.status(status).send({
+      error: { code: status >= 500 ? 'internal_error' : 'bad_request', message: (error as Error).message },
+    });
   });
 }

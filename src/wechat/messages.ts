@@ -201,13 +201,25 @@ function toEvent(base: Base, xml: Record<string, unknown>): InboundMessage {
 
 /**
  * The key WeChat's retries share: MsgId for messages; for events, which carry none, the fan,
- * the second and the event (a subscribe and a LOCATION report can arrive in the same second).
+ * the second, the event and its key (a subscribe and a LOCATION report, or two menu clicks, can
+ * arrive in the same second; a retry repeats all of them).
  */
 export function dedupeKey(message: InboundMessage): string {
-  if ('msgId' in message && message.kind !== 'template_send_finish' && message.kind !== 'mass_send_finish') {
-    return `m:${message.msgId}`;
+  switch (message.kind) {
+    case 'template_send_finish':
+    case 'mass_send_finish':
+      return `e:${message.kind}:${message.msgId}`;
+    case 'subscribe':
+      return `e:${message.fromUser}:${message.createTime}:subscribe:${message.scene ?? ''}`;
+    case 'scan':
+      return `e:${message.fromUser}:${message.createTime}:scan:${message.scene}`;
+    case 'click':
+      return `e:${message.fromUser}:${message.createTime}:click:${message.key}`;
+    default:
+      return 'msgId' in message
+        ? `m:${message.msgId}`
+        : `e:${message.fromUser}:${message.createTime}:${message.kind}`;
   }
-  return `e:${message.fromUser}:${message.createTime}:${message.kind}`;
 }
 
 export interface NewsArticle {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import pino from 'pino';
-import { buildApp, type Weiloop } from '../../src/app.ts';
+import { type BuildOptions, buildApp, type Weiloop } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import type { SystemCtx } from '../../src/context.ts';
 import { addMember, createApiToken, createMerchant } from '../../src/modules/tenants/tenants.service.ts';
@@ -63,7 +63,10 @@ export interface TestApp extends Weiloop {
   ): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
 }
 
-export async function createTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
+export async function createTestApp(
+  overrides: Partial<Config> = {},
+  options: BuildOptions = {},
+): Promise<TestApp> {
   const { database, cleanup } = await testDatabase();
   const clock = manualClock();
   const config = loadConfig(
@@ -75,7 +78,7 @@ export async function createTestApp(overrides: Partial<Config> = {}): Promise<Te
     },
     { database, demo: false, worker: false, ...overrides },
   );
-  const weiloop = await buildApp(config, { clock, logger: pino({ level: 'silent' }) });
+  const weiloop = await buildApp(config, { clock, logger: pino({ level: 'silent' }), ...options });
   const system = () => ({ db: weiloop.deps.db, dialect: weiloop.deps.dialect, now: clock.now() });
   return {
     ...weiloop,

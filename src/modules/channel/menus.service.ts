@@ -55,7 +55,9 @@ export function validateMenu(buttons: ButtonSpec[]): void {
       if (!button.name || bytes(button.name) > 16)
         fail(`${where}名称过长（最多 16 字节）`, 'Top button name too long (max 16 bytes)');
       if (button.sub_button.length > 5) fail(`${where}最多 5 个子菜单`, 'At most 5 sub-buttons');
-      button.sub_button.forEach((sub, j) => leaf(sub, 60, `${where}的第 ${j + 1} 个子菜单`));
+      button.sub_button.forEach((sub, j) => {
+        leaf(sub, 60, `${where}的第 ${j + 1} 个子菜单`);
+      });
     } else {
       leaf(button, 16, where);
     }
