@@ -7,7 +7,7 @@ import type { DB } from './database.ts';
 import type { Api, AppDeps } from './deps.ts';
 import { accountsRoutes } from './modules/accounts/accounts.routes.ts';
 import { callbackRoutes } from './modules/channel/callback.routes.ts';
-import { registerChannelJobs } from './modules/channel/channel.jobs.ts';
+import { registerChannelJobs, scheduleMessagePruning } from './modules/channel/channel.jobs.ts';
 import { channelRoutes } from './modules/channel/channel.routes.ts';
 import { adminAuthHook } from './modules/tenants/admin-auth.ts';
 import { sessionRoutes, tenantsRoutes } from './modules/tenants/tenants.routes.ts';
@@ -37,6 +37,8 @@ export interface Weiloop {
   app: Server;
   deps: AppDeps;
   worker: JobWorker;
+  /** Queues recurring maintenance (message-log retention); call before starting the worker. */
+  scheduleMaintenance(): Promise<void>;
   /** The in-process WeChat simulator, when it is on. */
   simulator: EmbeddedSimulator | null;
   /** Drains HTTP, then running jobs, then closes the database and cache. */
@@ -125,6 +127,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     deps,
     worker: runningWorker,
     simulator,
+    scheduleMaintenance: () => scheduleMessagePruning(deps, clock.now()),
     async close() {
       await app.close();
       await runningWorker.stop();

@@ -48,7 +48,10 @@ const commands: Record<string, Command> = {
       const system = { db: weiloop.deps.db, dialect: weiloop.deps.dialect, now: Date.now() };
       if (config.demo && (await isEmptyDatabase(system)))
         await seedDemo(system, config.simulator ? weiloop.deps : undefined);
-      if (config.worker) weiloop.worker.start();
+      if (config.worker) {
+        await weiloop.scheduleMaintenance();
+        weiloop.worker.start();
+      }
       const address = await weiloop.app.listen({ port: config.port, host: config.host });
       onShutdown(weiloop.deps.logger, () => weiloop.close());
       const base = config.publicUrl;
@@ -71,6 +74,7 @@ const commands: Record<string, Command> = {
     async run() {
       const config = env();
       const weiloop = await buildApp(config);
+      await weiloop.scheduleMaintenance();
       weiloop.worker.start();
       onShutdown(weiloop.deps.logger, () => weiloop.close());
       process.stdout.write(`Weiloop worker ${weiloop.worker.id} running\n`);

@@ -321,8 +321,8 @@ describe('channel QR codes and followers', () => {
     const byName = Object.fromEntries(
       codes.map((c: { name: string; followers: number; scans: number }) => [c.name, c]),
     );
-    expect(byName['门店收银台']).toMatchObject({ followers: 1, scans: 1 });
-    expect(byName['包裹感谢卡']).toMatchObject({ followers: 0, scans: 2 });
+    expect(byName.门店收银台).toMatchObject({ followers: 1, scans: 1 });
+    expect(byName.包裹感谢卡).toMatchObject({ followers: 0, scans: 2 });
   });
 
   it('refuses parametric QR codes for subscription accounts', async () => {

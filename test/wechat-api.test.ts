@@ -193,3 +193,33 @@ describe('late replies', () => {
     expect(custom.map((e) => e.message.content)).toEqual(['久等了']);
   });
 });
+
+describe('message log retention', () => {
+  it('deletes messages older than 90 days and schedules itself for the next day', async () => {
+    const { account } = await clientFor();
+    await fan(t, account.appid, 'o_old_msg', { type: 'subscribe' });
+    const before = await t.deps.db
+      .selectFrom('inbound_messages')
+      .select('id')
+      .where('account_id', '=', account.id)
+      .execute();
+    expect(before).toHaveLength(1);
+    await t.scheduleMaintenance();
+    t.clock.advance(91 * 24 * 3_600_000);
+    await t.worker.drain();
+    const after = await t.deps.db
+      .selectFrom('inbound_messages')
+      .select('id')
+      .where('account_id', '=', account.id)
+      .execute();
+    expect(after).toHaveLength(0);
+    const next = await t.deps.db
+      .selectFrom('jobs')
+      .select(['run_at', 'status'])
+      .where('type', '=', 'channel.prune_messages')
+      .where('status', '=', 'queued')
+      .execute();
+    expect(next).toHaveLength(1);
+    expect(next[0]!.run_at).toBe(t.clock.now() + 24 * 3_600_000);
+  });
+});

@@ -142,7 +142,6 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addUniqueConstraint('inbound_messages_dedupe', ['account_id', 'dedupe_key'])
     .execute();
-  await db.schema.createIndex('inbound_messages_time').on('inbound_messages').column('created_at').execute();
 }
 
 export async function down(db: AnyDb): Promise<void> {

@@ -13,11 +13,25 @@ function encodeTime(ms: number): string {
   return out;
 }
 
+// Random bytes drawn 4 KiB at a time: one call into the CSPRNG per ~256 ids instead of per id.
+const POOL_SIZE = 4096;
+let pool = randomBytes(POOL_SIZE);
+let poolOffset = 0;
+
 function encodeRandom(bytes: number): string {
-  const buf = randomBytes(bytes);
+  if (poolOffset + bytes > POOL_SIZE) {
+    pool = randomBytes(POOL_SIZE);
+    poolOffset = 0;
+  }
   let out = '';
-  for (const byte of buf) out += ALPHABET[byte & 31];
+  for (let i = poolOffset; i < poolOffset + bytes; i++) out += ALPHABET[pool[i]! & 31];
+  poolOffset += bytes;
   return out;
+}
+
+/** The smallest id with this prefix created at or after `ms`: for range scans by time on the id. */
+export function idFloor(prefix: string, ms: number): string {
+  return `${prefix}_${encodeTime(ms)}`;
 }
 
 /**

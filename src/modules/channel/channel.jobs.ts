@@ -1,4 +1,6 @@
 import type { AppDeps } from '../../deps.ts';
+import { idFloor } from '../../platform/ids.ts';
+import { enqueueJob } from '../../platform/jobs/jobs.ts';
 import { PermanentJobError } from '../../platform/jobs/worker.ts';
 import type { CustomMessage } from '../../wechat/api-client.ts';
 import type { PassiveReply } from '../../wechat/messages.ts';
@@ -50,9 +52,19 @@ export function registerChannelJobs(deps: AppDeps): void {
 
   deps.jobHandlers.set(PRUNE_MESSAGES_JOB, async () => {
     const now = deps.clock.now();
+    // Ids sort by creation time, so the primary key serves as the time index.
     await deps.db
       .deleteFrom('inbound_messages')
-      .where('created_at', '<', now - MESSAGE_RETENTION_MS)
+      .where('id', '<', idFloor('msg', now - MESSAGE_RETENTION_MS))
       .execute();
+    await scheduleMessagePruning(deps, now + DAY_MS);
   });
+}
+
+const DAY_MS = 24 * 3_600_000;
+
+/** Queues the daily message-log pruning; one job per day whatever the number of processes. */
+export async function scheduleMessagePruning(deps: Pick<AppDeps, 'db'>, at: number): Promise<void> {
+  const day = new Date(at).toISOString().slice(0, 10);
+  await enqueueJob(deps.db, { type: PRUNE_MESSAGES_JOB, key: day, runAt: at }, at);
 }

@@ -109,8 +109,21 @@ export interface Recorded {
   reply: PassiveReply | null;
 }
 
+/**
+ * Followers this process wrote recently. A chatty fan's "last contact" needs minute precision
+ * (the customer-service window is 48 hours), so repeat messages within a minute skip the write.
+ * Filled only after a batch commits, so it never names a row that was rolled back.
+ */
+const TOUCH_INTERVAL_MS = 60_000;
+const recentlyTouched = new Map<string, { followerId: string; at: number }>();
+const touchKey = (accountId: string, openid: string) => `${accountId}:${openid}`;
+
+interface RecordOutcome extends Recorded {
+  touched: { key: string; followerId: string; at: number } | null;
+}
+
 /** Writes one push: the message log row (the durable dedupe) and its effects on the follower. */
-async function recordOne(trx: Db, item: RecordItem): Promise<Recorded> {
+async function recordOne(trx: Db, item: RecordItem): Promise<RecordOutcome> {
   const { account, message, routed, now } = item;
   const messageId = newId('msg', now);
   const key = dedupeKey(message);
@@ -136,16 +149,19 @@ async function recordOne(trx: Db, item: RecordItem): Promise<Recorded> {
       .where('account_id', '=', account.id)
       .where('dedupe_key', '=', key)
       .executeTakeFirstOrThrow();
-    return {
-      messageId: first.id,
-      duplicate: true,
-      reply: first.reply ? (JSON.parse(first.reply) as PassiveReply) : null,
-    };
+    const reply = first.reply ? (JSON.parse(first.reply) as PassiveReply) : null;
+    return { messageId: first.id, duplicate: true, reply, touched: null };
   }
   if (message.kind === 'template_send_finish' || message.kind === 'mass_send_finish') {
-    return { messageId, duplicate: false, reply: null };
+    return { messageId, duplicate: false, reply: null, touched: null };
   }
-  const followerId = await touchFollower(trx, account, message, now);
+  const recentKey = touchKey(account.id, message.fromUser);
+  const recent = recentlyTouched.get(recentKey);
+  const changesState =
+    message.kind === 'subscribe' || message.kind === 'unsubscribe' || message.kind === 'scan';
+  const fresh = recent !== undefined && !changesState && now - recent.at < TOUCH_INTERVAL_MS;
+  const followerId = fresh ? recent.followerId : await touchFollower(trx, account, message, now);
+  const touched = fresh || message.kind === 'unsubscribe' ? null : { key: recentKey, followerId, at: now };
   if (message.kind === 'subscribe' || message.kind === 'scan') {
     await recordScan(trx, account, followerId, message.kind, message.scene, now);
   }
@@ -161,7 +177,19 @@ async function recordOne(trx: Db, item: RecordItem): Promise<Recorded> {
       .onConflict((oc) => oc.columns(['follower_id', 'tag']).doNothing())
       .execute();
   }
-  return { messageId, duplicate: false, reply: routed.reply };
+  return { messageId, duplicate: false, reply: routed.reply, touched };
+}
+
+function remember(outcomes: Array<RecordOutcome | Error>): Array<Recorded | Error> {
+  return outcomes.map((outcome) => {
+    if (outcome instanceof Error) return outcome;
+    const { touched, ...recorded } = outcome;
+    if (touched) {
+      if (recentlyTouched.size > 100_000) recentlyTouched.clear();
+      recentlyTouched.set(touched.key, { followerId: touched.followerId, at: touched.at });
+    }
+    return recorded;
+  });
 }
 
 /** Creates or updates the follower: subscribe state, first source (never overwritten), last contact. */
@@ -252,15 +280,17 @@ async function recordScan(
 export function createRecorder(db: Db): (item: RecordItem) => Promise<Recorded> {
   return createGroupCommit<RecordItem, Recorded>(async (items) => {
     try {
-      return await inTransaction(db, async (trx) => {
-        const results: Recorded[] = [];
+      const outcomes = await inTransaction(db, async (trx) => {
+        const results: RecordOutcome[] = [];
         for (const item of items) results.push(await recordOne(trx, item));
         return results;
       });
+      return remember(outcomes);
     } catch {
-      return Promise.all(
+      const outcomes = await Promise.all(
         items.map((item) => inTransaction(db, (trx) => recordOne(trx, item)).catch((error: Error) => error)),
       );
+      return remember(outcomes);
     }
   });
 }

@@ -54,6 +54,7 @@ export function compileRules(rows: readonly ReplyRulesTable[]): RuleMatcher {
     .sort((a, b) => b.priority - a.priority || a.created_at - b.created_at || (a.id < b.id ? -1 : 1));
   const exact = new Map<string, CompiledRule[]>();
   const scanning: ScanningRule[] = [];
+  const contains: Array<CompiledRule & { keyword: string }> = [];
   const clicks = new Map<string, CompiledRule[]>();
   const welcome: CompiledRule[] = [];
   const fallback: CompiledRule[] = [];
@@ -80,15 +81,18 @@ export function compileRules(rows: readonly ReplyRulesTable[]): RuleMatcher {
         push(clicks, keyword);
         return;
       case 'keyword':
-        addKeywordRule(row.match_type ?? 'exact', normalize(keyword), rule, exact, scanning, push);
+        addKeywordRule(row.match_type ?? 'exact', normalize(keyword), rule, exact, scanning, contains, push);
     }
   });
+  const automaton = buildAutomaton(contains);
 
   return {
     match(text, now) {
       const input = normalize(text);
       if (!input) return null;
       let best = firstLive(exact.get(input), now);
+      const contained = bestContained(automaton, input, now);
+      if (contained && (!best || contained.rank < best.rank)) best = contained;
       for (const rule of scanning) {
         if (best && rule.rank > best.rank) break;
         if (live(rule, now) && rule.test(input)) {
@@ -104,18 +108,76 @@ export function compileRules(rows: readonly ReplyRulesTable[]): RuleMatcher {
   };
 }
 
+type ContainsRule = CompiledRule & { keyword: string };
+
+interface TrieNode {
+  next: Map<string, number>;
+  fail: number;
+  /** Rules whose keyword ends here, including those reached through failure links. */
+  out: ContainsRule[];
+}
+
+/**
+ * An Aho–Corasick automaton over the "contains" keywords: one pass over the message finds
+ * every keyword in it, however many rules there are.
+ */
+function buildAutomaton(rules: ContainsRule[]): TrieNode[] {
+  const nodes: TrieNode[] = [{ next: new Map(), fail: 0, out: [] }];
+  for (const rule of rules) {
+    let at = 0;
+    for (const char of rule.keyword) {
+      let child = nodes[at]!.next.get(char);
+      if (child === undefined) {
+        child = nodes.length;
+        nodes.push({ next: new Map(), fail: 0, out: [] });
+        nodes[at]!.next.set(char, child);
+      }
+      at = child;
+    }
+    nodes[at]!.out.push(rule);
+  }
+  const queue = [...nodes[0]!.next.values()];
+  for (let i = 0; i < queue.length; i++) {
+    const at = queue[i]!;
+    for (const [char, child] of nodes[at]!.next) {
+      let fail = nodes[at]!.fail;
+      while (fail !== 0 && !nodes[fail]!.next.has(char)) fail = nodes[fail]!.fail;
+      const target = nodes[fail]!.next.get(char);
+      nodes[child]!.fail = target !== undefined && target !== child ? target : 0;
+      nodes[child]!.out = [...nodes[child]!.out, ...nodes[nodes[child]!.fail]!.out];
+      queue.push(child);
+    }
+  }
+  return nodes;
+}
+
+/** The best-ranked live "contains" rule found in `text`, if any. */
+function bestContained(nodes: TrieNode[], text: string, now: number): CompiledRule | null {
+  let best: CompiledRule | null = null;
+  let at = 0;
+  for (const char of text) {
+    while (at !== 0 && !nodes[at]!.next.has(char)) at = nodes[at]!.fail;
+    at = nodes[at]!.next.get(char) ?? 0;
+    for (const rule of nodes[at]!.out) {
+      if ((!best || rule.rank < best.rank) && live(rule, now)) best = rule;
+    }
+  }
+  return best;
+}
+
 function addKeywordRule(
   match: MatchType,
   keyword: string,
   rule: CompiledRule,
   exact: Map<string, CompiledRule[]>,
   scanning: ScanningRule[],
+  contains: ContainsRule[],
   push: (map: Map<string, CompiledRule[]>, key: string) => void,
 ): void {
   if (match === 'exact') {
     push(exact, keyword);
   } else if (match === 'contains') {
-    scanning.push({ ...rule, test: (text) => text.includes(keyword) });
+    if (keyword) contains.push({ ...rule, keyword });
   } else if (isSafeRegex(keyword)) {
     const pattern = new RegExp(keyword, 'iu');
     scanning.push({ ...rule, test: (text) => pattern.test(text) });
