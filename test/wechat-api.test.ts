@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClientFor } from '../src/modules/accounts/accounts.service.ts';
-import { FOLLOWUP_JOB } from '../src/modules/channel/inbound.service.ts';
+import { LATE_REPLY_JOB } from '../src/modules/channel/inbound.service.ts';
 import { memoryCache } from '../src/platform/cache/cache.ts';
 import { enqueueJob } from '../src/platform/jobs/jobs.ts';
 import { createSimulatorState } from '../src/simulator/simulator.ts';
@@ -185,7 +185,7 @@ describe('late replies', () => {
       .executeTakeFirstOrThrow();
     await enqueueJob(
       t.deps.db,
-      { type: FOLLOWUP_JOB, key: message.id, payload: { messageId: message.id } },
+      { type: LATE_REPLY_JOB, key: message.id, payload: { messageId: message.id } },
       t.clock.now(),
     );
     await t.worker.drain();

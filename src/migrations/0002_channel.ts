@@ -139,6 +139,7 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('kind', 'text', (c) => c.notNull())
     .addColumn('content', 'text')
     .addColumn('reply', 'text')
+    .addColumn('followup', 'text')
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addUniqueConstraint('inbound_messages_dedupe', ['account_id', 'dedupe_key'])
     .execute();

@@ -13,10 +13,12 @@ import { MAX_XML_BYTES } from '../../wechat/xml.ts';
 import { accountForCallback } from '../accounts/accounts.service.ts';
 import {
   createRecorder,
+  FOLLOWUP_JOB,
+  LATE_REPLY_JOB,
   REPLY_DEADLINE_MS,
   type Recorded,
   routeMessage,
-  scheduleFollowup,
+  scheduleSend,
 } from './inbound.service.ts';
 
 const PENDING = 'pending';
@@ -104,7 +106,12 @@ export function callbackRoutes(app: FastifyInstance, deps: AppDeps): void {
       }
 
       const work: Promise<Recorded> = (async () => {
-        const routed = await routeMessage(deps.db, account, message, now);
+        const routed = await routeMessage(
+          { db: deps.db, publicUrl: deps.config.publicUrl },
+          account,
+          message,
+          now,
+        );
         return record({ account, message, routed, now });
       })();
       let result: Recorded | typeof TIMED_OUT;
@@ -127,13 +134,18 @@ export function callbackRoutes(app: FastifyInstance, deps: AppDeps): void {
         work
           .then(async (late) => {
             await deps.cache.set(seenKey, JSON.stringify(null), SEEN_TTL_MS);
-            if (late.reply && !late.duplicate)
-              await scheduleFollowup(deps, account, late.messageId, deps.clock.now());
+            if (late.duplicate) return;
+            const at = deps.clock.now();
+            if (late.reply) await scheduleSend(deps, LATE_REPLY_JOB, account, late.messageId, at);
+            if (late.hasFollowup) await scheduleSend(deps, FOLLOWUP_JOB, account, late.messageId, at);
           })
           .catch((error) => request.log.error({ err: error }, 'late WeChat push failed'));
         return plain(reply, 200, 'success');
       }
       await deps.cache.set(seenKey, JSON.stringify(result.reply), SEEN_TTL_MS);
+      if (result.hasFollowup && !result.duplicate) {
+        await scheduleSend(deps, FOLLOWUP_JOB, account, result.messageId, now);
+      }
       return send(result.reply);
     },
   );

@@ -2,10 +2,10 @@ import type { AppDeps } from '../../deps.ts';
 import { idFloor } from '../../platform/ids.ts';
 import { enqueueJob } from '../../platform/jobs/jobs.ts';
 import { PermanentJobError } from '../../platform/jobs/worker.ts';
-import type { CustomMessage } from '../../wechat/api-client.ts';
+import { type CustomMessage, WeChatApiError } from '../../wechat/api-client.ts';
 import type { PassiveReply } from '../../wechat/messages.ts';
 import { apiClientFor } from '../accounts/accounts.service.ts';
-import { FOLLOWUP_JOB } from './inbound.service.ts';
+import { FOLLOWUP_JOB, LATE_REPLY_JOB } from './inbound.service.ts';
 
 export const PRUNE_MESSAGES_JOB = 'channel.prune_messages';
 /** The message log is history for the inbox and analytics; rows older than this are deleted. */
@@ -35,20 +35,33 @@ function asCustomMessage(reply: PassiveReply): CustomMessage | null {
 }
 
 export function registerChannelJobs(deps: AppDeps): void {
-  deps.jobHandlers.set(FOLLOWUP_JOB, async (job) => {
+  const sender = (column: 'reply' | 'followup') => async (job: { payload: Record<string, unknown> }) => {
     const messageId = String(job.payload.messageId);
     const row = await deps.db
       .selectFrom('inbound_messages')
       .innerJoin('official_accounts', 'official_accounts.id', 'inbound_messages.account_id')
       .selectAll('official_accounts')
-      .select(['inbound_messages.openid', 'inbound_messages.reply as message_reply'])
+      .select(['inbound_messages.openid', `inbound_messages.${column} as to_send`])
       .where('inbound_messages.id', '=', messageId)
       .executeTakeFirst();
-    if (!row?.message_reply) throw new PermanentJobError(`message ${messageId} has no reply to send`);
-    const message = asCustomMessage(JSON.parse(row.message_reply) as PassiveReply);
+    if (!row?.to_send) throw new PermanentJobError(`message ${messageId} has no ${column} to send`);
+    const message = asCustomMessage(JSON.parse(row.to_send) as PassiveReply);
     if (!message) return;
-    await apiClientFor(deps, row).sendCustomMessage(row.openid, message);
-  });
+    try {
+      await apiClientFor(deps, row).sendCustomMessage(row.openid, message);
+    } catch (error) {
+      // Outside the 48-hour window, unfollowed, or an account without the API: retrying cannot help.
+      if (
+        error instanceof WeChatApiError &&
+        (error.isOutOfWindow || error.isUnsubscribed || error.isUnauthorized)
+      ) {
+        throw new PermanentJobError(error.message);
+      }
+      throw error;
+    }
+  };
+  deps.jobHandlers.set(LATE_REPLY_JOB, sender('reply'));
+  deps.jobHandlers.set(FOLLOWUP_JOB, sender('followup'));
 
   deps.jobHandlers.set(PRUNE_MESSAGES_JOB, async () => {
     const now = deps.clock.now();

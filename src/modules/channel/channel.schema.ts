@@ -83,6 +83,8 @@ export interface InboundMessagesTable {
   content: string | null;
   /** JSON of the PassiveReply given, so a retried push gets the same answer. */
   reply: string | null;
+  /** JSON of a second message sent through the customer-service API (e.g. the product list). */
+  followup: string | null;
   created_at: number;
 }
 

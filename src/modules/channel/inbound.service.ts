@@ -7,6 +7,7 @@ import { newId } from '../../platform/ids.ts';
 import { enqueueJob } from '../../platform/jobs/jobs.ts';
 import { dedupeKey, type InboundMessage, type PassiveReply } from '../../wechat/messages.ts';
 import type { Account } from '../accounts/accounts.service.ts';
+import { answerFromCatalog, answerNearestStores, shopLinks } from './catalog-answers.ts';
 import { matcherFor } from './replies.service.ts';
 import type { CompiledRule } from './rule-matcher.ts';
 
@@ -30,43 +31,55 @@ export const REPLY_DEADLINE_MS = 4_000;
 export interface Routed {
   rule: CompiledRule | null;
   reply: PassiveReply | null;
+  /** Sent right after through the customer-service API: WeChat allows one passive reply. */
+  followup?: PassiveReply | null;
 }
 
-/** Decides the reply from the account's rules. Reads only; writes happen in `record`. */
+export interface RouteDeps {
+  db: Db;
+  publicUrl: string;
+}
+
+/**
+ * Decides the answer. Keyword rules first (the operator's word wins); then what the catalog
+ * knows (a guide, a city's deals, matching products, the nearest stores); then the default
+ * reply, so a fan never meets silence. Reads only; writes happen in `record`.
+ */
 export async function routeMessage(
-  db: Db,
+  deps: RouteDeps,
   account: Account,
   message: InboundMessage,
   now: number,
 ): Promise<Routed> {
-  const matcher = await matcherFor(db, account.id, now);
+  const matcher = await matcherFor(deps.db, account.id, now);
   const pick = (rule: CompiledRule | null): Routed => ({ rule, reply: rule?.reply ?? null });
+  const fallback = () => pick(matcher.fallback(now));
+  const catalog = { db: deps.db, merchantId: account.merchant_id, now };
+  const links = shopLinks(deps.publicUrl, account.appid);
   switch (message.kind) {
     case 'subscribe':
       return pick(matcher.welcome(now));
     case 'click':
       return pick(matcher.click(message.key, now));
     case 'text':
-      return fallbackIfNone(matcher.match(message.content, now), matcher.fallback(now));
-    case 'voice':
-      return fallbackIfNone(
-        message.recognition ? matcher.match(message.recognition, now) : null,
-        matcher.fallback(now),
-      );
+    case 'voice': {
+      const text = message.kind === 'text' ? message.content : (message.recognition ?? '');
+      const rule = text ? matcher.match(text, now) : null;
+      if (rule) return pick(rule);
+      return (text ? await answerFromCatalog(catalog, links, text) : null) ?? fallback();
+    }
+    case 'location':
+    case 'location_select':
+    case 'location_report':
+      return (await answerNearestStores(catalog, links, message.latitude, message.longitude)) ?? fallback();
     case 'image':
     case 'video':
     case 'shortvideo':
-    case 'location':
     case 'link':
-      return pick(matcher.fallback(now));
+      return fallback();
     default:
       return { rule: null, reply: null };
   }
-}
-
-function fallbackIfNone(rule: CompiledRule | null, fallback: CompiledRule | null): Routed {
-  if (rule) return { rule, reply: rule.reply };
-  return { rule: null, reply: fallback?.reply ?? null };
 }
 
 function contentOf(message: InboundMessage): string | null {
@@ -107,6 +120,7 @@ export interface Recorded {
   /** True when WeChat had already delivered this push: nothing was changed again. */
   duplicate: boolean;
   reply: PassiveReply | null;
+  hasFollowup: boolean;
 }
 
 /**
@@ -138,6 +152,7 @@ async function recordOne(trx: Db, item: RecordItem): Promise<RecordOutcome> {
       kind: message.kind,
       content: contentOf(message),
       reply: routed.reply ? JSON.stringify(routed.reply) : null,
+      followup: routed.followup ? JSON.stringify(routed.followup) : null,
       created_at: now,
     })
     .onConflict((oc) => oc.columns(['account_id', 'dedupe_key']).doNothing())
@@ -150,10 +165,10 @@ async function recordOne(trx: Db, item: RecordItem): Promise<RecordOutcome> {
       .where('dedupe_key', '=', key)
       .executeTakeFirstOrThrow();
     const reply = first.reply ? (JSON.parse(first.reply) as PassiveReply) : null;
-    return { messageId: first.id, duplicate: true, reply, touched: null };
+    return { messageId: first.id, duplicate: true, reply, hasFollowup: false, touched: null };
   }
   if (message.kind === 'template_send_finish' || message.kind === 'mass_send_finish') {
-    return { messageId, duplicate: false, reply: null, touched: null };
+    return { messageId, duplicate: false, reply: null, hasFollowup: false, touched: null };
   }
   const recentKey = touchKey(account.id, message.fromUser);
   const recent = recentlyTouched.get(recentKey);
@@ -177,7 +192,7 @@ async function recordOne(trx: Db, item: RecordItem): Promise<RecordOutcome> {
       .onConflict((oc) => oc.columns(['follower_id', 'tag']).doNothing())
       .execute();
   }
-  return { messageId, duplicate: false, reply: routed.reply, touched };
+  return { messageId, duplicate: false, reply: routed.reply, hasFollowup: Boolean(routed.followup), touched };
 }
 
 function remember(outcomes: Array<RecordOutcome | Error>): Array<Recorded | Error> {
@@ -295,18 +310,21 @@ export function createRecorder(db: Db): (item: RecordItem) => Promise<Recorded> 
   });
 }
 
+/** Sends a message's reply through the customer-service API: it missed WeChat's deadline. */
+export const LATE_REPLY_JOB = 'channel.late_reply';
+/** Sends a message's follow-up (the second message) through the customer-service API. */
 export const FOLLOWUP_JOB = 'channel.followup';
 
-/** When a reply missed the deadline, send it as a customer-service message instead. */
-export async function scheduleFollowup(
+export async function scheduleSend(
   deps: Pick<AppDeps, 'db' | 'wakeJobs'>,
+  type: typeof LATE_REPLY_JOB | typeof FOLLOWUP_JOB,
   account: Account,
   messageId: string,
   now: number,
 ) {
   await enqueueJob(
     deps.db,
-    { type: FOLLOWUP_JOB, key: messageId, merchantId: account.merchant_id, payload: { messageId } },
+    { type, key: messageId, merchantId: account.merchant_id, payload: { messageId } },
     now,
   );
   deps.wakeJobs();

@@ -1,0 +1,407 @@
+import type { Ctx } from '../../context.ts';
+import type { Db } from '../../database.ts';
+import { inTransaction } from '../../platform/db/database.ts';
+import { badRequest, notFound } from '../../platform/http/errors.ts';
+import { newId } from '../../platform/ids.ts';
+import { requireRole } from '../tenants/tenants.service.ts';
+import type { ProductKind, ProductStatus, ProductsTable, SkusTable } from './catalog.schema.ts';
+import { productChanged } from './search.service.ts';
+
+export interface SkuInput {
+  id?: string;
+  spec: Record<string, string>;
+  price: number;
+  original_price?: number;
+  stock: number;
+}
+
+export interface ProductInput {
+  kind?: ProductKind;
+  title: string;
+  subtitle?: string;
+  description?: string;
+  category?: string;
+  tags?: string[];
+  images?: string[];
+  status?: ProductStatus;
+  guide_install?: string | null;
+  guide_maintenance?: string | null;
+  city?: string | null;
+  valid_from?: number | null;
+  valid_until?: number | null;
+  store_ids?: string[];
+  skus: SkuInput[];
+}
+
+export interface SkuView {
+  id: string;
+  spec: Record<string, string>;
+  price: number;
+  original_price: number;
+  stock: number;
+}
+
+export type ProductView = Omit<ProductsTable, 'tags' | 'images'> & {
+  tags: string[];
+  images: string[];
+  skus: SkuView[];
+  store_ids: string[];
+  rating: number | null;
+};
+
+const NOT_FOUND = { zh: '商品', en: 'Product' };
+
+function validate(input: ProductInput): void {
+  if (input.skus.length === 0)
+    throw badRequest('sku_required', '至少需要一个规格（SKU）', 'A product needs at least one SKU');
+  for (const sku of input.skus) {
+    if (!Number.isSafeInteger(sku.price) || sku.price < 0)
+      throw badRequest(
+        'invalid_price',
+        '价格必须是非负整数（分）',
+        'Price must be a non-negative integer of fen',
+      );
+    if (!Number.isSafeInteger(sku.stock) || sku.stock < 0)
+      throw badRequest('invalid_stock', '库存必须是非负整数', 'Stock must be a non-negative integer');
+  }
+  const specs = new Set(input.skus.map((s) => specText(s.spec)));
+  if (specs.size !== input.skus.length)
+    throw badRequest('duplicate_sku', '规格组合重复', 'Two SKUs have the same spec');
+  if (input.kind === 'deal' && !input.city)
+    throw badRequest('city_required', '团购券需要指定城市', 'A deal needs a city');
+  if (input.valid_from && input.valid_until && input.valid_until <= input.valid_from) {
+    throw badRequest('invalid_window', '有效期结束时间必须晚于开始时间', 'Validity must end after it starts');
+  }
+}
+
+export function specText(spec: Record<string, string>): string {
+  return Object.entries(spec)
+    .map(([k, v]) => `${k}:${v}`)
+    .join(' / ');
+}
+
+function rollup(skus: readonly SkuInput[]) {
+  const cheapest = skus.reduce((a, b) => (b.price < a.price ? b : a));
+  return {
+    price: cheapest.price,
+    original_price: cheapest.original_price ?? cheapest.price,
+    stock: skus.reduce((sum, s) => sum + s.stock, 0),
+  };
+}
+
+export async function createProduct(ctx: Ctx, input: ProductInput): Promise<ProductView> {
+  requireRole(ctx, 'operator');
+  validate(input);
+  const id = newId('prd', ctx.now);
+  await inTransaction(ctx.db, async (trx) => {
+    await checkStores(trx, ctx.merchantId, input.store_ids ?? []);
+    await trx
+      .insertInto('products')
+      .values({
+        id,
+        merchant_id: ctx.merchantId,
+        kind: input.kind ?? 'goods',
+        title: input.title,
+        subtitle: input.subtitle ?? '',
+        description: input.description ?? '',
+        category: input.category ?? '',
+        tags: JSON.stringify(input.tags ?? []),
+        images: JSON.stringify(input.images ?? []),
+        status: input.status ?? 'draft',
+        ...rollup(input.skus),
+        sales: 0,
+        rating_sum: 0,
+        rating_count: 0,
+        guide_install: input.guide_install ?? null,
+        guide_maintenance: input.guide_maintenance ?? null,
+        city: input.city ?? null,
+        valid_from: input.valid_from ?? null,
+        valid_until: input.valid_until ?? null,
+        created_at: ctx.now,
+        updated_at: ctx.now,
+      })
+      .execute();
+    await writeSkus(trx, ctx, id, input.skus);
+    await writeStores(trx, ctx.merchantId, id, input.store_ids ?? []);
+  });
+  const product = await getProduct(ctx, id);
+  productChanged(ctx.merchantId, product);
+  return product;
+}
+
+async function checkStores(db: Db, merchantId: string, storeIds: string[]): Promise<void> {
+  if (storeIds.length === 0) return;
+  const found = await db
+    .selectFrom('stores')
+    .select('id')
+    .where('merchant_id', '=', merchantId)
+    .where('id', 'in', storeIds)
+    .execute();
+  if (found.length !== new Set(storeIds).size) throw notFound({ zh: '门店', en: 'Store' });
+}
+
+async function writeStores(db: Db, merchantId: string, productId: string, storeIds: string[]): Promise<void> {
+  await db.deleteFrom('product_stores').where('product_id', '=', productId).execute();
+  if (storeIds.length) {
+    await db
+      .insertInto('product_stores')
+      .values(
+        [...new Set(storeIds)].map((store_id) => ({
+          product_id: productId,
+          store_id,
+          merchant_id: merchantId,
+        })),
+      )
+      .execute();
+  }
+}
+
+/** Replaces the SKU list, keeping the ids (and so the orders' references) of SKUs that stay. */
+async function writeSkus(db: Db, ctx: Ctx, productId: string, skus: SkuInput[]): Promise<void> {
+  const keep = skus.map((s) => s.id).filter((id): id is string => Boolean(id));
+  let removal = db.deleteFrom('skus').where('product_id', '=', productId);
+  if (keep.length) removal = removal.where('id', 'not in', keep);
+  await removal.execute();
+  for (const sku of skus) {
+    const values = {
+      spec: JSON.stringify(sku.spec),
+      price: sku.price,
+      original_price: sku.original_price ?? sku.price,
+      stock: sku.stock,
+    };
+    if (sku.id) {
+      const updated = await db
+        .updateTable('skus')
+        .set(values)
+        .where('id', '=', sku.id)
+        .where('product_id', '=', productId)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) === 0) throw notFound({ zh: 'SKU', en: 'SKU' });
+    } else {
+      await db
+        .insertInto('skus')
+        .values({
+          id: newId('sku', ctx.now),
+          merchant_id: ctx.merchantId,
+          product_id: productId,
+          created_at: ctx.now,
+          ...values,
+        })
+        .execute();
+    }
+  }
+}
+
+export async function updateProduct(
+  ctx: Ctx,
+  id: string,
+  patch: Partial<ProductInput>,
+): Promise<ProductView> {
+  requireRole(ctx, 'operator');
+  const current = await getProduct(ctx, id);
+  const next: ProductInput = { ...current, ...patch, skus: patch.skus ?? current.skus };
+  validate(next);
+  await inTransaction(ctx.db, async (trx) => {
+    if (patch.store_ids) await checkStores(trx, ctx.merchantId, patch.store_ids);
+    await trx
+      .updateTable('products')
+      .set({
+        kind: next.kind ?? 'goods',
+        title: next.title,
+        subtitle: next.subtitle ?? '',
+        description: next.description ?? '',
+        category: next.category ?? '',
+        tags: JSON.stringify(next.tags ?? []),
+        images: JSON.stringify(next.images ?? []),
+        status: next.status ?? 'draft',
+        guide_install: next.guide_install ?? null,
+        guide_maintenance: next.guide_maintenance ?? null,
+        city: next.city ?? null,
+        valid_from: next.valid_from ?? null,
+        valid_until: next.valid_until ?? null,
+        ...(patch.skus ? rollup(patch.skus) : {}),
+        updated_at: ctx.now,
+      })
+      .where('merchant_id', '=', ctx.merchantId)
+      .where('id', '=', id)
+      .execute();
+    if (patch.skus) await writeSkus(trx, ctx, id, patch.skus);
+    if (patch.store_ids) await writeStores(trx, ctx.merchantId, id, patch.store_ids);
+  });
+  const product = await getProduct(ctx, id);
+  productChanged(ctx.merchantId, product);
+  return product;
+}
+
+function toView(row: ProductsTable, skus: SkusTable[], storeIds: string[]): ProductView {
+  return {
+    ...row,
+    tags: JSON.parse(row.tags) as string[],
+    images: JSON.parse(row.images) as string[],
+    skus: skus.map((s) => ({
+      id: s.id,
+      spec: JSON.parse(s.spec) as Record<string, string>,
+      price: s.price,
+      original_price: s.original_price,
+      stock: s.stock,
+    })),
+    store_ids: storeIds,
+    rating: row.rating_count ? Math.round((row.rating_sum / row.rating_count) * 10) / 10 : null,
+  };
+}
+
+export async function getProduct(ctx: Pick<Ctx, 'db' | 'merchantId'>, id: string): Promise<ProductView> {
+  const row = await ctx.db
+    .selectFrom('products')
+    .selectAll()
+    .where('merchant_id', '=', ctx.merchantId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!row) throw notFound(NOT_FOUND);
+  const [skus, stores] = await Promise.all([
+    ctx.db
+      .selectFrom('skus')
+      .selectAll()
+      .where('product_id', '=', id)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute(),
+    ctx.db.selectFrom('product_stores').select('store_id').where('product_id', '=', id).execute(),
+  ]);
+  return toView(
+    row,
+    skus,
+    stores.map((s) => s.store_id),
+  );
+}
+
+export interface ProductFilter {
+  status?: ProductStatus;
+  kind?: ProductKind;
+  category?: string;
+  city?: string;
+  q?: string;
+  limit: number;
+  cursor?: string;
+}
+
+/** A page of products (newest first), then their SKUs and stores in two bounded queries. */
+export async function listProducts(
+  ctx: Ctx,
+  filter: ProductFilter,
+): Promise<{ items: ProductView[]; next_cursor: string | null }> {
+  let query = ctx.db.selectFrom('products').selectAll().where('merchant_id', '=', ctx.merchantId);
+  if (filter.status) query = query.where('status', '=', filter.status);
+  if (filter.kind) query = query.where('kind', '=', filter.kind);
+  if (filter.city) query = query.where('city', '=', filter.city);
+  if (filter.category) query = query.where('category', 'like', `${filter.category.replace(/[%_]/g, '')}%`);
+  if (filter.q) query = query.where('title', 'like', `%${filter.q.replace(/[%_]/g, '')}%`);
+  if (filter.cursor) query = query.where('id', '<', filter.cursor);
+  const rows = await query
+    .orderBy('id', 'desc')
+    .limit(filter.limit + 1)
+    .execute();
+  const page = rows.slice(0, filter.limit);
+  const ids = page.map((r) => r.id);
+  const [skus, stores] = ids.length
+    ? await Promise.all([
+        ctx.db
+          .selectFrom('skus')
+          .selectAll()
+          .where('product_id', 'in', ids)
+          .orderBy('created_at')
+          .orderBy('id')
+          .execute(),
+        ctx.db.selectFrom('product_stores').selectAll().where('product_id', 'in', ids).execute(),
+      ])
+    : [[], []];
+  const items = page.map((row) =>
+    toView(
+      row,
+      skus.filter((s) => s.product_id === row.id),
+      stores.filter((s) => s.product_id === row.id).map((s) => s.store_id),
+    ),
+  );
+  return { items, next_cursor: rows.length > filter.limit ? (page.at(-1)?.id ?? null) : null };
+}
+
+export class OutOfStockError extends Error {}
+
+/**
+ * Takes `quantity` from a SKU's stock, or fails: the guard in the WHERE clause makes the check
+ * and the decrement one atomic statement, so concurrent buyers can never drive stock below zero.
+ */
+export async function takeStock(
+  db: Db,
+  merchantId: string,
+  skuId: string,
+  quantity: number,
+  now: number,
+): Promise<void> {
+  if (!Number.isSafeInteger(quantity) || quantity <= 0)
+    throw badRequest('invalid_quantity', '数量必须是正整数', 'Quantity must be a positive integer');
+  const result = await db
+    .updateTable('skus')
+    .set((eb) => ({ stock: eb('stock', '-', quantity) }))
+    .where('id', '=', skuId)
+    .where('merchant_id', '=', merchantId)
+    .where('stock', '>=', quantity)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) === 0) throw new OutOfStockError(`not enough stock for ${skuId}`);
+  await syncProductStock(db, skuId, now);
+}
+
+/** Gives stock back (a cancelled or unpaid order). */
+export async function returnStock(
+  db: Db,
+  merchantId: string,
+  skuId: string,
+  quantity: number,
+  now: number,
+): Promise<void> {
+  await db
+    .updateTable('skus')
+    .set((eb) => ({ stock: eb('stock', '+', quantity) }))
+    .where('id', '=', skuId)
+    .where('merchant_id', '=', merchantId)
+    .execute();
+  await syncProductStock(db, skuId, now);
+}
+
+async function syncProductStock(db: Db, skuId: string, now: number): Promise<void> {
+  const sku = await db.selectFrom('skus').select('product_id').where('id', '=', skuId).executeTakeFirst();
+  if (!sku) return;
+  await db
+    .updateTable('products')
+    .set((eb) => ({
+      stock: eb
+        .selectFrom('skus')
+        .select((s) => s.fn.coalesce(s.fn.sum<number>('stock'), s.lit(0)).as('total'))
+        .where('product_id', '=', sku.product_id),
+      updated_at: now,
+    }))
+    .where('id', '=', sku.product_id)
+    .execute();
+}
+
+export async function setStock(ctx: Ctx, skuId: string, stock: number): Promise<SkuView> {
+  requireRole(ctx, 'operator');
+  if (!Number.isSafeInteger(stock) || stock < 0)
+    throw badRequest('invalid_stock', '库存必须是非负整数', 'Stock must be a non-negative integer');
+  const result = await ctx.db
+    .updateTable('skus')
+    .set({ stock })
+    .where('merchant_id', '=', ctx.merchantId)
+    .where('id', '=', skuId)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) === 0) throw notFound({ zh: 'SKU', en: 'SKU' });
+  await syncProductStock(ctx.db, skuId, ctx.now);
+  const sku = await ctx.db.selectFrom('skus').selectAll().where('id', '=', skuId).executeTakeFirstOrThrow();
+  return {
+    id: sku.id,
+    spec: JSON.parse(sku.spec),
+    price: sku.price,
+    original_price: sku.original_price,
+    stock: sku.stock,
+  };
+}
