@@ -6,6 +6,8 @@ import type { Config } from './config.ts';
 import type { DB } from './database.ts';
 import type { Api, AppDeps } from './deps.ts';
 import { accountsRoutes } from './modules/accounts/accounts.routes.ts';
+import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
+import { shopPageRoutes } from './modules/catalog/shop-pages.routes.ts';
 import { callbackRoutes } from './modules/channel/callback.routes.ts';
 import { registerChannelJobs, scheduleMessagePruning } from './modules/channel/channel.jobs.ts';
 import { channelRoutes } from './modules/channel/channel.routes.ts';
@@ -99,6 +101,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }
   registerChannelJobs(deps);
   await app.register(async (scope) => callbackRoutes(scope, deps));
+  await app.register(async (scope) => shopPageRoutes(scope, deps));
 
   app.get('/healthz', { schema: { hide: true } }, async () => {
     await database.db.selectFrom('merchants').select('id').limit(1).execute();
@@ -115,6 +118,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         tenantsRoutes(adminApi);
         accountsRoutes(adminApi, deps);
         channelRoutes(adminApi, deps);
+        catalogRoutes(adminApi);
       });
     },
     { prefix: '/api/v1' },

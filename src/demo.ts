@@ -1,4 +1,5 @@
 import type { Ctx, SystemCtx } from './context.ts';
+import { seedDemoCatalog } from './demo-catalog.ts';
 import type { AppDeps } from './deps.ts';
 import { createAccount } from './modules/accounts/accounts.service.ts';
 import { createQrCode } from './modules/channel/audience.service.ts';
@@ -136,6 +137,7 @@ async function seedDemoChannel(
   await publishMenu(ctx, deps, service.id);
   await createQrCode(ctx, deps, { account_id: service.id, name: '门店收银台' });
   await createQrCode(ctx, deps, { account_id: service.id, name: '包裹感谢卡' });
+  await seedDemoCatalog(ctx);
 }
 
 export async function isEmptyDatabase(ctx: SystemCtx): Promise<boolean> {

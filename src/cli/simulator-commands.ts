@@ -82,6 +82,7 @@ export const simulatorCommands: Record<string, Command> = {
       const appid = required(values, 'appid');
       const openid = required(values, 'openid');
       let response: Response;
+      const started = Date.now();
       try {
         response = await fetch(`${base}/apps/${appid}/fans/${encodeURIComponent(openid)}/actions`, {
           method: 'POST',
@@ -104,6 +105,17 @@ export const simulatorCommands: Record<string, Command> = {
       if (seen.length === 0)
         write(body.delivered ? '(no reply)' : '(not delivered: the account has no server URL)');
       for (const entry of seen) write(describeEntry(entry));
+      // Follow-ups (the product list after a search card) arrive through the API a moment later.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const transcript = `${base}/apps/${appid}/fans/${encodeURIComponent(openid)}/transcript?since=${started}`;
+      const later = await fetch(transcript).then(
+        (r) => (r.ok ? (r.json() as Promise<TranscriptEntry[]>) : []),
+        () => [],
+      );
+      const shown = new Set(seen.map((e) => JSON.stringify(e)));
+      for (const entry of later) {
+        if (entry.from !== 'fan' && !shown.has(JSON.stringify(entry))) write(describeEntry(entry));
+      }
     },
   },
   simulator: {

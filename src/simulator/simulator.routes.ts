@@ -55,7 +55,10 @@ export type FanAction =
 export async function fanActs(deps: SimulatorDeps, appId: string, openid: string, action: FanAction) {
   const { sim } = deps;
   const app = sim.app(appId);
-  const fan = sim.ensureFan(appId, openid);
+  const joins = action.type === 'subscribe' || action.type === 'scan';
+  const fan = sim.findFan(appId, openid) ?? sim.ensureFan(appId, openid, undefined, !joins);
+  if (!fan.subscribed && !joins)
+    throw new SimError(43004, 'the fan does not follow this account: subscribe first');
   const interacted = () => {
     fan.lastInteraction = sim.now();
   };

@@ -185,7 +185,11 @@ export function createSimulatorState(options: SimulatorOptions = {}) {
       return fan;
     },
     findFan: (appId: string, openid: string): SimFan | undefined => state.fans[fanKey(appId, openid)],
-    ensureFan(appId: string, openid?: string, nickname?: string): SimFan {
+    /**
+     * The fan with this openid, created if new. A fan first seen sending a message followed the
+     * account before the server was connected (`following`): WeChat sends no subscribe for them.
+     */
+    ensureFan(appId: string, openid?: string, nickname?: string, following = false): SimFan {
       api.app(appId);
       const id = openid ?? `o${rand(13)}`;
       const key = fanKey(appId, id);
@@ -196,8 +200,8 @@ export function createSimulatorState(options: SimulatorOptions = {}) {
           openid: id,
           unionid: `u_${id}`,
           nickname: nickname ?? `粉丝${id.slice(-4)}`,
-          subscribed: false,
-          subscribeTime: null,
+          subscribed: following,
+          subscribeTime: following ? now() : null,
           subscribeScene: null,
           lastInteraction: null,
           tagIds: [],

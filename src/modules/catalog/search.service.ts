@@ -207,6 +207,11 @@ export async function deleteSynonyms(ctx: Ctx, id: string): Promise<void> {
   forgetSynonyms(ctx.merchantId);
 }
 
+/** Drops a merchant's index; the next search rebuilds it from the database. */
+export function forgetSearchIndex(merchantId: string): void {
+  merchants.delete(merchantId);
+}
+
 function forgetSynonyms(merchantId: string): void {
   const state = merchants.get(merchantId);
   if (state) state.checkedAt = 0;

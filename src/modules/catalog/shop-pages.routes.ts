@@ -1,0 +1,117 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { AppDeps } from '../../deps.ts';
+import { formatFen } from '../../platform/money.ts';
+import { accountForCallback } from '../accounts/accounts.service.ts';
+import { dealsInCity } from './deals.service.ts';
+import { getProduct, specText } from './products.service.ts';
+import { searchProducts } from './search.service.ts';
+import { getStore } from './stores.service.ts';
+
+const escape = (value: unknown) =>
+  String(value ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
+
+function page(reply: FastifyReply, title: string, body: string, status = 200) {
+  return reply
+    .status(status)
+    .type('text/html; charset=utf-8')
+    .header('content-security-policy', "default-src 'self'; img-src * data:; style-src 'unsafe-inline'")
+    .send(`<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${escape(title)}</title><style>
+body{margin:0;font:15px/1.5 -apple-system,"PingFang SC","Microsoft YaHei",sans-serif;background:#f5f5f5;color:#222}
+header{background:#07c160;color:#fff;padding:12px 16px;font-size:17px}main{padding:8px}
+.card{background:#fff;border-radius:8px;padding:12px;margin:8px 0}.price{color:#fa5151;font-weight:600}
+.muted{color:#888;font-size:13px}a{color:#576b95;text-decoration:none}del{color:#aaa;margin-left:6px}
+</style></head><body><header>${escape(title)}</header><main>${body}</main></body></html>`);
+}
+
+const rating = (r: number | null, count: number) =>
+  r === null ? '暂无评价' : `${r.toFixed(1)}分 · ${count}条评价`;
+
+/**
+ * The fan-facing pages the chat links to: search results, a product, a city's deals, a store.
+ * Server-rendered and small, so a link from a WeChat message opens instantly.
+ */
+export function shopPageRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const merchantFor = async (appid: string) =>
+    (await accountForCallback(deps, appid, deps.clock.now()))?.account.merchant_id ?? null;
+  const ctxFor = (merchantId: string) => ({
+    db: deps.db,
+    dialect: deps.dialect,
+    merchantId,
+    actor: { kind: 'system' as const },
+    now: deps.clock.now(),
+  });
+  const notFoundPage = (reply: FastifyReply) =>
+    page(reply, '页面不存在', '<div class="card">没有找到这个页面。</div>', 404);
+
+  app.get<{ Params: { appid: string }; Querystring: { q?: string } }>(
+    '/shop/:appid/search',
+    async (request, reply) => {
+      const merchantId = await merchantFor(request.params.appid);
+      if (!merchantId) return notFoundPage(reply);
+      const q = String(request.query.q ?? '').slice(0, 50);
+      const hits = q ? await searchProducts(ctxFor(merchantId), q, { limit: 20 }) : [];
+      const items = hits
+        .map(
+          (h) =>
+            `<div class="card"><a href="products/${escape(h.id)}">${escape(h.title)}</a><div><span class="price">${formatFen(h.price)}</span>${h.original_price > h.price ? `<del>${formatFen(h.original_price)}</del>` : ''}</div><div class="muted">${escape(rating(h.rating, h.rating_count))} · 已售 ${h.sales}${h.in_stock ? '' : ' · 已售罄'}</div></div>`,
+        )
+        .join('');
+      return page(reply, `搜索「${q}」`, items || '<div class="card">没有找到相关商品，换个词试试。</div>');
+    },
+  );
+
+  app.get<{ Params: { appid: string; id: string } }>('/shop/:appid/products/:id', async (request, reply) => {
+    const merchantId = await merchantFor(request.params.appid);
+    if (!merchantId) return notFoundPage(reply);
+    const product = await getProduct(ctxFor(merchantId), request.params.id).catch(() => null);
+    if (!product || product.status !== 'on_sale') return notFoundPage(reply);
+    const skus = product.skus
+      .map(
+        (s) =>
+          `<li>${escape(specText(s.spec) || '默认')} <span class="price">${formatFen(s.price)}</span> <span class="muted">${s.stock > 0 ? `库存 ${s.stock}` : '已售罄'}</span></li>`,
+      )
+      .join('');
+    return page(
+      reply,
+      product.title,
+      `<div class="card"><div class="price" style="font-size:22px">${formatFen(product.price)}${product.original_price > product.price ? `<del>${formatFen(product.original_price)}</del>` : ''}</div>
+<div>${escape(product.subtitle)}</div><div class="muted">${escape(rating(product.rating, product.rating_count))} · 已售 ${product.sales}</div></div>
+<div class="card"><b>规格</b><ul>${skus}</ul></div><div class="card">${escape(product.description).replaceAll('\n', '<br>')}</div>`,
+    );
+  });
+
+  app.get<{ Params: { appid: string }; Querystring: { city?: string } }>(
+    '/shop/:appid/deals',
+    async (request, reply) => {
+      const merchantId = await merchantFor(request.params.appid);
+      if (!merchantId) return notFoundPage(reply);
+      const city = String(request.query.city ?? '').slice(0, 20);
+      const deals = await dealsInCity(ctxFor(merchantId), city, 20);
+      const items = deals
+        .map(
+          (d) =>
+            `<div class="card"><a href="products/${escape(d.id)}">${escape(d.title)}</a><div><span class="price">${formatFen(d.price)}</span><del>${formatFen(d.original_price)}</del></div><div class="muted">已售 ${d.sales} · 凭券到店核销</div></div>`,
+        )
+        .join('');
+      return page(reply, `${city}团购`, items || '<div class="card">这个城市暂时没有团购。</div>');
+    },
+  );
+
+  app.get<{ Params: { appid: string; id: string } }>('/shop/:appid/stores/:id', async (request, reply) => {
+    const merchantId = await merchantFor(request.params.appid);
+    if (!merchantId) return notFoundPage(reply);
+    const store = await getStore(ctxFor(merchantId), request.params.id).catch(() => null);
+    if (!store) return notFoundPage(reply);
+    const geo = `geo:${store.latitude},${store.longitude}?q=${encodeURIComponent(store.address)}`;
+    return page(
+      reply,
+      store.name,
+      `<div class="card"><div>${escape(store.address)}</div><div class="muted">营业时间 ${escape(store.opens_at)}–${escape(store.closes_at)}</div>
+${store.phone ? `<div><a href="tel:${escape(store.phone)}">☎ ${escape(store.phone)}</a></div>` : ''}<div><a href="${escape(geo)}">导航到门店</a></div></div>`,
+    );
+  });
+}
