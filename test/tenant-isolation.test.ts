@@ -15,7 +15,26 @@ type Fixture = {
 const account = async (t: TestApp, token: string) => (await connectAccount(t, token)).id;
 let accountInA = '';
 
+const product = async (t: TestApp, token: string) =>
+  (
+    await t.call(token, 'POST', '/api/v1/products', {
+      title: 'A 的连衣裙',
+      status: 'on_sale',
+      skus: [{ spec: { 尺码: 'M' }, price: 19900, stock: 5 }],
+    })
+  ).body as { id: string; skus: Array<{ id: string }> };
+let productInA: { id: string; skus: Array<{ id: string }> };
+let storeInA = '';
+
 const fixtures: Record<string, Fixture> = {
+  '/api/v1/products/{id}': { create: async () => productInA.id, bodies: { patch: { title: 'hijacked' } } },
+  '/api/v1/skus/{id}/stock': { create: async () => productInA.skus[0]!.id, bodies: { put: { stock: 0 } } },
+  '/api/v1/stores/{id}': { create: async () => storeInA, bodies: { patch: { name: 'hijacked' } } },
+  '/api/v1/search/synonyms/{id}': {
+    create: async (t, token) =>
+      (await t.call(token, 'POST', '/api/v1/search/synonyms', { words: ['甲', '乙'] })).body.id,
+    bodies: {},
+  },
   '/api/v1/accounts/{id}': { create: async () => accountInA, bodies: { patch: { name: '改名' } } },
   '/api/v1/accounts/{id}/menu': {
     create: async () => accountInA,
@@ -87,6 +106,16 @@ beforeAll(async () => {
   a = await t.merchant('tenant-a');
   b = await t.merchant('tenant-b');
   accountInA = await account(t, a.token);
+  productInA = await product(t, a.token);
+  storeInA = (
+    await t.call(a.token, 'POST', '/api/v1/stores', {
+      name: 'A 店',
+      address: '南京',
+      city: '南京',
+      latitude: 32,
+      longitude: 118.8,
+    })
+  ).body.id;
   for (const [path, fixture] of Object.entries(fixtures)) createdInA[path] = await fixture.create(t, a.token);
 });
 afterAll(() => t.close());
@@ -121,6 +150,9 @@ describe('tenant isolation', () => {
       role: string;
     }>;
     expect(members.find((m) => m.user_id === createdInA['/api/v1/members/{id}'])?.role).toBe('agent');
+    const kept = (await t.call(a.token, 'GET', `/api/v1/products/${productInA.id}`)).body;
+    expect(kept.title).toBe('A 的连衣裙');
+    expect(kept.skus[0].stock).toBe(5);
     const tokens = (await t.call(a.token, 'GET', '/api/v1/tokens')).body as Array<{ id: string }>;
     expect(tokens.map((x) => x.id)).toContain(createdInA['/api/v1/tokens/{id}']);
   });
@@ -134,6 +166,7 @@ describe('tenant isolation', () => {
       ['/api/v1/replies', { account_id: accountInA, kind: 'default', reply: { type: 'text', content: 'x' } }],
       ['/api/v1/replies/preview', { account_id: accountInA, text: 'A 的秘密' }],
       ['/api/v1/qrcodes', { account_id: accountInA, name: 'x' }],
+      ['/api/v1/products', { title: 'x', store_ids: [storeInA], skus: [{ spec: {}, price: 1, stock: 1 }] }],
     ];
     for (const [path, body] of attempts) {
       const response = await t.call(b.token, 'POST', path, body);
@@ -145,6 +178,15 @@ describe('tenant isolation', () => {
     expect(rules.map((r) => r.kind)).toEqual(['keyword']);
   });
 
+  it("never finds merchant A's products or stores in merchant B's search, deals or nearest stores", async () => {
+    const search = await t.call(b.token, 'GET', `/api/v1/search?q=${encodeURIComponent('连衣裙')}`);
+    expect(search.body.items).toEqual([]);
+    const nearest = await t.call(b.token, 'GET', '/api/v1/stores/nearest?lat=32&lng=118.8');
+    expect(nearest.body).toEqual([]);
+    const own = await t.call(a.token, 'GET', `/api/v1/search?q=${encodeURIComponent('连衣裙')}`);
+    expect(own.body.items.map((i: { id: string }) => i.id)).toEqual([productInA.id]);
+  });
+
   it("never lists merchant A's rows to merchant B", async () => {
     const lists = (await adminRoutes()).filter((r) => r.method === 'get' && !r.path.includes('{'));
     expect(lists.length).toBeGreaterThan(2);
@@ -152,7 +194,9 @@ describe('tenant isolation', () => {
       const response = await t.call(b.token, 'GET', path);
       const text = JSON.stringify(response.body);
       expect(text, path).not.toContain(a.id);
-      for (const id of [accountInA, ...Object.values(createdInA)]) expect(text, path).not.toContain(id);
+      for (const id of [accountInA, storeInA, productInA.id, ...Object.values(createdInA)]) {
+        expect(text, path).not.toContain(id);
+      }
     }
   });
 });

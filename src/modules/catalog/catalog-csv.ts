@@ -86,7 +86,7 @@ export async function importProductsCsv(ctx: Ctx, text: string): Promise<ImportR
   requireRole(ctx, 'operator');
   const rows = parseCsv(text);
   const header = rows.shift()?.map((h) => h.trim());
-  if (!header || !header.includes('title') || !header.includes('price')) {
+  if (!header?.includes('title') || !header.includes('price')) {
     throw badRequest(
       'invalid_csv',
       'CSV 需要表头，至少包含 title 与 price 列',

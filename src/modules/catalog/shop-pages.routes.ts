@@ -7,7 +7,7 @@ import { getProduct, specText } from './products.service.ts';
 import { searchProducts } from './search.service.ts';
 import { getStore } from './stores.service.ts';
 
-const escape = (value: unknown) =>
+const html = (value: unknown) =>
   String(value ?? '').replace(
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
@@ -19,12 +19,12 @@ function page(reply: FastifyReply, title: string, body: string, status = 200) {
     .type('text/html; charset=utf-8')
     .header('content-security-policy', "default-src 'self'; img-src * data:; style-src 'unsafe-inline'")
     .send(`<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escape(title)}</title><style>
+<title>${html(title)}</title><style>
 body{margin:0;font:15px/1.5 -apple-system,"PingFang SC","Microsoft YaHei",sans-serif;background:#f5f5f5;color:#222}
 header{background:#07c160;color:#fff;padding:12px 16px;font-size:17px}main{padding:8px}
 .card{background:#fff;border-radius:8px;padding:12px;margin:8px 0}.price{color:#fa5151;font-weight:600}
 .muted{color:#888;font-size:13px}a{color:#576b95;text-decoration:none}del{color:#aaa;margin-left:6px}
-</style></head><body><header>${escape(title)}</header><main>${body}</main></body></html>`);
+</style></head><body><header>${html(title)}</header><main>${body}</main></body></html>`);
 }
 
 const rating = (r: number | null, count: number) =>
@@ -57,7 +57,7 @@ export function shopPageRoutes(app: FastifyInstance, deps: AppDeps): void {
       const items = hits
         .map(
           (h) =>
-            `<div class="card"><a href="products/${escape(h.id)}">${escape(h.title)}</a><div><span class="price">${formatFen(h.price)}</span>${h.original_price > h.price ? `<del>${formatFen(h.original_price)}</del>` : ''}</div><div class="muted">${escape(rating(h.rating, h.rating_count))} · 已售 ${h.sales}${h.in_stock ? '' : ' · 已售罄'}</div></div>`,
+            `<div class="card"><a href="products/${html(h.id)}">${html(h.title)}</a><div><span class="price">${formatFen(h.price)}</span>${h.original_price > h.price ? `<del>${formatFen(h.original_price)}</del>` : ''}</div><div class="muted">${html(rating(h.rating, h.rating_count))} · 已售 ${h.sales}${h.in_stock ? '' : ' · 已售罄'}</div></div>`,
         )
         .join('');
       return page(reply, `搜索「${q}」`, items || '<div class="card">没有找到相关商品，换个词试试。</div>');
@@ -68,19 +68,19 @@ export function shopPageRoutes(app: FastifyInstance, deps: AppDeps): void {
     const merchantId = await merchantFor(request.params.appid);
     if (!merchantId) return notFoundPage(reply);
     const product = await getProduct(ctxFor(merchantId), request.params.id).catch(() => null);
-    if (!product || product.status !== 'on_sale') return notFoundPage(reply);
+    if (product?.status !== 'on_sale') return notFoundPage(reply);
     const skus = product.skus
       .map(
         (s) =>
-          `<li>${escape(specText(s.spec) || '默认')} <span class="price">${formatFen(s.price)}</span> <span class="muted">${s.stock > 0 ? `库存 ${s.stock}` : '已售罄'}</span></li>`,
+          `<li>${html(specText(s.spec) || '默认')} <span class="price">${formatFen(s.price)}</span> <span class="muted">${s.stock > 0 ? `库存 ${s.stock}` : '已售罄'}</span></li>`,
       )
       .join('');
     return page(
       reply,
       product.title,
       `<div class="card"><div class="price" style="font-size:22px">${formatFen(product.price)}${product.original_price > product.price ? `<del>${formatFen(product.original_price)}</del>` : ''}</div>
-<div>${escape(product.subtitle)}</div><div class="muted">${escape(rating(product.rating, product.rating_count))} · 已售 ${product.sales}</div></div>
-<div class="card"><b>规格</b><ul>${skus}</ul></div><div class="card">${escape(product.description).replaceAll('\n', '<br>')}</div>`,
+<div>${html(product.subtitle)}</div><div class="muted">${html(rating(product.rating, product.rating_count))} · 已售 ${product.sales}</div></div>
+<div class="card"><b>规格</b><ul>${skus}</ul></div><div class="card">${html(product.description).replaceAll('\n', '<br>')}</div>`,
     );
   });
 
@@ -94,7 +94,7 @@ export function shopPageRoutes(app: FastifyInstance, deps: AppDeps): void {
       const items = deals
         .map(
           (d) =>
-            `<div class="card"><a href="products/${escape(d.id)}">${escape(d.title)}</a><div><span class="price">${formatFen(d.price)}</span><del>${formatFen(d.original_price)}</del></div><div class="muted">已售 ${d.sales} · 凭券到店核销</div></div>`,
+            `<div class="card"><a href="products/${html(d.id)}">${html(d.title)}</a><div><span class="price">${formatFen(d.price)}</span><del>${formatFen(d.original_price)}</del></div><div class="muted">已售 ${d.sales} · 凭券到店核销</div></div>`,
         )
         .join('');
       return page(reply, `${city}团购`, items || '<div class="card">这个城市暂时没有团购。</div>');
@@ -110,8 +110,8 @@ export function shopPageRoutes(app: FastifyInstance, deps: AppDeps): void {
     return page(
       reply,
       store.name,
-      `<div class="card"><div>${escape(store.address)}</div><div class="muted">营业时间 ${escape(store.opens_at)}–${escape(store.closes_at)}</div>
-${store.phone ? `<div><a href="tel:${escape(store.phone)}">☎ ${escape(store.phone)}</a></div>` : ''}<div><a href="${escape(geo)}">导航到门店</a></div></div>`,
+      `<div class="card"><div>${html(store.address)}</div><div class="muted">营业时间 ${html(store.opens_at)}–${html(store.closes_at)}</div>
+${store.phone ? `<div><a href="tel:${html(store.phone)}">☎ ${html(store.phone)}</a></div>` : ''}<div><a href="${html(geo)}">导航到门店</a></div></div>`,
     );
   });
 }
