@@ -71,12 +71,7 @@ async function refresh(db: Db, merchantId: string, state: MerchantSearch): Promi
     .where('updated_at', '>=', state.index.watermark)
     .execute();
   for (const row of rows) state.index.upsert(indexed(row));
-  const groups = await db
-    .selectFrom('search_synonyms')
-    .select('words')
-    .where('merchant_id', '=', merchantId)
-    .execute();
-  state.synonyms = synonymMap(groups.map((g) => JSON.parse(g.words) as string[]));
+  state.synonyms = await loadSynonyms(db, merchantId);
 }
 
 function synonymMap(groups: string[][]): Map<string, string[]> {
@@ -192,7 +187,7 @@ export async function addSynonyms(ctx: Ctx, words: string[]): Promise<SynonymVie
     created_at: ctx.now,
   };
   await ctx.db.insertInto('search_synonyms').values(row).execute();
-  forgetSynonyms(ctx.merchantId);
+  await reloadSynonyms(ctx.db, ctx.merchantId);
   return { id: row.id, words: clean, created_at: row.created_at };
 }
 
@@ -204,7 +199,7 @@ export async function deleteSynonyms(ctx: Ctx, id: string): Promise<void> {
     .where('id', '=', id)
     .executeTakeFirst();
   if (Number(result.numDeletedRows) === 0) throw notFound({ zh: '同义词', en: 'Synonym group' });
-  forgetSynonyms(ctx.merchantId);
+  await reloadSynonyms(ctx.db, ctx.merchantId);
 }
 
 /** Drops a merchant's index; the next search rebuilds it from the database. */
@@ -212,7 +207,17 @@ export function forgetSearchIndex(merchantId: string): void {
   merchants.delete(merchantId);
 }
 
-function forgetSynonyms(merchantId: string): void {
+async function loadSynonyms(db: Db, merchantId: string): Promise<Map<string, string[]>> {
+  const groups = await db
+    .selectFrom('search_synonyms')
+    .select('words')
+    .where('merchant_id', '=', merchantId)
+    .execute();
+  return synonymMap(groups.map((g) => JSON.parse(g.words) as string[]));
+}
+
+/** This process's own synonym edits apply to the very next search. */
+async function reloadSynonyms(db: Db, merchantId: string): Promise<void> {
   const state = merchants.get(merchantId);
-  if (state) state.checkedAt = 0;
+  if (state) state.synonyms = await loadSynonyms(db, merchantId);
 }

@@ -138,7 +138,9 @@ export async function nearestStores(
       }))
       .filter((s) => s.distance_m <= ring && (!options.openOnly || s.open_now))
       .sort((a, b) => Number(b.open_now) - Number(a.open_now) || a.distance_m - b.distance_m);
-    if (found.length >= limit || ring === RINGS_M.at(-1)) return found.slice(0, limit);
+    // Widen until enough stores are open: a closed store next door is no answer at lunchtime.
+    const open = found.filter((store) => store.open_now).length;
+    if (open >= limit || ring === RINGS_M.at(-1)) return found.slice(0, limit);
   }
   return [];
 }
