@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, engine, type TestApp, testDatabase } from '../../../test/support/test-app.ts';
-import type { Ctx } from '../../context.ts';
+import { createTestApp, engine, type TestApp } from '../../../test/support/test-app.ts';
 import type { DB } from '../../database.ts';
 import { openDatabase } from '../../platform/db/database.ts';
 import { cityIn } from './cities.ts';
@@ -270,7 +269,3 @@ describe('city names', () => {
     expect(cityIn('昆山', ['昆山'])).toBe('昆山');
   });
 });
-
-export type { Ctx };
-
-void testDatabase;
