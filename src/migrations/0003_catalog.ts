@@ -64,7 +64,11 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('closes_at', 'text', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('stores_location').on('stores').columns(['merchant_id', 'latitude']).execute();
+  await db.schema
+    .createIndex('stores_location')
+    .on('stores')
+    .columns(['merchant_id', 'latitude', 'longitude'])
+    .execute();
 
   await db.schema
     .createTable('product_stores')

@@ -72,8 +72,7 @@ describe(`stock on ${engine}`, () => {
     const created = (await product({ title: '限量款', skus: [{ spec: {}, price: 100, stock: 25 }] })).body;
     const skuId = created.skus[0].id as string;
     // Separate connections, as separate app processes would have.
-    const { database } = { database: t.deps.config.database };
-    const handles = [0, 1, 2].map(() => openDatabase<DB>(database));
+    const handles = [0, 1, 2].map(() => openDatabase<DB>(t.deps.config.database));
     try {
       const attempts = Array.from({ length: 60 }, (_, i) =>
         takeStock(handles[i % 3]!.db, merchantId, skuId, 1, t.clock.now()).then(

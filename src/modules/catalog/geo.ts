@@ -14,6 +14,13 @@ export function latitudeSpan(metres: number): number {
   return metres / 111_320;
 }
 
+/** Degrees of longitude spanning `metres` at `latitude` (wider towards the poles); 360 when it wraps. */
+export function longitudeSpan(metres: number, latitude: number): number {
+  const cos = Math.cos((Math.min(Math.abs(latitude) + latitudeSpan(metres), 89.9) * Math.PI) / 180);
+  const span = metres / (111_320 * cos);
+  return span >= 180 ? 360 : span;
+}
+
 /** Minutes since midnight of `ms` in `timeZone`. */
 export function minutesOfDay(ms: number, timeZone: string): number {
   const parts = new Intl.DateTimeFormat('en-GB', {

@@ -19,9 +19,25 @@ export interface IndexedProduct {
   updated_at: number;
 }
 
-interface Posting {
-  doc: number;
-  weight: number;
+/** A term's postings as two parallel typed arrays: scanning thousands of them stays cache-friendly. */
+class PostingList {
+  docs = new Int32Array(4);
+  weights = new Float32Array(4);
+  length = 0;
+
+  push(doc: number, weight: number): void {
+    if (this.length === this.docs.length) {
+      const docs = new Int32Array(this.length * 2);
+      docs.set(this.docs);
+      this.docs = docs;
+      const weights = new Float32Array(this.length * 2);
+      weights.set(this.weights);
+      this.weights = weights;
+    }
+    this.docs[this.length] = doc;
+    this.weights[this.length] = weight;
+    this.length++;
+  }
 }
 
 // Where a word appears matters: a title hit says more than a tag hit.
@@ -41,7 +57,7 @@ export interface SearchHit {
 export class SearchIndex {
   private docs: Array<IndexedProduct | null> = [];
   private byId = new Map<string, number>();
-  private postings = new Map<string, Posting[]>();
+  private postings = new Map<string, PostingList>();
   private dead = 0;
   private scores = new Float64Array(0);
   /** The newest `updated_at` applied: the next refresh reads rows changed since. */
@@ -51,7 +67,10 @@ export class SearchIndex {
     return this.byId.size;
   }
 
-  upsert(product: IndexedProduct): void {
+  /** Indexes a product; `ifChanged` skips one already indexed at this `updated_at` (a re-read row). */
+  upsert(product: IndexedProduct, ifChanged = false): void {
+    const current = this.byId.get(product.id);
+    if (ifChanged && current !== undefined && this.docs[current]?.updated_at === product.updated_at) return;
     this.remove(product.id);
     const doc = this.docs.length;
     this.docs.push(product);
@@ -67,10 +86,10 @@ export class SearchIndex {
     for (const [term, weight] of weights) {
       let list = this.postings.get(term);
       if (!list) {
-        list = [];
+        list = new PostingList();
         this.postings.set(term, list);
       }
-      list.push({ doc, weight });
+      list.push(doc, weight);
     }
     if (product.updated_at > this.watermark) this.watermark = product.updated_at;
     if (this.dead > 1000 && this.dead > this.docs.length / 5) this.compact();
@@ -112,13 +131,16 @@ export class SearchIndex {
     for (const [term, queryWeight] of weighted) {
       const list = this.postings.get(term);
       if (!list) continue;
-      const idf = Math.log(1 + total / list.length);
-      for (const { doc, weight } of list) {
+      const factor = Math.log(1 + total / list.length) * queryWeight;
+      const { docs, weights, length } = list;
+      for (let i = 0; i < length; i++) {
+        const doc = docs[i]!;
         if (scores[doc] === 0) touched.push(doc);
-        scores[doc]! += weight * idf * queryWeight;
+        scores[doc]! += weights[i]! * factor;
       }
     }
-    const hits: SearchHit[] = [];
+    // Keep only the best `limit` while scanning: a common word can touch thousands of products.
+    const best: SearchHit[] = [];
     for (const doc of touched) {
       const product = this.docs[doc];
       const score = scores[doc]!;
@@ -126,9 +148,16 @@ export class SearchIndex {
       if (!product) continue;
       if (options.onSaleOnly !== false && product.status !== 'on_sale') continue;
       if (options.kind && product.kind !== options.kind) continue;
-      hits.push({ product, score });
+      const worst = best[best.length - 1];
+      if (best.length === options.limit && worst && !outranks(product, score, worst)) continue;
+      let i = best.length === options.limit ? best.length - 1 : best.length;
+      while (i > 0 && outranks(product, score, best[i - 1]!)) {
+        best[i] = best[i - 1]!;
+        i--;
+      }
+      best[i] = { product, score };
     }
-    return topK(hits, options.limit, compareHits);
+    return best;
   }
 
   private compact(): void {
@@ -143,28 +172,12 @@ export class SearchIndex {
   }
 }
 
-function compareHits(a: SearchHit, b: SearchHit): number {
-  const sellable = (h: SearchHit) => (h.product.status === 'on_sale' ? 2 : 0) + (h.product.stock > 0 ? 1 : 0);
-  return (
-    sellable(b) - sellable(a) ||
-    b.score - a.score ||
-    b.product.sales - a.product.sales ||
-    (a.product.id < b.product.id ? -1 : 1)
-  );
-}
-
-/** The best `k` by `compare` without sorting everything: a bounded insertion list. */
-function topK<T>(items: T[], k: number, compare: (a: T, b: T) => number): T[] {
-  const best: T[] = [];
-  for (const item of items) {
-    if (best.length === k && compare(item, best[k - 1]!) >= 0) continue;
-    let i = best.length === k ? k - 1 : best.length;
-    if (best.length < k) best.push(item);
-    while (i > 0 && compare(item, best[i - 1]!) < 0) {
-      best[i] = best[i - 1]!;
-      i--;
-    }
-    best[i] = item;
-  }
-  return best;
+/** On sale and in stock first, then relevance, then sales, then id (for a stable order). */
+function outranks(product: IndexedProduct, score: number, other: SearchHit): boolean {
+  const mine = (product.status === 'on_sale' ? 2 : 0) + (product.stock > 0 ? 1 : 0);
+  const theirs = (other.product.status === 'on_sale' ? 2 : 0) + (other.product.stock > 0 ? 1 : 0);
+  if (mine !== theirs) return mine > theirs;
+  if (score !== other.score) return score > other.score;
+  if (product.sales !== other.product.sales) return product.sales > other.product.sales;
+  return product.id < other.product.id;
 }

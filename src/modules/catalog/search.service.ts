@@ -62,15 +62,22 @@ const INDEX_COLUMNS = [
   'updated_at',
 ] as const;
 
+/**
+ * Transactions commit within this long of their `updated_at`: rows newer than the watermark minus
+ * this are read again, so a write that committed just after the last read is never missed.
+ */
+const COMMIT_SKEW_MS = 2_000;
+
 /** Applies rows changed since the index's watermark (all rows on first use), and the synonyms. */
-async function refresh(db: Db, merchantId: string, state: MerchantSearch): Promise<void> {
+async function refresh(db: Db, merchantId: string, state: MerchantSearch, now: number): Promise<void> {
+  const since = state.index.size === 0 ? -1 : Math.min(state.index.watermark, now - COMMIT_SKEW_MS);
   const rows = await db
     .selectFrom('products')
     .select(INDEX_COLUMNS)
     .where('merchant_id', '=', merchantId)
-    .where('updated_at', '>=', state.index.watermark)
+    .where('updated_at', '>', since)
     .execute();
-  for (const row of rows) state.index.upsert(indexed(row));
+  for (const row of rows) state.index.upsert(indexed(row), true);
   state.synonyms = await loadSynonyms(db, merchantId);
 }
 
@@ -94,7 +101,7 @@ async function searchState(db: Db, merchantId: string, now: number): Promise<Mer
   if (now - state.checkedAt >= REFRESH_INTERVAL_MS) {
     state.checkedAt = now;
     const current = state;
-    state.loading ??= refresh(db, merchantId, current).finally(() => {
+    state.loading ??= refresh(db, merchantId, current, now).finally(() => {
       current.loading = null;
     });
   }

@@ -1,9 +1,9 @@
 import type { Ctx } from '../../context.ts';
 import { badRequest, notFound } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
-import { getMerchant, requireRole } from '../tenants/tenants.service.ts';
+import { requireRole } from '../tenants/tenants.service.ts';
 import type { StoresTable } from './catalog.schema.ts';
-import { distanceMetres, isOpen, latitudeSpan, minutesOfDay } from './geo.ts';
+import { distanceMetres, isOpen, latitudeSpan, longitudeSpan, minutesOfDay } from './geo.ts';
 
 export type StoreView = Omit<StoresTable, 'merchant_id'>;
 export interface StoreInput {
@@ -121,13 +121,20 @@ export async function nearestStores(
   const minute = minutesOfDay(ctx.now, timeZone);
   for (const ring of RINGS_M) {
     const span = latitudeSpan(ring);
-    const rows = await ctx.db
+    const lngSpan = longitudeSpan(ring, point.latitude);
+    let query = ctx.db
       .selectFrom('stores')
       .selectAll()
       .where('merchant_id', '=', ctx.merchantId)
       .where('latitude', '>=', point.latitude - span)
-      .where('latitude', '<=', point.latitude + span)
-      .execute();
+      .where('latitude', '<=', point.latitude + span);
+    // A box that would cross the antimeridian is left open in longitude; distance filters after.
+    if (lngSpan < 180 && Math.abs(point.longitude) + lngSpan < 180) {
+      query = query
+        .where('longitude', '>=', point.longitude - lngSpan)
+        .where('longitude', '<=', point.longitude + lngSpan);
+    }
+    const rows = await query.execute();
     const found = rows
       .map(({ merchant_id: _m, ...store }) => ({
         ...store,
@@ -143,8 +150,4 @@ export async function nearestStores(
     if (open >= limit || ring === RINGS_M.at(-1)) return found.slice(0, limit);
   }
   return [];
-}
-
-export async function merchantTimeZone(ctx: Ctx): Promise<string> {
-  return (await getMerchant(ctx)).timezone;
 }
