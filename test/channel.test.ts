@@ -332,6 +332,14 @@ describe('channel QR codes and followers', () => {
     expect(response.body.error.code).toBe('service_account_required');
   });
 
+  it('fetches a new follower’s unionid from WeChat', async () => {
+    const account = await connectAccount(t, token);
+    await fan(t, account.appid, 'o_union', { type: 'subscribe' });
+    await t.worker.drain();
+    const list = await t.call(token, 'GET', `/api/v1/followers?account_id=${account.id}`);
+    expect(list.body.items[0].unionid).toBe('u_o_union');
+  });
+
   it('keeps an unsubscribed follower’s history', async () => {
     const account = await connectAccount(t, token);
     await fan(t, account.appid, 'o_gone', { type: 'subscribe' });

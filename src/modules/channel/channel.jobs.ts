@@ -5,7 +5,7 @@ import { PermanentJobError } from '../../platform/jobs/worker.ts';
 import { type CustomMessage, WeChatApiError } from '../../wechat/api-client.ts';
 import type { PassiveReply } from '../../wechat/messages.ts';
 import { apiClientFor } from '../accounts/accounts.service.ts';
-import { FOLLOWUP_JOB, LATE_REPLY_JOB } from './inbound.service.ts';
+import { FETCH_PROFILE_JOB, FOLLOWUP_JOB, LATE_REPLY_JOB } from './inbound.service.ts';
 
 export const PRUNE_MESSAGES_JOB = 'channel.prune_messages';
 /** The message log is history for the inbox and analytics; rows older than this are deleted. */
@@ -60,6 +60,29 @@ export function registerChannelJobs(deps: AppDeps): void {
       throw error;
     }
   };
+  deps.jobHandlers.set(FETCH_PROFILE_JOB, async (job) => {
+    const followerId = String(job.payload.followerId);
+    const row = await deps.db
+      .selectFrom('followers')
+      .innerJoin('official_accounts', 'official_accounts.id', 'followers.account_id')
+      .selectAll('official_accounts')
+      .select(['followers.openid'])
+      .where('followers.id', '=', followerId)
+      .executeTakeFirst();
+    if (!row) throw new PermanentJobError(`follower ${followerId} is gone`);
+    try {
+      const info = await apiClientFor(deps, row).userInfo(row.openid);
+      if (info.unionid)
+        await deps.db
+          .updateTable('followers')
+          .set({ unionid: info.unionid })
+          .where('id', '=', followerId)
+          .execute();
+    } catch (error) {
+      if (error instanceof WeChatApiError && error.isUnauthorized) throw new PermanentJobError(error.message);
+      throw error;
+    }
+  });
   deps.jobHandlers.set(LATE_REPLY_JOB, sender('reply'));
   deps.jobHandlers.set(FOLLOWUP_JOB, sender('followup'));
 

@@ -180,6 +180,14 @@ async function recordOne(trx: Db, item: RecordItem): Promise<RecordOutcome> {
   if (message.kind === 'subscribe' || message.kind === 'scan') {
     await recordScan(trx, account, followerId, message.kind, message.scene, now);
   }
+  if (message.kind === 'subscribe') {
+    // The unionid (one person across the merchant's accounts) comes from WeChat's user info API.
+    await enqueueJob(
+      trx,
+      { type: FETCH_PROFILE_JOB, key: followerId, merchantId: account.merchant_id, payload: { followerId } },
+      now,
+    );
+  }
   if (routed.rule?.tagFan) {
     await trx
       .insertInto('follower_tags')
@@ -309,6 +317,9 @@ export function createRecorder(db: Db): (item: RecordItem) => Promise<Recorded> 
     }
   });
 }
+
+/** Fetches a new follower's profile (unionid) from WeChat. */
+export const FETCH_PROFILE_JOB = 'channel.fetch_profile';
 
 /** Sends a message's reply through the customer-service API: it missed WeChat's deadline. */
 export const LATE_REPLY_JOB = 'channel.late_reply';
