@@ -11,6 +11,10 @@ import { shopPageRoutes } from './modules/catalog/shop-pages.routes.ts';
 import { callbackRoutes } from './modules/channel/callback.routes.ts';
 import { registerChannelJobs, scheduleMessagePruning } from './modules/channel/channel.jobs.ts';
 import { channelRoutes } from './modules/channel/channel.routes.ts';
+import { registerOrderJobs } from './modules/orders/orders.jobs.ts';
+import { ordersRoutes } from './modules/orders/orders.routes.ts';
+import { shopApiRoutes } from './modules/orders/shop-api.routes.ts';
+import { payNotifyRoutes } from './modules/payments/notify.routes.ts';
 import { adminAuthHook } from './modules/tenants/admin-auth.ts';
 import { sessionRoutes, tenantsRoutes } from './modules/tenants/tenants.routes.ts';
 import { type Cache, memoryCache, redisCache } from './platform/cache/cache.ts';
@@ -100,8 +104,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     deps.onAccountSaved = simulator.provision;
   }
   registerChannelJobs(deps);
+  registerOrderJobs(deps);
   await app.register(async (scope) => callbackRoutes(scope, deps));
   await app.register(async (scope) => shopPageRoutes(scope, deps));
+  await app.register(async (scope) => shopApiRoutes(scope as unknown as Api, deps));
+  await app.register(async (scope) => payNotifyRoutes(scope, deps));
 
   app.get('/healthz', { schema: { hide: true } }, async () => {
     await database.db.selectFrom('merchants').select('id').limit(1).execute();
@@ -119,6 +126,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         accountsRoutes(adminApi, deps);
         channelRoutes(adminApi, deps);
         catalogRoutes(adminApi);
+        ordersRoutes(adminApi, deps);
       });
     },
     { prefix: '/api/v1' },

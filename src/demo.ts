@@ -5,6 +5,7 @@ import { createAccount } from './modules/accounts/accounts.service.ts';
 import { createQrCode } from './modules/channel/audience.service.ts';
 import { publishMenu, saveMenu } from './modules/channel/menus.service.ts';
 import { createRule, setSingletonRule } from './modules/channel/replies.service.ts';
+import { provisionSimulatedPay } from './modules/payments/payments.service.ts';
 import { addMember, createMerchant, findMerchantBySlug } from './modules/tenants/tenants.service.ts';
 import { inTransaction } from './platform/db/database.ts';
 
@@ -138,6 +139,7 @@ async function seedDemoChannel(
   await createQrCode(ctx, deps, { account_id: service.id, name: '门店收银台' });
   await createQrCode(ctx, deps, { account_id: service.id, name: '包裹感谢卡' });
   await seedDemoCatalog(ctx);
+  await provisionSimulatedPay({ ...deps, db: ctx.db }, ctx.merchantId, ctx.now);
 }
 
 export async function isEmptyDatabase(ctx: SystemCtx): Promise<boolean> {

@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path';
 import Fastify from 'fastify';
 import { loadConfig } from '../config.ts';
 import { fetchTransport } from '../simulator/delivery.ts';
+import { payRoutes } from '../simulator/pay.routes.ts';
 import type { FanAction } from '../simulator/simulator.routes.ts';
 import { simulatorRoutes } from '../simulator/simulator.routes.ts';
 import { createSimulatorState, type TranscriptEntry } from '../simulator/simulator.ts';
@@ -136,6 +137,9 @@ export const simulatorCommands: Record<string, Command> = {
       const sim = createSimulatorState({ stateFile });
       const app = Fastify({ logger: { level: config.logLevel } });
       await app.register(async (scope) => simulatorRoutes(scope, { sim, transport: fetchTransport }), {
+        prefix: '/sim',
+      });
+      await app.register(async (scope) => payRoutes(scope, { sim, transport: fetchTransport }), {
         prefix: '/sim',
       });
       const address = await app.listen({ port, host: config.host });

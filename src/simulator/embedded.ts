@@ -4,6 +4,7 @@ import type { Config } from '../config.ts';
 import type { OfficialAccountsTable } from '../modules/accounts/accounts.schema.ts';
 import { callbackUrl } from '../modules/accounts/accounts.service.ts';
 import { fetchTransport, type Transport } from './delivery.ts';
+import { payRoutes } from './pay.routes.ts';
 import { simulatorRoutes } from './simulator.routes.ts';
 import { createSimulatorState, type SimulatorState } from './simulator.ts';
 
@@ -34,7 +35,7 @@ export interface EmbeddedSimulator {
 export async function mountSimulator(
   app: FastifyInstance,
   config: Config,
-  options: { sim?: SimulatorState; replyTimeoutMs?: number } = {},
+  options: { sim?: SimulatorState; replyTimeoutMs?: number; payRetryScale?: number } = {},
 ): Promise<EmbeddedSimulator> {
   const persistTo =
     config.database.kind === 'sqlite' && config.database.path !== ':memory:'
@@ -44,6 +45,10 @@ export async function mountSimulator(
   const transport = appTransport(app, config.publicUrl);
   await app.register(
     async (scope) => simulatorRoutes(scope, { sim, transport, replyTimeoutMs: options.replyTimeoutMs }),
+    { prefix: '/sim' },
+  );
+  await app.register(
+    async (scope) => payRoutes(scope, { sim, transport, retryScale: options.payRetryScale }),
     {
       prefix: '/sim',
     },

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { ButtonSpec } from '../wechat/api-client.ts';
 import type { MessageMode } from '../wechat/envelope.ts';
@@ -44,7 +44,37 @@ export interface SimFan {
   transcript: TranscriptEntry[];
 }
 
+export interface SimPayMerchant {
+  mchid: string;
+  serialNo: string;
+  publicKeyPem: string;
+  apiV3Key: string;
+}
+
+export interface SimTransaction {
+  mchid: string;
+  appid: string;
+  outTradeNo: string;
+  description: string;
+  total: number;
+  openid: string;
+  notifyUrl: string;
+  prepayId: string;
+  transactionId: string | null;
+  state: 'NOTPAY' | 'SUCCESS' | 'CLOSED' | 'REFUND';
+  successTime: string | null;
+  refunded: number;
+  createdAt: number;
+}
+
 interface State {
+  pay: {
+    platformPrivateKeyPem: string;
+    platformPublicKeyPem: string;
+    platformKeyId: string;
+    merchants: Record<string, SimPayMerchant>;
+    transactions: Record<string, SimTransaction>;
+  } | null;
   apps: Record<string, SimApp>;
   fans: Record<string, SimFan>;
   tokens: Record<string, { appId: string; expiresAt: number }>;
@@ -78,7 +108,7 @@ export interface SimulatorOptions {
 export function createSimulatorState(options: SimulatorOptions = {}) {
   const now = options.now ?? Date.now;
   const stateFile = options.stateFile ?? null;
-  let state: State = { apps: {}, fans: {}, tokens: {}, oauthCodes: {}, jsapiTickets: {} };
+  let state: State = { pay: null, apps: {}, fans: {}, tokens: {}, oauthCodes: {}, jsapiTickets: {} };
   if (stateFile) {
     try {
       state = { ...state, ...(JSON.parse(readFileSync(stateFile, 'utf8')) as State) };
@@ -255,6 +285,21 @@ export function createSimulatorState(options: SimulatorOptions = {}) {
       if (!entry || entry.appId !== appId || entry.expiresAt < now())
         throw new SimError(40029, 'invalid code');
       return entry;
+    },
+    /** WeChat Pay's side: its key pair (made once), merchants, transactions. */
+    pay() {
+      if (!state.pay) {
+        const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+        state.pay = {
+          platformPrivateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+          platformPublicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+          platformKeyId: `PUB_KEY_ID_01${randomBytes(14).toString('hex').toUpperCase()}`,
+          merchants: {},
+          transactions: {},
+        };
+        changed();
+      }
+      return state.pay;
     },
     jsapiTicket(appId: string): string {
       let ticket = state.jsapiTickets[appId];

@@ -17,8 +17,14 @@ export interface EnqueueInput {
  * Adds a job in the caller's transaction (the outbox): it exists if and only if the business
  * change commits. Returns false when a job with this key already existed.
  */
-export async function enqueueJob(db: Kysely<JobTables>, input: EnqueueInput, now: number): Promise<boolean> {
-  const result = await db
+export async function enqueueJob<T extends JobTables>(
+  db: Kysely<T>,
+  input: EnqueueInput,
+  now: number,
+): Promise<boolean> {
+  // Any database that has the jobs table will do, including the caller's open transaction.
+  const jobs = db as unknown as Kysely<JobTables>;
+  const result = await jobs
     .insertInto('jobs')
     .values({
       id: newId('job', now),

@@ -1,0 +1,105 @@
+export type OrderStatus =
+  | 'pending_payment'
+  | 'paid'
+  | 'shipped'
+  | 'completed'
+  | 'cancelled'
+  | 'refunding'
+  | 'refunded';
+export type PaymentMethod = 'wechat' | 'cod';
+
+export interface OrdersTable {
+  id: string;
+  merchant_id: string;
+  account_id: string;
+  openid: string;
+  status: OrderStatus;
+  payment_method: PaymentMethod;
+  items_total: number;
+  shipping_fee: number;
+  total: number;
+  /** JSON of {name, phone, region, detail}. */
+  address: string;
+  note: string;
+  /** Where the buyer came from, e.g. "chat_search" or a campaign: push → visit → order attribution. */
+  source: string | null;
+  /** The client's key for this checkout: a double-tapped "submit" makes one order. */
+  idempotency_key: string | null;
+  paid_at: number | null;
+  shipped_at: number | null;
+  carrier: string | null;
+  tracking_no: string | null;
+  completed_at: number | null;
+  cancelled_at: number | null;
+  cancel_reason: 'unpaid_timeout' | 'buyer' | 'merchant' | null;
+  reminded_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface OrderItemsTable {
+  id: string;
+  order_id: string;
+  merchant_id: string;
+  product_id: string;
+  sku_id: string;
+  title: string;
+  spec_text: string;
+  price: number;
+  quantity: number;
+  subtotal: number;
+}
+
+export interface OrderEventsTable {
+  id: string;
+  order_id: string;
+  merchant_id: string;
+  from_status: OrderStatus | null;
+  to_status: OrderStatus;
+  actor: string;
+  note: string | null;
+  created_at: number;
+}
+
+export interface AddressesTable {
+  id: string;
+  merchant_id: string;
+  openid: string;
+  name: string;
+  phone: string;
+  region: string;
+  detail: string;
+  last_used_at: number;
+  created_at: number;
+}
+
+export interface ReviewsTable {
+  id: string;
+  merchant_id: string;
+  order_id: string;
+  product_id: string;
+  openid: string;
+  rating: number;
+  text: string;
+  source: 'shop' | 'chat';
+  hidden: number;
+  created_at: number;
+}
+
+export interface FanSessionsTable {
+  token_hash: string;
+  merchant_id: string;
+  account_id: string;
+  openid: string;
+  expires_at: number;
+  created_at: number;
+}
+
+export interface OrdersTables {
+  fan_sessions: FanSessionsTable;
+  orders: OrdersTable;
+  order_items: OrderItemsTable;
+  order_events: OrderEventsTable;
+  addresses: AddressesTable;
+  reviews: ReviewsTable;
+}

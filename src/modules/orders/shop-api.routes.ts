@@ -1,0 +1,286 @@
+import { Type } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import type { Api, AppDeps } from '../../deps.ts';
+import { hashToken } from '../../platform/auth/secrets.ts';
+import { unauthorized } from '../../platform/http/errors.ts';
+import { withErrors } from '../../platform/http/schemas.ts';
+import { newSecret } from '../../platform/ids.ts';
+import { oauthAuthorizeUrl } from '../../wechat/api-client.ts';
+import { accountForCallback, apiClientFor } from '../accounts/accounts.service.ts';
+import { orderPolicy, startPayment, syncPayment } from '../payments/payments.service.ts';
+import { Me, OrderPage, OrderSchema, PayStart } from './orders.schemas.ts';
+import {
+  type BuyerCtx,
+  buyerCancel,
+  confirmReceipt,
+  getOrder,
+  listAddresses,
+  listOrders,
+  placeOrder,
+} from './orders.service.ts';
+import { reviewOrder } from './reviews.service.ts';
+
+const FAN_COOKIE = 'wl_fan';
+const FAN_SESSION_MS = 30 * 24 * 3_600_000;
+
+/** Where a fan's browser goes to authorise: the simulator in development, WeChat in production. */
+function authorizeBase(deps: AppDeps): string {
+  return deps.config.wechatApiBase.endsWith('/sim')
+    ? deps.config.wechatApiBase
+    : 'https://open.weixin.qq.com';
+}
+
+/**
+ * The shop's fan-facing API under /shop/:appid. A fan is whoever WeChat's OAuth (snsapi_base)
+ * says they are: no account, no password. The session cookie is scoped to this account's shop.
+ */
+export function shopApiRoutes(app: Api, deps: AppDeps): void {
+  const account = async (appid: string) => {
+    const found = await accountForCallback(deps, appid, deps.clock.now());
+    if (!found) throw unauthorized();
+    return found.account;
+  };
+
+  app.get<{ Params: { appid: string }; Querystring: { next?: string } }>(
+    '/shop/:appid/oauth',
+    async (request, reply) => {
+      const { appid } = request.params;
+      await account(appid);
+      const next = safeNext(appid, request.query.next);
+      const state = Buffer.from(next).toString('base64url');
+      const redirectUri = `${deps.config.publicUrl}/shop/${appid}/oauth/callback`;
+      return reply.redirect(
+        oauthAuthorizeUrl({
+          authorizeBase: authorizeBase(deps),
+          appId: appid,
+          redirectUri,
+          scope: 'snsapi_base',
+          state,
+        }),
+      );
+    },
+  );
+
+  app.get<{ Params: { appid: string }; Querystring: { code?: string; state?: string } }>(
+    '/shop/:appid/oauth/callback',
+    async (request, reply) => {
+      const { appid } = request.params;
+      const found = await account(appid);
+      if (!request.query.code)
+        return reply.status(400).send({ error: { code: 'oauth_denied', message: '未获得微信授权' } });
+      const { openid } = await apiClientFor(deps, found).oauthExchange(request.query.code);
+      const token = newSecret();
+      const now = deps.clock.now();
+      await deps.db
+        .insertInto('fan_sessions')
+        .values({
+          token_hash: hashToken(token),
+          merchant_id: found.merchant_id,
+          account_id: found.id,
+          openid,
+          expires_at: now + FAN_SESSION_MS,
+          created_at: now,
+        })
+        .execute();
+      reply.setCookie(FAN_COOKIE, token, {
+        httpOnly: true,
+        sameSite: 'lax',
+        path: `/shop/${appid}`,
+        maxAge: FAN_SESSION_MS / 1000,
+        secure: deps.config.publicUrl.startsWith('https:'),
+      });
+      const next = safeNext(appid, Buffer.from(request.query.state ?? '', 'base64url').toString());
+      return reply.redirect(next);
+    },
+  );
+
+  const buyer = async (request: {
+    cookies: FastifyRequest['cookies'];
+    params: { appid: string };
+  }): Promise<BuyerCtx> => {
+    const token = request.cookies[FAN_COOKIE];
+    if (!token) throw unauthorized();
+    const now = deps.clock.now();
+    const session = await deps.db
+      .selectFrom('fan_sessions')
+      .innerJoin('official_accounts', 'official_accounts.id', 'fan_sessions.account_id')
+      .select([
+        'fan_sessions.merchant_id',
+        'fan_sessions.account_id',
+        'fan_sessions.openid',
+        'fan_sessions.expires_at',
+      ])
+      .where('fan_sessions.token_hash', '=', hashToken(token))
+      .where('official_accounts.appid', '=', request.params.appid)
+      .executeTakeFirst();
+    if (!session || session.expires_at < now) throw unauthorized();
+    return {
+      db: deps.db,
+      dialect: deps.dialect,
+      merchantId: session.merchant_id,
+      accountId: session.account_id,
+      openid: session.openid,
+      now,
+      actor: `fan:${session.openid}`,
+    };
+  };
+
+  const tags = ['shop'];
+  const Params = Type.Object({ appid: Type.String({ maxLength: 32 }) });
+  const OrderParams = Type.Object({
+    appid: Type.String({ maxLength: 32 }),
+    id: Type.String({ maxLength: 64 }),
+  });
+  const Address = Type.Object({
+    name: Type.String({ minLength: 1, maxLength: 30 }),
+    phone: Type.String({ minLength: 5, maxLength: 20 }),
+    region: Type.String({ minLength: 1, maxLength: 60 }),
+    detail: Type.String({ minLength: 1, maxLength: 120 }),
+  });
+
+  app.get(
+    '/shop/:appid/api/me',
+    { schema: { tags, params: Params, response: withErrors({ 200: Me }) } },
+    async (request) => {
+      const ctx = await buyer(request);
+      return { openid: ctx.openid, addresses: await listAddresses(ctx) };
+    },
+  );
+
+  app.post(
+    '/shop/:appid/api/orders',
+    {
+      schema: {
+        tags,
+        summary: '下单（服务端重新计算价格，预占库存）/ Place an order',
+        response: withErrors({ 201: OrderSchema }),
+        params: Params,
+        body: Type.Object({
+          items: Type.Array(
+            Type.Object({
+              sku_id: Type.String({ maxLength: 64 }),
+              quantity: Type.Integer({ minimum: 1, maximum: 999 }),
+            }),
+            { minItems: 1, maxItems: 50 },
+          ),
+          address: Type.Optional(Address),
+          address_id: Type.Optional(Type.String({ maxLength: 64 })),
+          payment_method: Type.Union([Type.Literal('wechat'), Type.Literal('cod')]),
+          expected_total: Type.Optional(Type.Integer({ minimum: 0 })),
+          note: Type.Optional(Type.String({ maxLength: 200 })),
+          source: Type.Optional(Type.String({ maxLength: 40 })),
+          idempotency_key: Type.Optional(Type.String({ maxLength: 64 })),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const ctx = await buyer(request);
+      const order = await placeOrder(ctx, await orderPolicy(deps, ctx.merchantId), request.body);
+      deps.wakeJobs();
+      return reply.status(201).send(order);
+    },
+  );
+
+  app.get(
+    '/shop/:appid/api/orders',
+    { schema: { tags, params: Params, response: withErrors({ 200: OrderPage }) } },
+    async (request) => {
+      const ctx = await buyer(request);
+      return listOrders(ctx, { openid: ctx.openid, limit: 50 });
+    },
+  );
+
+  app.get(
+    '/shop/:appid/api/orders/:id',
+    { schema: { tags, params: OrderParams, response: withErrors({ 200: OrderSchema }) } },
+    async (request) => {
+      const ctx = await buyer(request);
+      return getOrder(ctx, request.params.id);
+    },
+  );
+
+  app.post(
+    '/shop/:appid/api/orders/:id/pay',
+    {
+      schema: {
+        tags,
+        summary: '发起微信支付 / Start WeChat Pay',
+        params: OrderParams,
+        response: withErrors({ 200: PayStart }),
+      },
+    },
+    async (request) => {
+      const ctx = await buyer(request);
+      return startPayment(deps, ctx, request.params.id);
+    },
+  );
+
+  app.post(
+    '/shop/:appid/api/orders/:id/sync',
+    {
+      schema: {
+        tags,
+        summary: '向微信支付查询结果 / Ask WeChat Pay',
+        params: OrderParams,
+        response: withErrors({ 200: OrderSchema }),
+      },
+    },
+    async (request) => {
+      const ctx = await buyer(request);
+      await getOrder(ctx, request.params.id);
+      await syncPayment(deps, ctx.merchantId, request.params.id).catch(() => 'ignored');
+      deps.wakeJobs();
+      return getOrder(ctx, request.params.id);
+    },
+  );
+
+  app.post(
+    '/shop/:appid/api/orders/:id/cancel',
+    { schema: { tags, params: OrderParams, response: withErrors({ 200: OrderSchema }) } },
+    async (request) => {
+      const ctx = await buyer(request);
+      const order = await buyerCancel(ctx, request.params.id);
+      deps.wakeJobs();
+      return order;
+    },
+  );
+
+  app.post(
+    '/shop/:appid/api/orders/:id/receive',
+    {
+      schema: {
+        tags,
+        summary: '确认收货 / Confirm receipt',
+        params: OrderParams,
+        response: withErrors({ 200: OrderSchema }),
+      },
+    },
+    async (request) => confirmReceipt(await buyer(request), request.params.id),
+  );
+
+  app.post(
+    '/shop/:appid/api/orders/:id/reviews',
+    {
+      schema: {
+        tags,
+        params: OrderParams,
+        response: withErrors({ 201: Type.Object({ ok: Type.Boolean() }) }),
+        body: Type.Object({
+          product_id: Type.String({ maxLength: 64 }),
+          rating: Type.Integer({ minimum: 1, maximum: 5 }),
+          text: Type.String({ maxLength: 500 }),
+        }),
+      },
+    },
+    async (request, reply) => {
+      await reviewOrder(await buyer(request), request.params.id, request.body);
+      return reply.status(201).send({ ok: true });
+    },
+  );
+}
+
+/** Only paths inside this account's shop: never an open redirect. */
+function safeNext(appid: string, next: string | undefined): string {
+  const base = `/shop/${appid}/`;
+  return next?.startsWith(base) && !next.includes('//') && !next.includes('\\') ? next : base;
+}

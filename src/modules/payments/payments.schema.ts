@@ -1,0 +1,48 @@
+export interface PaymentSettingsTable {
+  merchant_id: string;
+  mchid: string;
+  serial_no: string;
+  private_key_pem: string;
+  /** 32-byte key that decrypts WeChat Pay notices. */
+  api_v3_key: string;
+  platform_public_key_pem: string;
+  platform_key_id: string;
+  cod_enabled: number;
+  remind_after_ms: number;
+  cancel_after_ms: number;
+  template_paid: string | null;
+  template_shipped: string | null;
+  updated_at: number;
+}
+
+export interface PaymentsTable {
+  id: string;
+  merchant_id: string;
+  order_id: string;
+  out_trade_no: string;
+  appid: string;
+  prepay_id: string;
+  amount: number;
+  status: 'created' | 'paid' | 'closed';
+  transaction_id: string | null;
+  paid_at: number | null;
+  created_at: number;
+}
+
+export interface RefundsTable {
+  id: string;
+  merchant_id: string;
+  order_id: string;
+  amount: number;
+  reason: string;
+  status: 'processing' | 'succeeded' | 'failed';
+  refund_id: string | null;
+  created_at: number;
+  succeeded_at: number | null;
+}
+
+export interface PaymentsTables {
+  payment_settings: PaymentSettingsTable;
+  payments: PaymentsTable;
+  refunds: RefundsTable;
+}
