@@ -10,5 +10,6 @@ describe('ids', () => {
     expect([b, a].sort()[0]).toBe(a);
     expect(b.slice(0, 14)).toBe(c.slice(0, 14));
     expect(b).not.toBe(c);
+    expect(b < c).toBe(true);
   });
 });

@@ -39,7 +39,33 @@ export function idFloor(prefix: string, ms: number): string {
  * bits, so ids a fan can see are never guessable from a neighbour's.
  */
 export function newId(prefix: string, now: number = Date.now()): string {
-  return `${prefix}_${encodeTime(now)}${encodeRandom(16)}`;
+  const time = encodeTime(now);
+  // Ids made in one process within a millisecond still sort in the order they were made (event
+  // logs stay in order): the high half of the random part counts up. The low 40 bits stay fresh,
+  // so a neighbour's id cannot be guessed from one's own.
+  if (time === lastTime) {
+    lastHigh = increment(lastHigh);
+  } else {
+    lastTime = time;
+    lastHigh = encodeRandom(8);
+  }
+  return `${prefix}_${time}${lastHigh}${encodeRandom(8)}`;
+}
+
+let lastTime = '';
+let lastHigh = '';
+
+function increment(random: string): string {
+  const chars = random.split('');
+  for (let i = chars.length - 1; i >= 0; i--) {
+    const index = ALPHABET.indexOf(chars[i]!);
+    if (index < 31) {
+      chars[i] = ALPHABET[index + 1]!;
+      return chars.join('');
+    }
+    chars[i] = '0';
+  }
+  return encodeRandom(8);
 }
 
 /** A random secret for tokens and cookies: 32 bytes, url-safe. */

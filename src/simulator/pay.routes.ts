@@ -197,7 +197,7 @@ export function payRoutes(app: FastifyInstance, deps: PayDeps): void {
         amount?: { refund?: number; total?: number };
       };
       const t = sim.pay().transactions[key(merchant.mchid, body.out_trade_no ?? '')];
-      if (!t || !t.transactionId) throw new PayError(404, 'RESOURCE_NOT_EXISTS', '订单不存在或未支付');
+      if (!t?.transactionId) throw new PayError(404, 'RESOURCE_NOT_EXISTS', '订单不存在或未支付');
       const refund = body.amount?.refund ?? 0;
       if (body.amount?.total !== t.total) throw new PayError(400, 'PARAM_ERROR', '订单金额与原订单不一致');
       if (!Number.isSafeInteger(refund) || refund <= 0 || t.refunded + refund > t.total)

@@ -78,7 +78,11 @@ export async function createTestApp(
     },
     { database, demo: false, worker: false, ...overrides },
   );
-  const weiloop = await buildApp(config, { clock, logger: pino({ level: 'silent' }), ...options });
+  const weiloop = await buildApp(config, {
+    clock,
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    ...options,
+  });
   const system = () => ({ db: weiloop.deps.db, dialect: weiloop.deps.dialect, now: clock.now() });
   return {
     ...weiloop,

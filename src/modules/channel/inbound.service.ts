@@ -7,6 +7,7 @@ import { newId } from '../../platform/ids.ts';
 import { enqueueJob } from '../../platform/jobs/jobs.ts';
 import { dedupeKey, type InboundMessage, type PassiveReply } from '../../wechat/messages.ts';
 import type { Account } from '../accounts/accounts.service.ts';
+import { awaitsReview, reviewFromChat } from '../orders/reviews.service.ts';
 import { answerFromCatalog, answerNearestStores, shopLinks } from './catalog-answers.ts';
 import { matcherFor } from './replies.service.ts';
 import type { CompiledRule } from './rule-matcher.ts';
@@ -33,6 +34,8 @@ export interface Routed {
   reply: PassiveReply | null;
   /** Sent right after through the customer-service API: WeChat allows one passive reply. */
   followup?: PassiveReply | null;
+  /** This message is the fan's review of what was delivered; written with the message. */
+  review?: string;
 }
 
 export interface RouteDeps {
@@ -66,7 +69,19 @@ export async function routeMessage(
       const text = message.kind === 'text' ? message.content : (message.recognition ?? '');
       const rule = text ? matcher.match(text, now) : null;
       if (rule) return pick(rule);
-      return (text ? await answerFromCatalog(catalog, links, text) : null) ?? fallback();
+      const fromCatalog = text ? await answerFromCatalog(catalog, links, text) : null;
+      if (fromCatalog) return fromCatalog;
+      if (
+        text.trim().length >= 4 &&
+        (await awaitsReview(deps.db, account.merchant_id, message.fromUser, now))
+      ) {
+        return {
+          rule: null,
+          reply: { type: 'text', content: '感谢您的评价！我们会继续努力，期待您再次光临。' },
+          review: text,
+        };
+      }
+      return fallback();
     }
     case 'location':
     case 'location_select':
@@ -187,6 +202,9 @@ async function recordOne(trx: Db, item: RecordItem): Promise<RecordOutcome> {
       { type: FETCH_PROFILE_JOB, key: followerId, merchantId: account.merchant_id, payload: { followerId } },
       now,
     );
+  }
+  if (routed.review) {
+    await reviewFromChat(trx, { merchantId: account.merchant_id, now }, message.fromUser, routed.review);
   }
   if (routed.rule?.tagFan) {
     await trx

@@ -93,7 +93,7 @@ export function registerOrderJobs(deps: AppDeps): void {
       .select(['status'])
       .where('order_id', '=', order.id)
       .executeTakeFirst();
-    if (!payment || payment.status !== 'created') return;
+    if (payment?.status !== 'created') return;
     const client = await payClientFor(deps, order.merchant_id);
     try {
       await client.close(order.id);

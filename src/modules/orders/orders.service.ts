@@ -128,7 +128,7 @@ export async function placeOrder(
     const byId = new Map(rows.map((r) => [r.id, r]));
     const lines = input.items.map((item) => {
       const sku = byId.get(item.sku_id);
-      if (!sku || sku.status !== 'on_sale')
+      if (sku?.status !== 'on_sale')
         throw new AppError(409, 'not_on_sale', { zh: '商品已下架', en: 'A product is no longer on sale' });
       if (!Number.isSafeInteger(item.quantity) || item.quantity < 1 || item.quantity > 999) {
         throw badRequest('invalid_quantity', '数量必须是 1–999 的整数', 'Quantity must be 1–999');

@@ -8,7 +8,7 @@ export const REVIEW_BY_REPLY_WINDOW_MS = 7 * 24 * 3_600_000;
 
 async function addReview(
   db: Db,
-  ctx: OrderCtx,
+  ctx: { merchantId: string; now: number },
   input: {
     orderId: string;
     productId: string;
@@ -96,7 +96,7 @@ const NEGATIVE = /差|不好|失望|退货|坏了|破损|慢死|垃圾|不满意
  */
 export async function reviewFromChat(
   db: Db,
-  ctx: Omit<OrderCtx, 'db'>,
+  ctx: { merchantId: string; now: number },
   openid: string,
   text: string,
 ): Promise<string[] | null> {
@@ -129,17 +129,46 @@ export async function reviewFromChat(
     const reviewed: string[] = [];
     for (const item of waiting) {
       if (
-        await addReview(
-          db,
-          { ...ctx, db },
-          { orderId: order.id, productId: item.product_id, openid, rating, text: trimmed, source: 'chat' },
-        )
+        await addReview(db, ctx, {
+          orderId: order.id,
+          productId: item.product_id,
+          openid,
+          rating,
+          text: trimmed,
+          source: 'chat',
+        })
       )
         reviewed.push(item.title);
     }
     return reviewed;
   }
   return null;
+}
+
+/** Whether a fan has a delivered order (within the window) with something not yet reviewed. */
+export async function awaitsReview(
+  db: Db,
+  merchantId: string,
+  openid: string,
+  now: number,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('orders')
+    .innerJoin('order_items', 'order_items.order_id', 'orders.id')
+    .leftJoin('reviews', (join) =>
+      join
+        .onRef('reviews.order_id', '=', 'order_items.order_id')
+        .onRef('reviews.product_id', '=', 'order_items.product_id'),
+    )
+    .select('orders.id')
+    .where('orders.merchant_id', '=', merchantId)
+    .where('orders.openid', '=', openid)
+    .where('orders.status', 'in', ['shipped', 'completed'])
+    .where('orders.shipped_at', '>=', now - REVIEW_BY_REPLY_WINDOW_MS)
+    .where('reviews.id', 'is', null)
+    .limit(1)
+    .executeTakeFirst();
+  return Boolean(row);
 }
 
 export async function listReviews(

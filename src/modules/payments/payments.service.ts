@@ -176,7 +176,8 @@ export async function payClientFor(deps: PayDeps, merchantId: string): Promise<P
       serialNo: settings.serial_no,
       apiV3Key: settings.api_v3_key,
     },
-    { fetch: deps.wechatFetch, now: () => deps.clock.now() },
+    // Signature freshness is about wall-clock time between us and WeChat, not the app's clock.
+    { fetch: deps.wechatFetch },
   );
   clients.set(merchantId, { updatedAt: settings.updated_at, client });
   return client;
