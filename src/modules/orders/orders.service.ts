@@ -1,6 +1,6 @@
 import type { Db } from '../../database.ts';
 import type { DialectName } from '../../platform/db/database.ts';
-import { inTransaction } from '../../platform/db/database.ts';
+import { inTransaction, isUniqueViolation } from '../../platform/db/database.ts';
 import { AppError, badRequest, conflict, notFound } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { enqueueJob } from '../../platform/jobs/jobs.ts';
@@ -98,7 +98,24 @@ export async function placeOrder(
     throw badRequest('invalid_items', '订单需要 1–50 件商品', 'An order needs 1–50 items');
   if (input.payment_method === 'cod' && !policy.codEnabled)
     throw badRequest('cod_disabled', '本店暂不支持货到付款', 'Cash on delivery is not available');
-  const orderId = await inTransaction(ctx.db, async (trx) => {
+  try {
+    return await getOrder(ctx, await insertOrder(ctx, policy, input));
+  } catch (error) {
+    // Two submits with one idempotency key raced: the loser returns the winner's order.
+    if (!input.idempotency_key || !isUniqueViolation(error)) throw error;
+    const winner = await ctx.db
+      .selectFrom('orders')
+      .select('id')
+      .where('merchant_id', '=', ctx.merchantId)
+      .where('openid', '=', ctx.openid)
+      .where('idempotency_key', '=', input.idempotency_key)
+      .executeTakeFirstOrThrow();
+    return getOrder(ctx, winner.id);
+  }
+}
+
+async function insertOrder(ctx: BuyerCtx, policy: OrderPolicy, input: PlaceOrderInput): Promise<string> {
+  return inTransaction(ctx.db, async (trx) => {
     if (input.idempotency_key) {
       const earlier = await trx
         .selectFrom('orders')
@@ -223,7 +240,6 @@ export async function placeOrder(
     }
     return id;
   });
-  return getOrder(ctx, orderId);
 }
 
 async function resolveAddress(trx: Db, ctx: BuyerCtx, input: PlaceOrderInput): Promise<AddressInput> {

@@ -38,3 +38,14 @@ export function inTransaction<DB, T>(db: Kysely<DB>, work: (trx: Transaction<DB>
   if (db.isTransaction) return work(db as Transaction<DB>);
   return db.transaction().execute(work);
 }
+
+/** A write refused by a unique constraint, on either engine: the other writer won the race. */
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; errcode?: number; message?: string };
+  return (
+    e?.code === '23505' ||
+    e?.errcode === 2067 ||
+    e?.errcode === 1555 ||
+    /UNIQUE constraint failed/.test(e?.message ?? '')
+  );
+}
