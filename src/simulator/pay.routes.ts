@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject, randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   encryptResource,
@@ -59,11 +59,16 @@ function transactionView(t: SimTransaction) {
 /** The simulated WeChat Pay v3 API: signed requests in, signed responses and encrypted notices out. */
 export function payRoutes(app: FastifyInstance, deps: PayDeps): void {
   const { sim } = deps;
+  // Parsing a PEM costs more than the RSA operation itself: parse each key once.
+  const keys = new Map<string, KeyObject>();
+  const privateKey = (pem: string) => keys.get(pem) ?? keys.set(pem, createPrivateKey(pem)).get(pem)!;
+  const publicKey = (pem: string) => keys.get(pem) ?? keys.set(pem, createPublicKey(pem)).get(pem)!;
+  const byPrepayId = new Map<string, SimTransaction>();
 
   const reply = (res: FastifyReply, status: number, body: unknown) => {
     const text = body === undefined ? '' : JSON.stringify(body);
     const pay = sim.pay();
-    const signed = signResponse(text, pay.platformPrivateKeyPem);
+    const signed = signResponse(text, privateKey(pay.platformPrivateKeyPem));
     return res
       .status(status)
       .header('content-type', 'application/json')
@@ -84,7 +89,7 @@ export function payRoutes(app: FastifyInstance, deps: PayDeps): void {
     const path = request.url.replace(/^\/sim/, '');
     const body =
       typeof request.body === 'string' ? request.body : request.body ? JSON.stringify(request.body) : '';
-    if (!verifyRequest(auth, request.method, path, body, merchant.publicKeyPem))
+    if (!verifyRequest(auth, request.method, path, body, publicKey(merchant.publicKeyPem)))
       throw new PayError(401, 'SIGN_ERROR', '签名错误');
     return merchant;
   };
@@ -156,6 +161,7 @@ export function payRoutes(app: FastifyInstance, deps: PayDeps): void {
         createdAt: sim.now(),
       };
       pay.transactions[key(merchant.mchid, body.out_trade_no)] = transaction;
+      byPrepayId.set(transaction.prepayId, transaction);
       sim.changed();
       return { status: 200, body: { prepay_id: transaction.prepayId } };
     }),
@@ -250,7 +256,7 @@ export function payRoutes(app: FastifyInstance, deps: PayDeps): void {
       summary: eventType === 'TRANSACTION.SUCCESS' ? '支付成功' : '退款成功',
       resource: encryptResource(JSON.stringify(resource), merchant.apiV3Key, originalType, originalType),
     });
-    const signed = signResponse(body, sim.pay().platformPrivateKeyPem);
+    const signed = signResponse(body, privateKey(sim.pay().platformPrivateKeyPem));
     const headers = {
       'content-type': 'application/json',
       'Wechatpay-Serial': sim.pay().platformKeyId,
@@ -280,10 +286,11 @@ export function payRoutes(app: FastifyInstance, deps: PayDeps): void {
     };
     const prepayId = String(params.package ?? '').replace(/^prepay_id=/, '');
     const pay = sim.pay();
-    const t = Object.values(pay.transactions).find((x) => x.prepayId === prepayId);
+    const t =
+      byPrepayId.get(prepayId) ?? Object.values(pay.transactions).find((x) => x.prepayId === prepayId);
     if (!t) return res.status(404).send({ error: { code: 'ORDER_NOT_EXIST', message: '支付单不存在' } });
     const merchant = pay.merchants[t.mchid];
-    if (!merchant || params.appId !== t.appid || !verifyPaySign(params, merchant.publicKeyPem)) {
+    if (!merchant || params.appId !== t.appid || !verifyPaySign(params, publicKey(merchant.publicKeyPem))) {
       return res.status(400).send({ error: { code: 'SIGN_ERROR', message: '支付签名错误，无法发起支付' } });
     }
     if (params.openid && params.openid !== t.openid)
