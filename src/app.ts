@@ -14,6 +14,7 @@ import { channelRoutes } from './modules/channel/channel.routes.ts';
 import { registerOrderJobs } from './modules/orders/orders.jobs.ts';
 import { ordersRoutes } from './modules/orders/orders.routes.ts';
 import { shopApiRoutes } from './modules/orders/shop-api.routes.ts';
+import { shopCheckoutPages } from './modules/orders/shop-checkout.pages.ts';
 import { payNotifyRoutes } from './modules/payments/notify.routes.ts';
 import { adminAuthHook } from './modules/tenants/admin-auth.ts';
 import { sessionRoutes, tenantsRoutes } from './modules/tenants/tenants.routes.ts';
@@ -108,7 +109,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(async (scope) => callbackRoutes(scope, deps));
   await app.register(async (scope) => shopPageRoutes(scope, deps));
   await app.register(async (scope) => shopApiRoutes(scope as unknown as Api, deps));
+  await app.register(async (scope) => shopCheckoutPages(scope, deps));
   await app.register(async (scope) => payNotifyRoutes(scope, deps));
+
+  // Browsers ask for it on every page; answer without a 404 in their console.
+  app.get('/favicon.ico', { schema: { hide: true } }, async (_request, reply) => reply.status(204).send());
 
   app.get('/healthz', { schema: { hide: true } }, async () => {
     await database.db.selectFrom('merchants').select('id').limit(1).execute();

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fanSession } from './support/shopper.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { connectAccount, fan, say } from './support/wechat-fan.ts';
 
@@ -103,8 +104,12 @@ describe('guang: a product word answers with products', () => {
     expect(results.statusCode).toBe(200);
     expect(results.body).toContain('红色针织连衣裙');
     const id = /href="products\/(prd_\w+)"/.exec(results.body)?.[1];
-    const page = await t.app.inject({ url: `/shop/${appid}/products/${id}` });
-    expect(page.body).toContain('¥');
+    const anonymous = await t.app.inject({ url: `/shop/${appid}/products/${id}` });
+    expect(anonymous.statusCode).toBe(302);
+    expect(anonymous.headers.location).toContain(`/shop/${appid}/oauth?next=`);
+    const cookie = await fanSession(t, appid, 'o_guang');
+    const page = await t.app.inject({ url: `/shop/${appid}/products/${id}`, headers: { cookie } });
+    expect(page.body).toContain('微信支付 ¥');
     const injected = await t.app.inject({
       url: `/shop/${appid}/search?q=${encodeURIComponent('<script>alert(1)</script>')}`,
     });

@@ -413,7 +413,9 @@ export function simulatorRoutes(app: FastifyInstance, deps: SimulatorDeps): void
     const q = request.query as Query;
     const target = sim.app(q.appid ?? '');
     if (!q.redirect_uri) return reply.status(400).send('redirect_uri missing');
-    const fan = sim.ensureFan(target.appId, q.as);
+    // Which fan's WeChat this is: ?as=openid, or the phone page's cookie.
+    const as = q.as ?? (request as { cookies?: Record<string, string | undefined> }).cookies?.sim_fan;
+    const fan = sim.ensureFan(target.appId, as, undefined, true);
     const code = sim.issueOauthCode(target.appId, fan.openid, q.scope ?? 'snsapi_base');
     const target_url = new URL(q.redirect_uri);
     target_url.searchParams.set('code', code);

@@ -1,31 +1,14 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppDeps } from '../../deps.ts';
+import { html, mobilePage } from '../../platform/http/html.ts';
 import { formatFen } from '../../platform/money.ts';
 import { accountForCallback } from '../accounts/accounts.service.ts';
 import { dealsInCity } from './deals.service.ts';
-import { getProduct, specText } from './products.service.ts';
 import { searchProducts } from './search.service.ts';
 import { getStore } from './stores.service.ts';
 
-const html = (value: unknown) =>
-  String(value ?? '').replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
-  );
-
-function page(reply: FastifyReply, title: string, body: string, status = 200) {
-  return reply
-    .status(status)
-    .type('text/html; charset=utf-8')
-    .header('content-security-policy', "default-src 'self'; img-src * data:; style-src 'unsafe-inline'")
-    .send(`<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${html(title)}</title><style>
-body{margin:0;font:15px/1.5 -apple-system,"PingFang SC","Microsoft YaHei",sans-serif;background:#f5f5f5;color:#222}
-header{background:#07c160;color:#fff;padding:12px 16px;font-size:17px}main{padding:8px}
-.card{background:#fff;border-radius:8px;padding:12px;margin:8px 0}.price{color:#fa5151;font-weight:600}
-.muted{color:#888;font-size:13px}a{color:#576b95;text-decoration:none}del{color:#aaa;margin-left:6px}
-</style></head><body><header>${html(title)}</header><main>${body}</main></body></html>`);
-}
+const page = (reply: FastifyReply, title: string, body: string, status = 200) =>
+  mobilePage(reply, title, body, { status });
 
 const rating = (r: number | null, count: number) =>
   r === null ? '暂无评价' : `${r.toFixed(1)}分 · ${count}条评价`;
@@ -63,26 +46,6 @@ export function shopPageRoutes(app: FastifyInstance, deps: AppDeps): void {
       return page(reply, `搜索「${q}」`, items || '<div class="card">没有找到相关商品，换个词试试。</div>');
     },
   );
-
-  app.get<{ Params: { appid: string; id: string } }>('/shop/:appid/products/:id', async (request, reply) => {
-    const merchantId = await merchantFor(request.params.appid);
-    if (!merchantId) return notFoundPage(reply);
-    const product = await getProduct(ctxFor(merchantId), request.params.id).catch(() => null);
-    if (product?.status !== 'on_sale') return notFoundPage(reply);
-    const skus = product.skus
-      .map(
-        (s) =>
-          `<li>${html(specText(s.spec) || '默认')} <span class="price">${formatFen(s.price)}</span> <span class="muted">${s.stock > 0 ? `库存 ${s.stock}` : '已售罄'}</span></li>`,
-      )
-      .join('');
-    return page(
-      reply,
-      product.title,
-      `<div class="card"><div class="price" style="font-size:22px">${formatFen(product.price)}${product.original_price > product.price ? `<del>${formatFen(product.original_price)}</del>` : ''}</div>
-<div>${html(product.subtitle)}</div><div class="muted">${html(rating(product.rating, product.rating_count))} · 已售 ${product.sales}</div></div>
-<div class="card"><b>规格</b><ul>${skus}</ul></div><div class="card">${html(product.description).replaceAll('\n', '<br>')}</div>`,
-    );
-  });
 
   app.get<{ Params: { appid: string }; Querystring: { city?: string } }>(
     '/shop/:appid/deals',

@@ -8,6 +8,7 @@ import { newSecret } from '../../platform/ids.ts';
 import { oauthAuthorizeUrl } from '../../wechat/api-client.ts';
 import { accountForCallback, apiClientFor } from '../accounts/accounts.service.ts';
 import { orderPolicy, startPayment, syncPayment } from '../payments/payments.service.ts';
+import { FAN_COOKIE, resolveFan } from './fan-session.ts';
 import { Me, OrderPage, OrderSchema, PayStart } from './orders.schemas.ts';
 import {
   type BuyerCtx,
@@ -20,7 +21,6 @@ import {
 } from './orders.service.ts';
 import { reviewOrder } from './reviews.service.ts';
 
-const FAN_COOKIE = 'wl_fan';
 const FAN_SESSION_MS = 30 * 24 * 3_600_000;
 
 /** Where a fan's browser goes to authorise: the simulator in development, WeChat in production. */
@@ -98,31 +98,10 @@ export function shopApiRoutes(app: Api, deps: AppDeps): void {
     cookies: FastifyRequest['cookies'];
     params: { appid: string };
   }): Promise<BuyerCtx> => {
-    const token = request.cookies[FAN_COOKIE];
-    if (!token) throw unauthorized();
     const now = deps.clock.now();
-    const session = await deps.db
-      .selectFrom('fan_sessions')
-      .innerJoin('official_accounts', 'official_accounts.id', 'fan_sessions.account_id')
-      .select([
-        'fan_sessions.merchant_id',
-        'fan_sessions.account_id',
-        'fan_sessions.openid',
-        'fan_sessions.expires_at',
-      ])
-      .where('fan_sessions.token_hash', '=', hashToken(token))
-      .where('official_accounts.appid', '=', request.params.appid)
-      .executeTakeFirst();
-    if (!session || session.expires_at < now) throw unauthorized();
-    return {
-      db: deps.db,
-      dialect: deps.dialect,
-      merchantId: session.merchant_id,
-      accountId: session.account_id,
-      openid: session.openid,
-      now,
-      actor: `fan:${session.openid}`,
-    };
+    const session = await resolveFan(deps, request.params.appid, request.cookies[FAN_COOKIE], now);
+    if (!session) throw unauthorized();
+    return { db: deps.db, dialect: deps.dialect, ...session, now, actor: `fan:${session.openid}` };
   };
 
   const tags = ['shop'];

@@ -1,0 +1,192 @@
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppDeps } from '../../deps.ts';
+import { html, mobilePage } from '../../platform/http/html.ts';
+import { formatFen } from '../../platform/money.ts';
+import { accountForCallback } from '../accounts/accounts.service.ts';
+import { getProduct, specText } from '../catalog/products.service.ts';
+import { orderPolicy } from '../payments/payments.service.ts';
+import { FAN_COOKIE, type FanSession, resolveFan } from './fan-session.ts';
+import { getOrder, listAddresses, listOrders } from './orders.service.ts';
+
+const CHECKOUT_JS = readFileSync(new URL('../../../web/shop/checkout.js', import.meta.url), 'utf8');
+
+const STATUS_TEXT: Record<string, string> = {
+  pending_payment: '待支付',
+  paid: '支付成功，等待发货',
+  shipped: '已发货',
+  completed: '已完成',
+  cancelled: '已取消',
+  refunding: '退款中',
+  refunded: '已退款',
+};
+
+/**
+ * The buyer's pages: product with one-tap checkout, order result, order list. The fan is signed in
+ * silently through WeChat OAuth (snsapi_base) on first visit; a returning buyer's address is
+ * already there, so card → product → pay → confirm takes three taps.
+ */
+export function shopCheckoutPages(app: FastifyInstance, deps: AppDeps): void {
+  app.get('/shop/assets/checkout.js', async (_request, reply) =>
+    reply
+      .type('text/javascript; charset=utf-8')
+      .header('cache-control', 'public, max-age=300')
+      .send(CHECKOUT_JS),
+  );
+
+  /** The signed-in fan, or a redirect through OAuth back to this very page. */
+  async function fanOrRedirect(
+    request: FastifyRequest<{ Params: { appid: string } }>,
+    reply: FastifyReply,
+  ): Promise<FanSession | null> {
+    const fan = await resolveFan(deps, request.params.appid, request.cookies[FAN_COOKIE], deps.clock.now());
+    if (fan) return fan;
+    await reply.redirect(`/shop/${request.params.appid}/oauth?next=${encodeURIComponent(request.url)}`);
+    return null;
+  }
+  const notFound = (reply: FastifyReply) =>
+    mobilePage(reply, '页面不存在', '<div class="card">没有找到这个页面。</div>', { status: 404 });
+  const ctxOf = (fan: FanSession) => ({ db: deps.db, merchantId: fan.merchantId, openid: fan.openid });
+
+  app.get<{ Params: { appid: string; id: string } }>('/shop/:appid/products/:id', async (request, reply) => {
+    if (!(await accountForCallback(deps, request.params.appid, deps.clock.now()))) return notFound(reply);
+    const fan = await fanOrRedirect(request, reply);
+    if (!fan) return reply;
+    const product = await getProduct(ctxOf(fan), request.params.id).catch(() => null);
+    if (product?.status !== 'on_sale') return notFound(reply);
+    const [addresses, policy] = await Promise.all([
+      listAddresses({
+        ...ctxOf(fan),
+        dialect: deps.dialect,
+        accountId: fan.accountId,
+        now: deps.clock.now(),
+        actor: 'fan',
+      }),
+      orderPolicy(deps, fan.merchantId),
+    ]);
+    const firstInStock = product.skus.find((s) => s.stock > 0);
+    const skus = product.skus
+      .map(
+        (s) =>
+          `<label class="sku${s.stock > 0 ? '' : ' out'}"><input type="radio" name="sku" value="${html(s.id)}" data-price="${s.price}" ${s.id === firstInStock?.id ? 'checked' : ''} ${s.stock > 0 ? '' : 'disabled'}>${html(specText(s.spec) || '默认')} ${formatFen(s.price)}</label>`,
+      )
+      .join('');
+    const saved = addresses[0];
+    const shipped = product.kind === 'goods';
+    const addressBlock = !shipped
+      ? '<div class="card muted">团购券：付款后凭二维码到店核销</div>'
+      : saved
+        ? `<div class="card" id="address" data-address-id="${html(saved.id)}">送至：${html(saved.name)} ${html(saved.phone)}<div class="muted">${html(saved.region)} ${html(saved.detail)}</div></div>`
+        : `<div class="card" id="address"><b>收货地址</b>
+<label class="field">收货人<input name="name" autocomplete="name" required maxlength="30"></label>
+<label class="field">手机号<input name="phone" type="tel" autocomplete="tel" required maxlength="20"></label>
+<label class="field">所在地区<input name="region" required maxlength="60" placeholder="省 市 区"></label>
+<label class="field">详细地址<input name="detail" autocomplete="street-address" required maxlength="120"></label></div>`;
+    const cod =
+      policy.codEnabled && shipped
+        ? '<button class="btn secondary" name="method" value="cod">货到付款</button>'
+        : '';
+    return mobilePage(
+      reply,
+      product.title,
+      `<form id="checkout" data-appid="${html(request.params.appid)}" data-product="${html(product.id)}" data-simulator="${deps.config.simulator ? `${html(deps.config.wechatApiBase)}` : ''}">
+<div class="card"><div class="price" style="font-size:22px">${formatFen(product.price)}${product.original_price > product.price ? `<del>${formatFen(product.original_price)}</del>` : ''}</div>
+<div><b>${html(product.title)}</b></div><div class="muted">${html(product.subtitle)}</div>
+<div class="muted">${product.rating === null ? '暂无评价' : `${product.rating.toFixed(1)}分 · ${product.rating_count}条评价`} · 已售 ${product.sales}</div></div>
+<div class="card"><b>规格</b><div>${skus}</div></div>
+${addressBlock}
+<div class="card">${html(product.description).replaceAll('\n', '<br>') || '<span class="muted">暂无详情</span>'}</div>
+<p class="error" id="error" role="alert"></p>
+<div class="bar">${cod}<button class="btn" name="method" value="wechat" id="pay" ${firstInStock ? '' : 'disabled'}>${firstInStock ? `微信支付 ${formatFen(firstInStock.price)}` : '已售罄'}</button></div>
+</form>`,
+      { scripts: ['/shop/assets/checkout.js'] },
+    );
+  });
+
+  app.get<{ Params: { appid: string; id: string } }>('/shop/:appid/orders/:id', async (request, reply) => {
+    const fan = await fanOrRedirect(request, reply);
+    if (!fan) return reply;
+    const order = await getOrder(ctxOf(fan), request.params.id).catch(() => null);
+    if (!order) return notFound(reply);
+    const items = order.items
+      .map(
+        (i) =>
+          `<div>${html(i.title)} <span class="muted">${html(i.spec_text)} ×${i.quantity}</span> ${formatFen(i.subtotal)}</div>`,
+      )
+      .join('');
+    const invite = order.status === 'paid' ? await followInvite(deps, fan) : '';
+    const pay =
+      order.status === 'pending_payment' && order.payment_method === 'wechat'
+        ? `<form id="checkout" data-appid="${html(request.params.appid)}" data-order="${html(order.id)}" data-simulator="${deps.config.simulator ? html(deps.config.wechatApiBase) : ''}"><p class="error" id="error" role="alert"></p><div class="bar"><button class="btn" name="method" value="wechat" id="pay">微信支付 ${formatFen(order.total)}</button></div></form>`
+        : '';
+    return mobilePage(
+      reply,
+      STATUS_TEXT[order.status] ?? order.status,
+      `<div class="card"><div class="${order.status === 'paid' ? 'ok' : ''}" id="status">${html(STATUS_TEXT[order.status] ?? order.status)}</div><div class="muted">订单号 ${html(order.id)}</div></div>
+<div class="card">${items}<div>合计 <span class="price">${formatFen(order.total)}</span>（${order.payment_method === 'cod' ? '货到付款' : '微信支付'}）</div></div>
+${order.address ? `<div class="card">${html(order.address.name)} ${html(order.address.phone)}<div class="muted">${html(order.address.region)} ${html(order.address.detail)}</div></div>` : ''}
+${order.tracking_no ? `<div class="card">物流：${html(order.carrier)} ${html(order.tracking_no)}</div>` : ''}
+${invite}<div class="card"><a href="/shop/${html(request.params.appid)}/orders">我的订单</a></div>${pay}`,
+      { scripts: pay ? ['/shop/assets/checkout.js'] : [] },
+    );
+  });
+
+  app.get<{ Params: { appid: string } }>('/shop/:appid/orders', async (request, reply) => {
+    const fan = await fanOrRedirect(request, reply);
+    if (!fan) return reply;
+    const { items } = await listOrders(ctxOf(fan), { openid: fan.openid, limit: 50 });
+    const rows = items
+      .map(
+        (o) =>
+          `<div class="card"><a href="orders/${html(o.id)}">${html(o.items[0]?.title ?? o.id)}</a><div class="muted">${html(STATUS_TEXT[o.status] ?? o.status)} · ${formatFen(o.total)}</div></div>`,
+      )
+      .join('');
+    return mobilePage(reply, '我的订单', rows || '<div class="card">还没有订单。</div>');
+  });
+}
+
+/** After paying, a fan who does not follow the merchant's service account is invited to. */
+async function followInvite(deps: AppDeps, fan: FanSession): Promise<string> {
+  const me = await deps.db
+    .selectFrom('followers')
+    .select(['unionid'])
+    .where('account_id', '=', fan.accountId)
+    .where('openid', '=', fan.openid)
+    .executeTakeFirst();
+  const services = await deps.db
+    .selectFrom('official_accounts')
+    .select(['id', 'name'])
+    .where('merchant_id', '=', fan.merchantId)
+    .where('type', '=', 'service')
+    .execute();
+  if (services.length === 0) return '';
+  const following = await deps.db
+    .selectFrom('followers')
+    .select('account_id')
+    .where('merchant_id', '=', fan.merchantId)
+    .where('subscribed', '=', 1)
+    .where(
+      'account_id',
+      'in',
+      services.map((s) => s.id),
+    )
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('account_id', '=', fan.accountId), eb('openid', '=', fan.openid)]),
+        ...(me?.unionid ? [eb('unionid', '=', me.unionid)] : []),
+      ]),
+    )
+    .executeTakeFirst();
+  if (following) return '';
+  const service = services[0]!;
+  const code = await deps.db
+    .selectFrom('channel_qrcodes')
+    .select(['ticket'])
+    .where('account_id', '=', service.id)
+    .orderBy('created_at')
+    .executeTakeFirst();
+  const image = code
+    ? `<img alt="关注二维码" width="160" height="160" src="${html(`${deps.config.wechatApiBase}/cgi-bin/showqrcode?ticket=${encodeURIComponent(code.ticket)}`)}">`
+    : '';
+  return `<div class="card" id="follow-invite">关注「${html(service.name)}」，及时收到发货与物流通知。${image}</div>`;
+}
