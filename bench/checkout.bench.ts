@@ -76,7 +76,14 @@ const post = async (url: string, cookie: string, body?: unknown) => {
     headers: { cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
+  return {
+    status: response.status,
+    body: (await response.json()) as Record<string, unknown> & {
+      id?: string;
+      error?: { code?: string };
+      pay_params?: unknown;
+    },
+  };
 };
 
 const latencies: number[] = [];

@@ -3,7 +3,7 @@
 (() => {
   const form = document.getElementById('checkout');
   if (!form) return;
-  const { appid, product, order: existingOrder, simulator } = form.dataset;
+  const { appid, order: existingOrder, simulator } = form.dataset;
   const api = `/shop/${appid}/api`;
   const errorBox = document.getElementById('error');
   // One key per page view: a double tap, or a retry after a network error, makes one order.
