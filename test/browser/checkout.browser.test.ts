@@ -13,6 +13,7 @@ describe.skipIf(!hasChromium)('buying from chat in a browser', () => {
   let t: TestApp;
   let browser: Browser;
   let appid: string;
+  let merchantToken: string;
   const errors: string[] = [];
 
   beforeAll(async () => {
@@ -23,6 +24,7 @@ describe.skipIf(!hasChromium)('buying from chat in a browser', () => {
       wechatApiBase: `http://127.0.0.1:${port}/sim`,
     });
     const m = await t.merchant('browser-shop');
+    merchantToken = m.token;
     appid = (await connectAccount(t, m.token)).appid;
     await provisionSimulatedPay(t.deps, m.id, t.clock.now(), { codEnabled: true });
     await t.call(m.token, 'POST', '/api/v1/products', {
@@ -109,6 +111,40 @@ describe.skipIf(!hasChromium)('buying from chat in a browser', () => {
     const notices = t.simulator!.sim.fan(appid, 'o_phone').transcript.filter((e) => e.via === 'template');
     expect(notices).toHaveLength(2);
     expect(notices[1]?.message.templateId).toBe('TM_ORDER_PAID');
+    expect(errors).toEqual([]);
+  });
+
+  it('fills a cart, pays for it, then confirms receipt and reviews on the order page', async () => {
+    const page = await phone('o_phone');
+    await page.goto(await productLinkFromChat('o_phone'));
+    await page.click('#add-to-cart');
+    await page.click('label.sku:nth-of-type(2)');
+    await page.click('#add-to-cart');
+    await page.goto(`http://127.0.0.1:${port}/shop/${appid}/cart`);
+    await expect(page.locator('#pay')).toHaveText('微信支付 ¥398.00');
+    await page.screenshot({ path: `${SHOTS}/5-cart.png` });
+    await page.click('#pay');
+    await page.click('#confirm-pay');
+    await page.waitForURL(/\/orders\/ord_/);
+    const orderId = /orders\/(ord_\w+)/.exec(page.url())![1]!;
+    const order = (await t.call(merchantToken, 'GET', `/api/v1/orders/${orderId}`)).body;
+    expect(order).toMatchObject({ status: 'paid', total: 39800 });
+    expect(order.items).toHaveLength(2);
+
+    await t.call(merchantToken, 'POST', `/api/v1/orders/${orderId}/ship`, {
+      carrier: '顺丰',
+      tracking_no: 'SF123',
+    });
+    await page.reload();
+    await page.click('button[data-action="receive"]');
+    await page.waitForSelector('form.review');
+    await page.fill('form.review >> nth=0 >> input[name="text"]', '面料舒服，尺码标准');
+    await Promise.all([page.waitForEvent('load'), page.click('form.review >> nth=0 >> button')]);
+    expect(await page.locator('form.review').count()).toBe(0);
+    await expect(page.locator('#status')).toHaveText('已完成');
+    await page.screenshot({ path: `${SHOTS}/6-completed.png` });
+    const reviews = (await t.call(merchantToken, 'GET', '/api/v1/reviews')).body.items;
+    expect(reviews.map((r: { text: string }) => r.text)).toContain('面料舒服，尺码标准');
     expect(errors).toEqual([]);
   });
 });

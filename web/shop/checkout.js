@@ -1,10 +1,52 @@
 // One-tap checkout for the H5 shop: place the order, open WeChat's pay sheet, show the result.
 // Inside WeChat the sheet is WeixinJSBridge's; with the simulator it is drawn here.
 (() => {
+  const actions = document.getElementById('order-actions');
+  if (actions) orderActions(actions);
   const form = document.getElementById('checkout');
   if (!form) return;
-  const { appid, order: existingOrder, simulator } = form.dataset;
+  const { appid, order: existingOrder, simulator, cart: isCart } = form.dataset;
   const api = `/shop/${appid}/api`;
+  const cartKey = `weiloop-cart:${appid}`;
+  const readCart = () => JSON.parse(localStorage.getItem(cartKey) ?? '[]');
+  const writeCart = (items) => localStorage.setItem(cartKey, JSON.stringify(items));
+
+  const addButton = document.getElementById('add-to-cart');
+  addButton?.addEventListener('click', () => {
+    const sku = form.querySelector('input[name="sku"]:checked');
+    if (!sku) return;
+    const items = readCart();
+    const line = items.find((i) => i.sku_id === sku.value);
+    if (line) line.quantity += 1;
+    else
+      items.push({
+        sku_id: sku.value,
+        title: document.title,
+        spec: sku.parentElement.textContent.trim(),
+        price: Number(sku.dataset.price),
+        quantity: 1,
+      });
+    writeCart(items);
+    addButton.textContent = `已加入购物车（${items.reduce((n, i) => n + i.quantity, 0)}）`;
+  });
+
+  if (isCart) renderCart();
+  function renderCart() {
+    const items = readCart();
+    const box = document.getElementById('cart-items');
+    const pay = document.getElementById('pay');
+    if (items.length === 0) return;
+    box.replaceChildren(
+      ...items.map((i) => {
+        const row = document.createElement('div');
+        row.textContent = `${i.title} · ${i.spec} ×${i.quantity}`;
+        return row;
+      }),
+    );
+    const total = items.reduce((sum, i) => sum + i.price * i.quantity, 0);
+    pay.disabled = false;
+    pay.textContent = `微信支付 ¥${(total / 100).toFixed(2)}`;
+  }
   const errorBox = document.getElementById('error');
   // One key per page view: a double tap, or a retry after a network error, makes one order.
   const checkoutKey = crypto.randomUUID();
@@ -92,17 +134,26 @@
     try {
       let orderId = existingOrder;
       if (!orderId) {
+        const cartItems = isCart ? readCart() : null;
         const sku = form.querySelector('input[name="sku"]:checked');
-        if (!sku) throw new Error('请选择规格');
+        if (!cartItems && !sku) throw new Error('请选择规格');
+        if (cartItems && cartItems.length === 0) throw new Error('购物车是空的');
+        const items = cartItems
+          ? cartItems.map((i) => ({ sku_id: i.sku_id, quantity: i.quantity }))
+          : [{ sku_id: sku.value, quantity: 1 }];
+        const expected = cartItems
+          ? cartItems.reduce((sum, i) => sum + i.price * i.quantity, 0)
+          : Number(sku.dataset.price);
         const order = await call('/orders', {
-          items: [{ sku_id: sku.value, quantity: 1 }],
+          items,
           payment_method: method,
-          expected_total: Number(sku.dataset.price),
+          expected_total: expected,
           idempotency_key: checkoutKey,
           source: new URLSearchParams(location.search).get('from') ?? 'shop',
           ...address(),
         });
         orderId = order.id;
+        if (cartItems) writeCart([]);
         if (method === 'cod') {
           location.href = `/shop/${appid}/orders/${orderId}`;
           return;
@@ -120,3 +171,38 @@
     }
   });
 })();
+
+/** Cancel, confirm receipt and review on the order page. */
+function orderActions(box) {
+  const { appid, order } = box.dataset;
+  const errorBox = document.getElementById('action-error');
+  const post = async (path, body) => {
+    const response = await fetch(`/shop/${appid}/api/orders/${order}${path}`, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error((await response.json()).error?.message ?? '操作失败');
+  };
+  const run = async (work) => {
+    errorBox.textContent = '';
+    try {
+      await work();
+      location.reload();
+    } catch (error) {
+      errorBox.textContent = error.message;
+    }
+  };
+  for (const button of box.querySelectorAll('button[data-action]')) {
+    button.addEventListener('click', () => run(() => post(`/${button.dataset.action}`)));
+  }
+  for (const review of document.querySelectorAll('form.review')) {
+    review.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const rating = Number(review.querySelector('[name="rating"]').value);
+      const text = review.querySelector('[name="text"]').value.trim();
+      run(() => post('/reviews', { product_id: review.dataset.product, rating, text }));
+    });
+  }
+}

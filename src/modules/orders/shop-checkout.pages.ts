@@ -86,6 +86,23 @@ export function shopCheckoutPages(app: FastifyInstance, deps: AppDeps): void {
       policy.codEnabled && shipped
         ? '<button class="btn secondary" name="method" value="cod">货到付款</button>'
         : '';
+    const reviews = await deps.db
+      .selectFrom('reviews')
+      .select(['rating', 'text', 'created_at'])
+      .where('merchant_id', '=', fan.merchantId)
+      .where('product_id', '=', product.id)
+      .where('hidden', '=', 0)
+      .orderBy('created_at', 'desc')
+      .limit(5)
+      .execute();
+    const reviewsBlock = `<div class="card"><b>评价（${product.rating_count}）</b>${
+      reviews
+        .map((r) => `<div>${'★'.repeat(r.rating)}${'☆'.repeat(5 - r.rating)} ${html(r.text)}</div>`)
+        .join('') || '<div class="muted">还没有评价</div>'
+    }</div>`;
+    const cart = shipped
+      ? '<button class="btn secondary" type="button" id="add-to-cart">加入购物车</button>'
+      : '';
     return mobilePage(
       reply,
       product.title,
@@ -96,8 +113,9 @@ export function shopCheckoutPages(app: FastifyInstance, deps: AppDeps): void {
 <div class="card"><b>规格</b><div>${skus}</div></div>
 ${addressBlock}
 <div class="card">${html(product.description).replaceAll('\n', '<br>') || '<span class="muted">暂无详情</span>'}</div>
+${reviewsBlock}
 <p class="error" id="error" role="alert"></p>
-<div class="bar">${cod}<button class="btn" name="method" value="wechat" id="pay" ${firstInStock ? '' : 'disabled'}>${firstInStock ? `微信支付 ${formatFen(firstInStock.price)}` : '已售罄'}</button></div>
+<div class="bar">${cart}${cod}<button class="btn" name="method" value="wechat" id="pay" ${firstInStock ? '' : 'disabled'}>${firstInStock ? `微信支付 ${formatFen(firstInStock.price)}` : '已售罄'}</button></div>
 </form>`,
       { scripts: ['/shop/assets/checkout.js'] },
     );
@@ -115,6 +133,30 @@ ${addressBlock}
       )
       .join('');
     const invite = order.status === 'paid' ? await followInvite(deps, fan) : '';
+    const reviewed = new Set(
+      (
+        await deps.db.selectFrom('reviews').select('product_id').where('order_id', '=', order.id).execute()
+      ).map((r) => r.product_id),
+    );
+    const canReview = order.status === 'shipped' || order.status === 'completed';
+    const reviewForms = canReview
+      ? order.items
+          // One review per product, even when the order has several of its SKUs.
+          .filter(
+            (i, index, all) =>
+              !reviewed.has(i.product_id) && all.findIndex((x) => x.product_id === i.product_id) === index,
+          )
+          .map(
+            (i) =>
+              `<form class="card review" data-product="${html(i.product_id)}"><b>评价：${html(i.title)}</b><label class="field">评分（1–5）<input name="rating" type="number" min="1" max="5" value="5" required></label><label class="field">说说感受<input name="text" maxlength="500" required></label><button class="btn">提交评价</button></form>`,
+          )
+          .join('')
+      : '';
+    const actions = `<div id="order-actions" data-appid="${html(request.params.appid)}" data-order="${html(order.id)}">${
+      order.status === 'pending_payment'
+        ? '<button class="btn secondary" type="button" data-action="cancel">取消订单</button>'
+        : ''
+    }${order.status === 'shipped' ? '<button class="btn" type="button" data-action="receive">确认收货</button>' : ''}<p class="error" id="action-error" role="alert"></p></div>${reviewForms}`;
     const pay =
       order.status === 'pending_payment' && order.payment_method === 'wechat'
         ? `<form id="checkout" data-appid="${html(request.params.appid)}" data-order="${html(order.id)}" data-simulator="${deps.config.simulator ? html(deps.config.wechatApiBase) : ''}"><p class="error" id="error" role="alert"></p><div class="bar"><button class="btn" name="method" value="wechat" id="pay">微信支付 ${formatFen(order.total)}</button></div></form>`
@@ -126,8 +168,32 @@ ${addressBlock}
 <div class="card">${items}<div>合计 <span class="price">${formatFen(order.total)}</span>（${order.payment_method === 'cod' ? '货到付款' : '微信支付'}）</div></div>
 ${order.address ? `<div class="card">${html(order.address.name)} ${html(order.address.phone)}<div class="muted">${html(order.address.region)} ${html(order.address.detail)}</div></div>` : ''}
 ${order.tracking_no ? `<div class="card">物流：${html(order.carrier)} ${html(order.tracking_no)}</div>` : ''}
-${invite}<div class="card"><a href="/shop/${html(request.params.appid)}/orders">我的订单</a></div>${pay}`,
-      { scripts: pay ? ['/shop/assets/checkout.js'] : [] },
+${invite}${actions}<div class="card"><a href="/shop/${html(request.params.appid)}/orders">我的订单</a> · <a href="/shop/${html(request.params.appid)}/cart">购物车</a></div>${pay}`,
+      { scripts: ['/shop/assets/checkout.js'] },
+    );
+  });
+
+  app.get<{ Params: { appid: string } }>('/shop/:appid/cart', async (request, reply) => {
+    const fan = await fanOrRedirect(request, reply);
+    if (!fan) return reply;
+    const addresses = await listAddresses({
+      ...ctxOf(fan),
+      dialect: deps.dialect,
+      accountId: fan.accountId,
+      now: deps.clock.now(),
+      actor: 'fan',
+    });
+    const saved = addresses[0];
+    const addressBlock = saved
+      ? `<div class="card" id="address" data-address-id="${html(saved.id)}">送至：${html(saved.name)} ${html(saved.phone)}<div class="muted">${html(saved.region)} ${html(saved.detail)}</div></div>`
+      : `<div class="card" id="address"><b>收货地址</b><label class="field">收货人<input name="name" required maxlength="30"></label><label class="field">手机号<input name="phone" type="tel" required maxlength="20"></label><label class="field">所在地区<input name="region" required maxlength="60"></label><label class="field">详细地址<input name="detail" required maxlength="120"></label></div>`;
+    return mobilePage(
+      reply,
+      '购物车',
+      `<form id="checkout" data-appid="${html(request.params.appid)}" data-cart="1" data-simulator="${deps.config.simulator ? html(deps.config.wechatApiBase) : ''}">
+<div class="card" id="cart-items"><span class="muted">购物车是空的</span></div>${addressBlock}<p class="error" id="error" role="alert"></p>
+<div class="bar"><button class="btn" name="method" value="wechat" id="pay" disabled>微信支付</button></div></form>`,
+      { scripts: ['/shop/assets/checkout.js'] },
     );
   });
 
