@@ -241,6 +241,58 @@ describe('checkout and WeChat Pay', () => {
     expect(received.body.paid_at).not.toBeNull();
   });
 
+  it('refunds a payment that lands after the order was cancelled', async () => {
+    const cookie = await fanSession(t, appid, 'o_late');
+    const placed = await place(cookie);
+    const pay = await shop(t, cookie, appid, 'POST', `/orders/${placed.body.id}/pay`);
+    await shop(t, cookie, appid, 'POST', `/orders/${placed.body.id}/cancel`);
+    // The fan had the pay sheet open and paid anyway, before the close reached WeChat Pay.
+    expect((await confirmPay(t, pay.body.pay_params)).status).toBe(200);
+    await until(
+      () =>
+        t.deps.db
+          .selectFrom('jobs')
+          .select('id')
+          .where('type', '=', 'payments.refund')
+          .where('idempotency_key', 'like', `%${placed.body.id}%`)
+          .execute(),
+      (rows) => rows.length > 0,
+    );
+    await t.worker.drain();
+    const refunds = await t.deps.db
+      .selectFrom('refunds')
+      .selectAll()
+      .where('order_id', '=', placed.body.id)
+      .execute();
+    expect(refunds).toMatchObject([{ reason: 'late_payment', amount: 19900 }]);
+    expect((await order(placed.body.id)).status).toBe('cancelled');
+  });
+
+  it('ships many orders from a CSV, reporting each line', async () => {
+    const cookie = await fanSession(t, appid, 'o_bulk');
+    const first = await place(cookie, { payment_method: 'cod' });
+    const second = await place(cookie, { payment_method: 'cod' });
+    const csv = [
+      'order_id,carrier,tracking_no',
+      `${first.body.id},顺丰,SF1`,
+      `${second.body.id},中通,ZT2`,
+      'ord_missing,顺丰,SF3',
+    ].join('\n');
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/orders/ship-bulk',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+      payload: csv,
+    });
+    expect(response.json().shipped).toBe(2);
+    expect(response.json().results.map((r: { ok: boolean }) => r.ok)).toEqual([true, true, false]);
+    expect(await order(second.body.id)).toMatchObject({
+      status: 'shipped',
+      carrier: '中通',
+      tracking_no: 'ZT2',
+    });
+  });
+
   it('keeps one fan out of another fan’s orders', async () => {
     const alice = await fanSession(t, appid, 'o_alice');
     const bob = await fanSession(t, appid, 'o_bob');
