@@ -348,7 +348,7 @@ export async function takeStock(
     .where('stock', '>=', quantity)
     .executeTakeFirst();
   if (Number(result.numUpdatedRows) === 0) throw new OutOfStockError(`not enough stock for ${skuId}`);
-  await syncProductStock(db, skuId, now);
+  await shiftProductStock(db, skuId, -quantity, now);
 }
 
 /** Gives stock back (a cancelled or unpaid order). */
@@ -365,7 +365,19 @@ export async function returnStock(
     .where('id', '=', skuId)
     .where('merchant_id', '=', merchantId)
     .execute();
-  await syncProductStock(db, skuId, now);
+  await shiftProductStock(db, skuId, quantity, now);
+}
+
+/**
+ * Moves the product's stock total by the same delta as its SKU. Deltas commute, so concurrent
+ * buyers on other connections can never leave a stale total behind (a recomputed sum could).
+ */
+async function shiftProductStock(db: Db, skuId: string, delta: number, now: number): Promise<void> {
+  await db
+    .updateTable('products')
+    .set((eb) => ({ stock: eb('stock', '+', delta), updated_at: now }))
+    .where('id', '=', (eb) => eb.selectFrom('skus').select('product_id').where('id', '=', skuId))
+    .execute();
 }
 
 async function syncProductStock(db: Db, skuId: string, now: number): Promise<void> {
