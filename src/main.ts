@@ -61,8 +61,15 @@ const commands: Record<string, Command> = {
         `  API docs   ${base}/api/docs`,
         `  Health     ${base}/healthz`,
       ];
-      if (config.demo && (await findMerchantBySlug(system, DEMO.slug))) {
+            if (config.demo && (await findMerchantBySlug(system, DEMO.slug))) {
         lines.push(`  Demo login ${DEMO.email} / ${DEMO.password}  (merchant "${DEMO.slug}")`);
+        if (config.simulator) {
+          lines.push(
+            `  Shop       ${base}/shop/${DEMO.serviceAppId}/search?q=${encodeURIComponent('连衣裙')}`,
+            `  Be a fan   npm run weiloop -- sim say --appid ${DEMO.serviceAppId} --openid ${DEMO.fan} --text 连衣裙`,
+            `             (try also: --text 南京 · --location 32.04,118.78 · --click NEW_THIS_WEEK · --event subscribe)`,
+          );
+        }
       }
       process.stdout.write(`${lines.join('\n')}\n`);
     },
