@@ -72,6 +72,7 @@ const address = await weiloop.app.listen({ port: 0, host: '127.0.0.1' });
 process.send?.({ ready: true, address, appid, token: 'benchtoken', aesKey });
 // BENCH_PROFILE=dir writes a CPU profile of the measured run only (not of the set-up).
 const profiler = process.env.BENCH_PROFILE ? new Session() : null;
+let profiling = false;
 const post = (method: string) =>
   new Promise<unknown>((resolve, reject) =>
     profiler!.post(method, (err, result) => (err ? reject(err) : resolve(result))),
@@ -79,7 +80,8 @@ const post = (method: string) =>
 
 process.on('message', async (message: { type: string }) => {
   if (message.type === 'cpu-start') {
-    if (profiler) {
+    if (profiler && !profiling) {
+      profiling = true;
       profiler.connect();
       await post('Profiler.enable');
       await post('Profiler.start');

@@ -61,7 +61,7 @@ const commands: Record<string, Command> = {
         `  API docs   ${base}/api/docs`,
         `  Health     ${base}/healthz`,
       ];
-            if (config.demo && (await findMerchantBySlug(system, DEMO.slug))) {
+      if (config.demo && (await findMerchantBySlug(system, DEMO.slug))) {
         lines.push(`  Demo login ${DEMO.email} / ${DEMO.password}  (merchant "${DEMO.slug}")`);
         if (config.simulator) {
           lines.push(

@@ -7,6 +7,7 @@ import { enqueueJob } from '../../platform/jobs/jobs.ts';
 import { sumFen } from '../../platform/money.ts';
 import { OutOfStockError, returnStock, specText, takeStock } from '../catalog/products.service.ts';
 import type { OrderItemsTable, OrderStatus, OrdersTable, PaymentMethod } from './orders.schema.ts';
+import { shipmentMade } from './reviews.service.ts';
 
 /** Who acts on an order: the buyer (a fan of one account), an operator, or the system. */
 export interface OrderCtx {
@@ -500,6 +501,7 @@ export async function shipOrder(
     return moved;
   });
   if (!shipped) throw invalidTransition('shipped');
+  shipmentMade(ctx.merchantId);
   return getOrder(ctx, id);
 }
 

@@ -145,6 +145,31 @@ export async function reviewFromChat(
   return null;
 }
 
+// Most chat messages come from fans with nothing to review: a per-merchant check, cached briefly,
+// spares them the per-fan query.
+const RECENT_SHIPMENTS_TTL_MS = 10_000;
+const recentShipments = new Map<string, { any: boolean; until: number }>();
+
+async function merchantShippedRecently(db: Db, merchantId: string, now: number): Promise<boolean> {
+  const hit = recentShipments.get(merchantId);
+  if (hit && hit.until > now) return hit.any;
+  const row = await db
+    .selectFrom('orders')
+    .select('id')
+    .where('merchant_id', '=', merchantId)
+    .where('shipped_at', '>=', now - REVIEW_BY_REPLY_WINDOW_MS)
+    .limit(1)
+    .executeTakeFirst();
+  if (recentShipments.size > 10_000) recentShipments.clear();
+  recentShipments.set(merchantId, { any: Boolean(row), until: now + RECENT_SHIPMENTS_TTL_MS });
+  return Boolean(row);
+}
+
+/** Lets this process's own shipments count at once. */
+export function shipmentMade(merchantId: string): void {
+  recentShipments.delete(merchantId);
+}
+
 /** Whether a fan has a delivered order (within the window) with something not yet reviewed. */
 export async function awaitsReview(
   db: Db,
@@ -152,6 +177,7 @@ export async function awaitsReview(
   openid: string,
   now: number,
 ): Promise<boolean> {
+  if (!(await merchantShippedRecently(db, merchantId, now))) return false;
   const row = await db
     .selectFrom('orders')
     .innerJoin('order_items', 'order_items.order_id', 'orders.id')
