@@ -5,6 +5,7 @@ import type { OfficialAccountsTable } from '../modules/accounts/accounts.schema.
 import { callbackUrl } from '../modules/accounts/accounts.service.ts';
 import { fetchTransport, type Transport } from './delivery.ts';
 import { payRoutes } from './pay.routes.ts';
+import { phoneRoutes } from './phone.routes.ts';
 import { simulatorRoutes } from './simulator.routes.ts';
 import { createSimulatorState, type SimulatorState } from './simulator.ts';
 
@@ -53,6 +54,7 @@ export async function mountSimulator(
       prefix: '/sim',
     },
   );
+  await app.register(async (scope) => phoneRoutes(scope, '/sim'), { prefix: '/sim' });
   return {
     sim,
     transport,

@@ -520,7 +520,8 @@ export function simulatorRoutes(app: FastifyInstance, deps: SimulatorDeps): void
   app.get('/apps/:appId/fans/:openid/transcript', async (request) => {
     const { appId, openid } = request.params as { appId: string; openid: string };
     const since = Number((request.query as Query).since ?? 0);
-    return transcriptSince(sim.fan(appId, openid), since);
+    const fan = sim.findFan(appId, openid);
+    return fan ? transcriptSince(fan, since) : [];
   });
 
   app.setErrorHandler((error, _request, reply) => {
