@@ -6,6 +6,7 @@ import type { Config } from './config.ts';
 import type { DB } from './database.ts';
 import type { Api, AppDeps } from './deps.ts';
 import { accountsRoutes } from './modules/accounts/accounts.routes.ts';
+import { analyticsRoutes } from './modules/analytics/analytics.routes.ts';
 import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
 import { shopPageRoutes } from './modules/catalog/shop-pages.routes.ts';
 import { callbackRoutes } from './modules/channel/callback.routes.ts';
@@ -132,6 +133,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         channelRoutes(adminApi, deps);
         catalogRoutes(adminApi);
         ordersRoutes(adminApi, deps);
+        analyticsRoutes(adminApi);
       });
     },
     { prefix: '/api/v1' },

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Ctx } from '../../context.ts';
 import type { AppDeps } from '../../deps.ts';
+import { dayOf, fillDays } from '../../platform/db/day-buckets.ts';
 import { badRequest, notFound } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { apiClientFor, getAccount, viaWeChat } from '../accounts/accounts.service.ts';
@@ -212,4 +213,67 @@ export async function getQrCode(ctx: Ctx, deps: Pick<AppDeps, 'config'>, id: str
   const [code] = await listQrCodes(ctx, deps, { id });
   if (!code) throw notFound({ zh: '渠道二维码', en: 'Channel QR code' });
   return code;
+}
+
+/** New followers per local day, and how many each channel QR code brought, over [from, to). */
+export async function followerGrowth(
+  ctx: Ctx,
+  range: { from: number; to: number; offsetMs: number; account_id?: string },
+) {
+  let daily = ctx.db
+    .selectFrom('followers')
+    .select((eb) => [
+      dayOf(eb.ref('first_subscribed_at'), range.offsetMs).as('day'),
+      eb.fn.countAll<number>().as('value'),
+    ])
+    .where('merchant_id', '=', ctx.merchantId)
+    .where('first_subscribed_at', '>=', range.from)
+    .where('first_subscribed_at', '<', range.to);
+  if (range.account_id) daily = daily.where('account_id', '=', range.account_id);
+  let sources = ctx.db
+    .selectFrom('followers')
+    .leftJoin('channel_qrcodes', 'channel_qrcodes.id', 'followers.source_qrcode_id')
+    .select((eb) => ['channel_qrcodes.name as source', eb.fn.countAll<number>().as('value')])
+    .where('followers.merchant_id', '=', ctx.merchantId)
+    .where('followers.first_subscribed_at', '>=', range.from)
+    .where('followers.first_subscribed_at', '<', range.to)
+    .groupBy('channel_qrcodes.name');
+  if (range.account_id) sources = sources.where('followers.account_id', '=', range.account_id);
+  let totals = ctx.db
+    .selectFrom('followers')
+    .select((eb) => [eb.fn.countAll<number>().as('all'), eb.fn.sum<number>('subscribed').as('subscribed')])
+    .where('merchant_id', '=', ctx.merchantId);
+  if (range.account_id) totals = totals.where('account_id', '=', range.account_id);
+  const [days, bySource, total] = await Promise.all([
+    daily.groupBy('day').execute(),
+    sources.execute(),
+    totals.executeTakeFirstOrThrow(),
+  ]);
+  return {
+    total: Number(total.all),
+    subscribed: Number(total.subscribed ?? 0),
+    new_by_day: fillDays(days, range.from, range.to, range.offsetMs),
+    by_source: bySource
+      .map((s) => ({ source: s.source ?? '直接关注', value: Number(s.value) }))
+      .sort((a, b) => b.value - a.value || a.source.localeCompare(b.source)),
+  };
+}
+
+/** Messages fans sent per local day (from the message log), over [from, to). */
+export async function messagesByDay(
+  ctx: Ctx,
+  range: { from: number; to: number; offsetMs: number; account_id?: string },
+) {
+  let query = ctx.db
+    .selectFrom('inbound_messages')
+    .select((eb) => [
+      dayOf(eb.ref('created_at'), range.offsetMs).as('day'),
+      eb.fn.countAll<number>().as('value'),
+    ])
+    .where('merchant_id', '=', ctx.merchantId)
+    .where('created_at', '>=', range.from)
+    .where('created_at', '<', range.to)
+    .where('kind', 'in', ['text', 'image', 'voice', 'video', 'shortvideo', 'location', 'link', 'click']);
+  if (range.account_id) query = query.where('account_id', '=', range.account_id);
+  return fillDays(await query.groupBy('day').execute(), range.from, range.to, range.offsetMs);
 }

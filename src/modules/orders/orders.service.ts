@@ -1,6 +1,7 @@
 import type { Db } from '../../database.ts';
 import type { DialectName } from '../../platform/db/database.ts';
 import { inTransaction, isUniqueViolation } from '../../platform/db/database.ts';
+import { dayOf, fillDays } from '../../platform/db/day-buckets.ts';
 import { AppError, badRequest, conflict, notFound } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { enqueueJob } from '../../platform/jobs/jobs.ts';
@@ -619,5 +620,37 @@ export async function orderFunnel(
     cancelled_unpaid: cancelled.length,
     cancel_reasons: reasons,
     paid_rate: placed ? Math.round((paid / placed) * 1000) / 1000 : null,
+  };
+}
+
+/** Orders placed, orders paid and paid sales (fen) per local day, over [from, to). */
+export async function ordersByDay(
+  ctx: Pick<OrderCtx, 'db' | 'merchantId'>,
+  range: { from: number; to: number; offsetMs: number; account_id?: string },
+) {
+  const base = (column: 'created_at' | 'paid_at') => {
+    let query = ctx.db
+      .selectFrom('orders')
+      .select((eb) => [
+        dayOf(eb.ref(column), range.offsetMs).as('day'),
+        eb.fn.countAll<number>().as('value'),
+        eb.fn.sum<number>('total').as('sales'),
+      ])
+      .where('merchant_id', '=', ctx.merchantId)
+      .where(column, '>=', range.from)
+      .where(column, '<', range.to);
+    if (range.account_id) query = query.where('account_id', '=', range.account_id);
+    return query.groupBy('day').execute();
+  };
+  const [placed, paid] = await Promise.all([base('created_at'), base('paid_at')]);
+  return {
+    placed_by_day: fillDays(placed, range.from, range.to, range.offsetMs),
+    paid_by_day: fillDays(paid, range.from, range.to, range.offsetMs),
+    sales_by_day: fillDays(
+      paid.map((p) => ({ day: p.day, value: Number(p.sales ?? 0) })),
+      range.from,
+      range.to,
+      range.offsetMs,
+    ),
   };
 }
