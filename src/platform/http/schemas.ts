@@ -13,9 +13,4 @@ export function withErrors<R extends Record<number, TSchema>>(responses: R) {
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
-export const PageQuery = Type.Object({
-  limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
-  cursor: Type.Optional(Type.String({ maxLength: 64, description: 'The last id of the previous page' })),
-});
-
 export const Ok = Type.Object({ ok: Type.Boolean() });

@@ -3,7 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
-import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyError, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { AppError, pickLanguage } from './errors.ts';
 import { ErrorSchema } from './schemas.ts';
@@ -100,4 +100,3 @@ export async function createServer(options: ServerOptions) {
 }
 
 export type Server = Awaited<ReturnType<typeof createServer>>;
-export type AnyServer = FastifyInstance;
