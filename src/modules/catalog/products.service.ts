@@ -89,6 +89,25 @@ function rollup(skus: readonly SkuInput[]) {
   };
 }
 
+/** The product columns an operator edits, with their defaults. */
+function editableColumns(input: ProductInput) {
+  return {
+    kind: input.kind ?? 'goods',
+    title: input.title,
+    subtitle: input.subtitle ?? '',
+    description: input.description ?? '',
+    category: input.category ?? '',
+    tags: JSON.stringify(input.tags ?? []),
+    images: JSON.stringify(input.images ?? []),
+    status: input.status ?? 'draft',
+    guide_install: input.guide_install ?? null,
+    guide_maintenance: input.guide_maintenance ?? null,
+    city: input.city ?? null,
+    valid_from: input.valid_from ?? null,
+    valid_until: input.valid_until ?? null,
+  } as const;
+}
+
 export async function createProduct(ctx: Ctx, input: ProductInput): Promise<ProductView> {
   requireRole(ctx, 'operator');
   validate(input);
@@ -100,23 +119,11 @@ export async function createProduct(ctx: Ctx, input: ProductInput): Promise<Prod
       .values({
         id,
         merchant_id: ctx.merchantId,
-        kind: input.kind ?? 'goods',
-        title: input.title,
-        subtitle: input.subtitle ?? '',
-        description: input.description ?? '',
-        category: input.category ?? '',
-        tags: JSON.stringify(input.tags ?? []),
-        images: JSON.stringify(input.images ?? []),
-        status: input.status ?? 'draft',
+        ...editableColumns(input),
         ...rollup(input.skus),
         sales: 0,
         rating_sum: 0,
         rating_count: 0,
-        guide_install: input.guide_install ?? null,
-        guide_maintenance: input.guide_maintenance ?? null,
-        city: input.city ?? null,
-        valid_from: input.valid_from ?? null,
-        valid_until: input.valid_until ?? null,
         created_at: ctx.now,
         updated_at: ctx.now,
       })
@@ -206,19 +213,7 @@ export async function updateProduct(
     await trx
       .updateTable('products')
       .set({
-        kind: next.kind ?? 'goods',
-        title: next.title,
-        subtitle: next.subtitle ?? '',
-        description: next.description ?? '',
-        category: next.category ?? '',
-        tags: JSON.stringify(next.tags ?? []),
-        images: JSON.stringify(next.images ?? []),
-        status: next.status ?? 'draft',
-        guide_install: next.guide_install ?? null,
-        guide_maintenance: next.guide_maintenance ?? null,
-        city: next.city ?? null,
-        valid_from: next.valid_from ?? null,
-        valid_until: next.valid_until ?? null,
+        ...editableColumns(next),
         ...(patch.skus ? rollup(patch.skus) : {}),
         updated_at: ctx.now,
       })
