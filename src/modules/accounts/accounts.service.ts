@@ -1,5 +1,6 @@
 import type { Ctx } from '../../context.ts';
 import type { AppDeps } from '../../deps.ts';
+import { expiringMap } from '../../platform/cache/cache.ts';
 import { AppError, badRequest, conflict, notFound } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import {
@@ -173,8 +174,7 @@ export async function deleteAccount(ctx: Ctx, id: string): Promise<void> {
 
 // The callback path looks an account up on every push; a short in-process cache keeps that off
 // the database. Edits in this process clear it at once, other processes within the TTL.
-const ACCOUNT_CACHE_TTL_MS = 10_000;
-const byAppId = new Map<string, { account: Account | null; crypto: MessageCrypto | null; until: number }>();
+const byAppId = expiringMap<{ account: Account; crypto: MessageCrypto | null } | null>(10_000);
 
 function forgetAccount(appid: string): void {
   byAppId.delete(appid);
@@ -186,8 +186,8 @@ export async function accountForCallback(
   appid: string,
   now: number,
 ): Promise<{ account: Account; crypto: MessageCrypto | null } | null> {
-  const hit = byAppId.get(appid);
-  if (hit && hit.until > now) return hit.account ? { account: hit.account, crypto: hit.crypto } : null;
+  const hit = byAppId.get(appid, now);
+  if (hit !== undefined) return hit;
   const account =
     (await deps.db
       .selectFrom('official_accounts')
@@ -195,9 +195,9 @@ export async function accountForCallback(
       .where('appid', '=', appid)
       .executeTakeFirst()) ?? null;
   const crypto = account?.aes_key ? createMessageCrypto(account.aes_key, account.appid) : null;
-  if (byAppId.size > 10_000) byAppId.clear();
-  byAppId.set(appid, { account, crypto, until: now + ACCOUNT_CACHE_TTL_MS });
-  return account ? { account, crypto } : null;
+  const found = account ? { account, crypto } : null;
+  byAppId.set(appid, found, now);
+  return found;
 }
 
 /** A WeChat API client for the account, sharing access tokens through the app cache. */

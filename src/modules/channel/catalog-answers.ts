@@ -1,4 +1,5 @@
 import type { Db } from '../../database.ts';
+import { expiringMap } from '../../platform/cache/cache.ts';
 import { formatFen } from '../../platform/money.ts';
 import type { PassiveReply } from '../../wechat/messages.ts';
 import { cityIn } from '../catalog/cities.ts';
@@ -41,13 +42,12 @@ function distanceText(metres: number): string {
 }
 
 // City names other than the built-in list come from the merchant's stores and deals; cached.
-const CITY_TTL_MS = 30_000;
-const citiesCache = new Map<string, { cities: string[]; until: number }>();
+const citiesCache = expiringMap<string[]>(30_000);
 async function knownCities(ctx: CatalogCtx): Promise<string[]> {
-  const hit = citiesCache.get(ctx.merchantId);
-  if (hit && hit.until > ctx.now) return hit.cities;
+  const hit = citiesCache.get(ctx.merchantId, ctx.now);
+  if (hit) return hit;
   const cities = await merchantCities(ctx);
-  citiesCache.set(ctx.merchantId, { cities, until: ctx.now + CITY_TTL_MS });
+  citiesCache.set(ctx.merchantId, cities, ctx.now);
   return cities;
 }
 

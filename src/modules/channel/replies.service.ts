@@ -1,5 +1,6 @@
 import type { Ctx } from '../../context.ts';
 import type { Db } from '../../database.ts';
+import { expiringMap } from '../../platform/cache/cache.ts';
 import { badRequest, notFound } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import type { PassiveReply } from '../../wechat/messages.ts';
@@ -165,20 +166,18 @@ export async function deleteRule(ctx: Ctx, id: string): Promise<void> {
 
 // Compiled matchers per account. Edits here clear the entry at once; other processes pick an
 // edit up within the TTL.
-const MATCHER_TTL_MS = 5_000;
-const matchers = new Map<string, { matcher: RuleMatcher; until: number }>();
+const matchers = expiringMap<RuleMatcher>(5_000);
 
 function forgetMatcher(accountId: string): void {
   matchers.delete(accountId);
 }
 
 export async function matcherFor(db: Db, accountId: string, now: number): Promise<RuleMatcher> {
-  const hit = matchers.get(accountId);
-  if (hit && hit.until > now) return hit.matcher;
+  const hit = matchers.get(accountId, now);
+  if (hit) return hit;
   const rows = await db.selectFrom('reply_rules').selectAll().where('account_id', '=', accountId).execute();
   const matcher = compileRules(rows);
-  if (matchers.size > 10_000) matchers.clear();
-  matchers.set(accountId, { matcher, until: now + MATCHER_TTL_MS });
+  matchers.set(accountId, matcher, now);
   return matcher;
 }
 

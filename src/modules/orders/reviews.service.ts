@@ -1,4 +1,5 @@
 import type { Db } from '../../database.ts';
+import { expiringMap } from '../../platform/cache/cache.ts';
 import { badRequest, conflict, notFound } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import type { OrderCtx } from './orders.service.ts';
@@ -147,12 +148,11 @@ export async function reviewFromChat(
 
 // Most chat messages come from fans with nothing to review: a per-merchant check, cached briefly,
 // spares them the per-fan query.
-const RECENT_SHIPMENTS_TTL_MS = 10_000;
-const recentShipments = new Map<string, { any: boolean; until: number }>();
+const recentShipments = expiringMap<boolean>(10_000);
 
 async function merchantShippedRecently(db: Db, merchantId: string, now: number): Promise<boolean> {
-  const hit = recentShipments.get(merchantId);
-  if (hit && hit.until > now) return hit.any;
+  const hit = recentShipments.get(merchantId, now);
+  if (hit !== undefined) return hit;
   const row = await db
     .selectFrom('orders')
     .select('id')
@@ -160,8 +160,7 @@ async function merchantShippedRecently(db: Db, merchantId: string, now: number):
     .where('shipped_at', '>=', now - REVIEW_BY_REPLY_WINDOW_MS)
     .limit(1)
     .executeTakeFirst();
-  if (recentShipments.size > 10_000) recentShipments.clear();
-  recentShipments.set(merchantId, { any: Boolean(row), until: now + RECENT_SHIPMENTS_TTL_MS });
+  recentShipments.set(merchantId, Boolean(row), now);
   return Boolean(row);
 }
 

@@ -53,3 +53,18 @@ describe('memory cache bound', () => {
     expect(await cache.get('d')).toBe('d');
   });
 });
+
+describe('expiring map', () => {
+  it('forgets entries after their time, keeps a cached null, and stays bounded', async () => {
+    const { expiringMap } = await import('./cache.ts');
+    const map = expiringMap<string | null>(1000, 2);
+    map.set('a', 'x', 0);
+    map.set('none', null, 0);
+    expect(map.get('a', 999)).toBe('x');
+    expect(map.get('none', 10)).toBeNull();
+    expect(map.get('a', 1000)).toBeUndefined();
+    map.set('b', 'y', 0); // past the bound: starts afresh
+    expect(map.get('none', 10)).toBeUndefined();
+    expect(map.get('b', 10)).toBe('y');
+  });
+});

@@ -77,3 +77,25 @@ export async function redisCache(url: string, prefix = 'weiloop:'): Promise<Cach
     },
   };
 }
+
+/**
+ * A small in-process map whose entries expire: for hot-path lookups (an account by AppID, compiled
+ * rules) that may be a few seconds stale in other processes. Cleared whole if it grows past `max`.
+ */
+export function expiringMap<V>(ttlMs: number, max = 10_000) {
+  const entries = new Map<string, { value: V; until: number }>();
+  return {
+    /** The value, or undefined when absent or expired (a cached null is a value). */
+    get(key: string, now: number): V | undefined {
+      const entry = entries.get(key);
+      return entry && entry.until > now ? entry.value : undefined;
+    },
+    set(key: string, value: V, now: number): void {
+      if (entries.size >= max) entries.clear();
+      entries.set(key, { value, until: now + ttlMs });
+    },
+    delete(key: string): void {
+      entries.delete(key);
+    },
+  };
+}
