@@ -64,9 +64,12 @@ await setSingletonRule(ctx, {
   reply: { type: 'text', content: '默认回复' },
 });
 // The ceiling to compare against: the same server, HTTP in and out, no work at all.
-weiloop.app.post('/bench/noop', { schema: { hide: true } }, async (_request, reply) =>
-  reply.type('application/xml').send('<xml><ok>1</ok></xml>'),
-);
+await weiloop.app.register(async (scope) => {
+  scope.addContentTypeParser('text/xml', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  scope.post('/bench/noop', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type('application/xml').send('<xml><ok>1</ok></xml>'),
+  );
+});
 const address = await weiloop.app.listen({ port: 0, host: '127.0.0.1' });
 
 process.send?.({ ready: true, address, appid, token: 'benchtoken', aesKey });

@@ -156,6 +156,7 @@ console.log(
     p99_ms: loaded.p99,
     light_load: { concurrency: 4, msgs_per_s: light.perSecond, p50_ms: light.p50, p99_ms: light.p99 },
     noop_http_per_server_cpu_s: noop.perServerCpuSecond,
+    noop_failures: noop.failures,
     ratio_to_noop_http: Number((loaded.perServerCpuSecond / noop.perServerCpuSecond).toFixed(2)),
     failures: loaded.failures + light.failures,
     replied: loaded.replied + light.replied,
