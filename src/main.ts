@@ -53,6 +53,12 @@ const commands: Record<string, Command> = {
         weiloop.worker.start();
       }
       const address = await weiloop.app.listen({ port: config.port, host: config.host });
+      if (config.simulator && !['127.0.0.1', 'localhost', '::1'].includes(config.host)) {
+        // Anyone who reaches /sim can play WeChat (and pay): fine on a laptop, never in production.
+        weiloop.deps.logger.warn(
+          `the WeChat simulator is on and listening on ${config.host}: set SIMULATOR=off in production`,
+        );
+      }
       onShutdown(weiloop.deps.logger, () => weiloop.close());
       const base = config.publicUrl;
       const where = config.database.kind === 'sqlite' ? `SQLite ${config.database.path}` : 'PostgreSQL';

@@ -31,6 +31,8 @@ describe('connecting an account', () => {
     expect(bad.statusCode).toBe(401);
     const list = await t.call(token, 'GET', '/api/v1/accounts');
     expect(JSON.stringify(list.body)).not.toContain('test-secret-123456');
+    const check = await t.call(token, 'POST', `/api/v1/accounts/${account.id}/verify-callback`);
+    expect(check.body).toMatchObject({ ok: true, status: 200, url: account.callback_url });
   });
 
   it('refuses a malformed AppID, token or AES key with a clear error', async () => {

@@ -99,6 +99,7 @@ const fixtures: Record<string, Fixture> = {
     bodies: { put: { buttons: [{ type: 'click', name: '菜单', key: 'K' }] } },
   },
   '/api/v1/accounts/{id}/menu/publish': { create: async () => accountInA, bodies: {} },
+  '/api/v1/accounts/{id}/verify-callback': { create: async () => accountInA, bodies: {} },
   '/api/v1/replies/{id}': {
     create: async (t, token) =>
       (

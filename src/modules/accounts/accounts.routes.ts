@@ -8,6 +8,7 @@ import {
   getAccount,
   listAccounts,
   updateAccount,
+  verifyCallback,
 } from './accounts.service.ts';
 
 const tags = ['accounts'];
@@ -84,6 +85,25 @@ export function accountsRoutes(app: Api, deps: AppDeps): void {
       },
     },
     async (request) => view(await updateAccount(request.ctx, deps, request.params.id, request.body)),
+  );
+  app.post(
+    '/accounts/:id/verify-callback',
+    {
+      schema: {
+        tags,
+        summary: '像微信一样校验服务器地址与 Token / Check the callback URL and token the way WeChat does',
+        params: IdParams,
+        response: withErrors({
+          200: Type.Object({
+            url: Type.String(),
+            ok: Type.Boolean(),
+            status: Type.Integer(),
+            error: Type.Optional(Type.String()),
+          }),
+        }),
+      },
+    },
+    (request) => verifyCallback(request.ctx, deps, request.params.id),
   );
   app.delete(
     '/accounts/:id',

@@ -2,7 +2,7 @@ import type { Ctx } from '../../context.ts';
 import type { AppDeps } from '../../deps.ts';
 import { expiringMap } from '../../platform/cache/cache.ts';
 import { AppError, badRequest, conflict, notFound } from '../../platform/http/errors.ts';
-import { newId } from '../../platform/ids.ts';
+import { newId, newSecret } from '../../platform/ids.ts';
 import {
   createApiClient,
   type WeChatApiClient,
@@ -11,6 +11,7 @@ import {
 } from '../../wechat/api-client.ts';
 import type { MessageMode } from '../../wechat/envelope.ts';
 import { createMessageCrypto, isEncodingAesKey, type MessageCrypto } from '../../wechat/message-crypto.ts';
+import { callbackSignature } from '../../wechat/signature.ts';
 import { requireRole } from '../tenants/tenants.service.ts';
 import type { AccountType, OfficialAccountsTable } from './accounts.schema.ts';
 
@@ -232,5 +233,30 @@ export async function viaWeChat<T>(call: () => Promise<T>): Promise<T> {
       });
     }
     throw error;
+  }
+}
+
+/**
+ * Checks the account's callback the way WeChat's console does when an operator saves the server
+ * settings: a signed GET with an echostr that must come back unchanged.
+ */
+export async function verifyCallback(ctx: Ctx, deps: Pick<AppDeps, 'config' | 'wechatFetch'>, id: string) {
+  const account = await getAccount(ctx, id);
+  const url = callbackUrl(deps.config.publicUrl, account.appid);
+  const timestamp = String(Math.floor(ctx.now / 1000));
+  const nonce = newSecret(6);
+  const echostr = newSecret(9);
+  const query = new URLSearchParams({
+    signature: callbackSignature(account.token, timestamp, nonce),
+    timestamp,
+    nonce,
+    echostr,
+  });
+  try {
+    const response = await deps.wechatFetch(`${url}?${query}`, { signal: AbortSignal.timeout(5000) });
+    const body = (await response.text()).trim();
+    return { url, ok: response.status === 200 && body === echostr, status: response.status };
+  } catch (error) {
+    return { url, ok: false, status: 0, error: (error as Error).message };
   }
 }
