@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import cookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
@@ -25,6 +26,7 @@ import { type Database, openDatabase } from './platform/db/database.ts';
 import { migrateToLatest } from './platform/db/migrate.ts';
 import { injectFetch } from './platform/http/inject-fetch.ts';
 import { createServer, type Server } from './platform/http/server.ts';
+import { serveBuiltApp } from './platform/http/static-files.ts';
 import type { JobTables } from './platform/jobs/jobs.schema.ts';
 import { createJobWorker, type JobHandler, type JobWorker } from './platform/jobs/worker.ts';
 import { type EmbeddedSimulator, mountSimulator } from './simulator/embedded.ts';
@@ -112,6 +114,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(async (scope) => shopApiRoutes(scope as unknown as Api, deps));
   await app.register(async (scope) => shopCheckoutPages(scope, deps));
   await app.register(async (scope) => payNotifyRoutes(scope, deps));
+
+  serveBuiltApp(
+    app as unknown as FastifyInstance,
+    '/console',
+    join(import.meta.dirname, '..', 'web', 'admin', 'dist'),
+  );
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/console/'));
 
   // Browsers ask for it on every page; answer without a 404 in their console.
   app.get('/favicon.ico', { schema: { hide: true } }, async (_request, reply) => reply.status(204).send());

@@ -16,6 +16,7 @@ import {
   logout,
   removeMember,
   requireRole,
+  resolveSession,
   revokeApiToken,
   SESSION_TTL_MS,
   switchMerchant,
@@ -76,6 +77,22 @@ export function sessionRoutes(app: Api, deps: AppDeps): void {
         maxAge: SESSION_TTL_MS / 1000,
       });
       return { user_id: result.userId, merchant_id: result.merchantId };
+    },
+  );
+
+  app.get(
+    '/auth/session',
+    {
+      schema: {
+        tags,
+        summary: '是否已登录（不需要登录）/ Whether this browser is signed in',
+        security: [],
+        response: withErrors({ 200: Type.Object({ signed_in: Type.Boolean() }) }),
+      },
+    },
+    async (request) => {
+      const token = request.cookies[SESSION_COOKIE];
+      return { signed_in: Boolean(token && (await resolveSession(system(), token))) };
     },
   );
 

@@ -1,0 +1,134 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasChromium, launchBrowser } from '../support/browser.ts';
+import { createTestApp, type TestApp } from '../support/test-app.ts';
+import { AES_KEY, appId } from '../support/wechat-fan.ts';
+
+const SHOTS = 'test-results/screenshots';
+const port = 21_000 + Math.floor(Math.random() * 20_000);
+const base = `http://127.0.0.1:${port}`;
+
+describe.skipIf(!hasChromium)('the merchant console', () => {
+  let t: TestApp;
+  let browser: Browser;
+  let page: Page;
+  let phone: Page;
+  const errors: string[] = [];
+  const appid = appId();
+  let owner: { email: string; password: string; token: string };
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    const built = spawnSync(process.execPath, ['scripts/build-console.ts'], { stdio: 'inherit' });
+    if (built.status !== 0) throw new Error('console build failed');
+    t = await createTestApp({ port, publicUrl: base, wechatApiBase: `${base}/sim` });
+    owner = await t.merchant('console-shop');
+    await t.app.listen({ port, host: '127.0.0.1' });
+    browser = await launchBrowser();
+    page = await (
+      await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' })
+    ).newPage();
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('pageerror', (e) => errors.push(e.message));
+    phone = await (
+      await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' })
+    ).newPage();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  const phoneSays = async (text: string) => {
+    await phone.fill('#text', text);
+    await phone.press('#text', 'Enter');
+  };
+
+  it('logs in', async () => {
+    await page.goto(`${base}/console/`);
+    await page.fill('#email', owner.email);
+    await page.fill('#password', owner.password);
+    await page.screenshot({ path: `${SHOTS}/c1-login.png` });
+    await page.click('button[type="submit"]');
+    await page.waitForSelector('.ant-layout-sider');
+  });
+
+  it('connects an official account', async () => {
+    await page.goto(`${base}/console/#/accounts`);
+    await page.fill('#name', '控制台服务号');
+    await page.fill('#appid', appid);
+    await page.fill('#secret', 'console-secret-01');
+    await page.fill('#token', 'consoletoken');
+    await page.fill('#aes_key', AES_KEY);
+    await page.click('button:has-text("接入公众号")');
+    await page.waitForSelector(`td:has-text("${appid}")`);
+    await page.click('button:has-text("校验服务器地址")');
+    await page.waitForSelector('.ant-message-success');
+    await page.screenshot({ path: `${SHOTS}/c2-accounts.png` });
+  });
+
+  it('adds a keyword rule that the fan then gets on the phone', async () => {
+    await page.goto(`${base}/console/#/replies`);
+    await page.reload();
+    await page.fill('input[aria-label="keyword"]', '会员');
+    await page.fill('input[aria-label="reply"]', '会员专享 8 折');
+    await page.click('button:has-text("新建规则")');
+    await page.waitForSelector('td:has-text("会员专享 8 折")');
+    await page.fill('input[aria-label="test"]', '会员');
+    await page.press('input[aria-label="test"]', 'Enter');
+    await page.waitForSelector('.ant-alert-info:has-text("会员专享 8 折")');
+    await page.screenshot({ path: `${SHOTS}/c3-replies.png` });
+
+    await phone.goto(`${base}/sim/phone?appid=${appid}`);
+    await phone.fill('#openid', 'o_console_fan');
+    await phone.press('#openid', 'Enter');
+    await phone.waitForTimeout(300);
+    await phoneSays('会员');
+    await phone.waitForSelector('.msg.them >> text=会员专享 8 折');
+  });
+
+  it('edits and publishes a menu the phone then shows', async () => {
+    await page.goto(`${base}/console/#/menu`);
+    await page.reload();
+    await page.click('button:has-text("+ 一级菜单")');
+    await page.fill('input[aria-label="menu-0-name"]', '本周上新');
+    await page.click('button:has-text("发布到微信")');
+    await page.waitForSelector('#published:has-text("已发布")');
+    await page.screenshot({ path: `${SHOTS}/c4-menu.png` });
+    await phone.reload();
+    await phone.waitForSelector('.menu-item >> text=本周上新');
+  });
+
+  it('creates a channel QR code, the phone scans it, and the follower shows its source', async () => {
+    await page.goto(`${base}/console/#/qrcodes`);
+    await page.reload();
+    await page.fill('input[aria-label="qr-name"]', '门店收银台');
+    await page.click('button:has-text("新建二维码")');
+    await page.waitForSelector('td:has-text("门店收银台")');
+    await phone.goto(`${base}/sim/phone?appid=${appid}`);
+    await phone.fill('#openid', 'o_scanner');
+    await phone.press('#openid', 'Enter');
+    phone.once('dialog', (dialog) => void dialog.accept('1'));
+    await phone.click('#scan');
+    await phone.waitForSelector('.msg.me >> text=[扫码]');
+    await page.goto(`${base}/console/#/followers`);
+    await page.reload();
+    await page.waitForSelector('tr:has-text("o_scanner") >> td:has-text("门店收银台")');
+    await page.screenshot({ path: `${SHOTS}/c5-followers.png` });
+    await page.goto(`${base}/console/#/qrcodes`);
+    await page.reload();
+    const row = page.locator('tr', { hasText: '门店收银台' });
+    expect(await row.locator('td').nth(2).textContent()).toBe('1');
+  });
+
+  it('renders the dashboard charts', async () => {
+    await page.goto(`${base}/console/#/dashboard`);
+    await page.reload();
+    await page.waitForSelector('.chart canvas');
+    expect(await page.locator('.chart canvas').count()).toBe(4);
+    await page.screenshot({ path: `${SHOTS}/c6-dashboard.png` });
+    expect(errors, errors.join('\n')).toEqual([]);
+  });
+});
