@@ -17,7 +17,7 @@ describe.skipIf(!hasChromium)('the merchant console', () => {
   let phone: Page;
   const errors: string[] = [];
   const appid = appId();
-  let owner: { email: string; password: string; token: string };
+  let owner: { id: string; email: string; password: string; token: string };
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
@@ -121,6 +121,67 @@ describe.skipIf(!hasChromium)('the merchant console', () => {
     await page.reload();
     const row = page.locator('tr', { hasText: '门店收银台' });
     expect(await row.locator('td').nth(2).textContent()).toBe('1');
+  });
+
+  it('runs the shop: a product, a distance check, shipping an order, hiding a review', async () => {
+    await page.goto(`${base}/console/#/catalog`);
+    await page.reload();
+    await page.fill('input[aria-label="product-title"]', '控制台连衣裙');
+    await page.fill('input[aria-label="product-price"]', '199');
+    await page.click('button:has-text("新建商品")');
+    await page.waitForSelector('td:has-text("控制台连衣裙")');
+    await page.screenshot({ path: `${SHOTS}/c7-catalog.png` });
+
+    await t.call(owner.token, 'POST', '/api/v1/stores', {
+      name: '新街口店',
+      address: '中山南路 1 号',
+      city: '南京',
+      latitude: 32.0417,
+      longitude: 118.7843,
+      opens_at: '00:00',
+      closes_at: '00:00',
+    });
+    await page.goto(`${base}/console/#/stores`);
+    await page.reload();
+    await page.click('button:has-text("查询最近门店")');
+    await page.waitForSelector('#nearest >> text=新街口店');
+
+    // A fan buys (cash on delivery) and later reviews in chat.
+    const { provisionSimulatedPay } = await import('../../src/modules/payments/payments.service.ts');
+    const { fanSession, shop } = await import('../support/shopper.ts');
+    const { fan, say } = await import('../support/wechat-fan.ts');
+    await provisionSimulatedPay(t.deps, owner.id, t.clock.now(), { codEnabled: true });
+    const product = (
+      await t.call(owner.token, 'GET', `/api/v1/products?q=${encodeURIComponent('控制台连衣裙')}`)
+    ).body.items[0];
+    await fan(t, appid, 'o_buyer', { type: 'subscribe' });
+    const cookie = await fanSession(t, appid, 'o_buyer');
+    const order = await shop(t, cookie, appid, 'POST', '/orders', {
+      items: [{ sku_id: product.skus[0].id, quantity: 1 }],
+      address: { name: '李四', phone: '13900139000', region: '江苏省南京市', detail: '中山路 2 号' },
+      payment_method: 'cod',
+    });
+    expect(order.status).toBe(201);
+    await page.goto(`${base}/console/#/orders`);
+    await page.reload();
+    await page.click(`td:has-text("${order.body.id}")`);
+    await page.fill('input[aria-label="carrier"]', '顺丰');
+    await page.fill('input[aria-label="tracking"]', 'SF2026');
+    await page.click('.ant-drawer button[type="submit"]');
+    await page.waitForSelector('.ant-drawer >> text=顺丰 SF2026');
+    await page.screenshot({ path: `${SHOTS}/c8-order.png` });
+    const csv = await page.request.get(`${base}/api/v1/orders/export`);
+    expect(await csv.text()).toContain('SF2026');
+
+    await say(t, appid, 'o_buyer', '裙子很好看，面料舒服');
+    await page.goto(`${base}/console/#/reviews`);
+    await page.reload();
+    await page.waitForSelector('td:has-text("裙子很好看，面料舒服")');
+    await page.click('button[role="switch"]');
+    await page.waitForTimeout(300);
+    const reviews = (await t.call(owner.token, 'GET', '/api/v1/reviews')).body.items;
+    expect(reviews[0].hidden).toBe(true);
+    await page.screenshot({ path: `${SHOTS}/c9-reviews.png` });
   });
 
   it('renders the dashboard charts', async () => {

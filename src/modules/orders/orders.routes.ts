@@ -1,9 +1,10 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { Api, AppDeps } from '../../deps.ts';
 import { actorLabel } from '../../platform/auth/roles.ts';
-import { parseCsv } from '../../platform/csv.ts';
+import { parseCsv, toCsv } from '../../platform/csv.ts';
 import { badRequest } from '../../platform/http/errors.ts';
 import { IdParams, withErrors } from '../../platform/http/schemas.ts';
+import { fenToYuan } from '../../platform/money.ts';
 import { paymentSettings, savePaymentSettings } from '../payments/payments.service.ts';
 import { requireRole } from '../tenants/tenants.service.ts';
 import {
@@ -66,6 +67,60 @@ export function ordersRoutes(app: Api, deps: AppDeps): void {
       },
     },
     (request) => orderFunnel(request.ctx, request.query),
+  );
+  app.get(
+    '/orders/export',
+    {
+      schema: {
+        tags,
+        summary: '导出订单 CSV / Export orders as CSV',
+        querystring: Type.Object({ status: Type.Optional(OrderStatusSchema) }),
+        response: withErrors({ 200: Type.String() }),
+      },
+    },
+    async (request, reply) => {
+      const rows: Array<Array<string | number | null>> = [
+        [
+          'order_id',
+          'status',
+          'payment_method',
+          'total_yuan',
+          'buyer_openid',
+          'items',
+          'name',
+          'phone',
+          'address',
+          'carrier',
+          'tracking_no',
+          'created_at',
+        ],
+      ];
+      let cursor: string | undefined;
+      do {
+        const page = await listOrders(request.ctx, { status: request.query.status, limit: 200, cursor });
+        for (const o of page.items) {
+          rows.push([
+            o.id,
+            o.status,
+            o.payment_method,
+            fenToYuan(o.total),
+            o.openid,
+            o.items.map((i) => `${i.title}${i.spec_text ? `(${i.spec_text})` : ''}×${i.quantity}`).join('; '),
+            o.address?.name ?? '',
+            o.address?.phone ?? '',
+            o.address ? `${o.address.region} ${o.address.detail}` : '',
+            o.carrier,
+            o.tracking_no,
+            new Date(o.created_at).toISOString(),
+          ]);
+        }
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor);
+      reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', 'attachment; filename="orders.csv"');
+      return toCsv(rows);
+    },
   );
   app.get(
     '/orders/:id',

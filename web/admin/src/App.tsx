@@ -3,12 +3,16 @@ import { useCallback, useEffect, useState } from 'react';
 import { type Account, get, post } from './api.ts';
 import { type Lang, useT } from './i18n.ts';
 import { AccountsPage } from './pages/AccountsPage.tsx';
+import { CatalogPage } from './pages/CatalogPage.tsx';
 import { DashboardPage } from './pages/DashboardPage.tsx';
 import { FollowersPage } from './pages/FollowersPage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
 import { MenuPage } from './pages/MenuPage.tsx';
+import { OrdersPage } from './pages/OrdersPage.tsx';
 import { QrCodesPage } from './pages/QrCodesPage.tsx';
 import { RepliesPage } from './pages/RepliesPage.tsx';
+import { ReviewsPage } from './pages/ReviewsPage.tsx';
+import { StoresPage } from './pages/StoresPage.tsx';
 
 interface Me {
   actor: { role: string };
@@ -16,7 +20,18 @@ interface Me {
   merchants: Array<{ id: string; name: string; role: string }>;
 }
 
-const PAGES = ['dashboard', 'accounts', 'replies', 'menu', 'qrcodes', 'followers'] as const;
+const PAGES = [
+  'dashboard',
+  'accounts',
+  'replies',
+  'menu',
+  'qrcodes',
+  'followers',
+  'catalog',
+  'stores',
+  'orders',
+  'reviews',
+] as const;
 type Page = (typeof PAGES)[number];
 
 function currentPage(): Page {
@@ -66,6 +81,10 @@ export function App({ lang, onLang }: { lang: Lang; onLang: (lang: Lang) => void
     menu: t('自定义菜单'),
     qrcodes: t('渠道二维码'),
     followers: t('粉丝'),
+    catalog: t('商品'),
+    stores: t('门店'),
+    orders: t('订单'),
+    reviews: t('评价'),
   };
   return (
     <Layout style={{ minHeight: '100vh' }}>
@@ -104,7 +123,7 @@ export function App({ lang, onLang }: { lang: Lang; onLang: (lang: Lang) => void
                 await load();
               }}
             />
-            {accounts.length > 0 && page !== 'accounts' && page !== 'dashboard' && page !== 'followers' && (
+            {accounts.length > 0 && ['replies', 'menu', 'qrcodes'].includes(page) && (
               <Select
                 aria-label="account"
                 value={accountId}
@@ -140,6 +159,10 @@ export function App({ lang, onLang }: { lang: Lang; onLang: (lang: Lang) => void
           {page === 'menu' && account && <MenuPage account={account} />}
           {page === 'qrcodes' && account && <QrCodesPage account={account} />}
           {page === 'followers' && <FollowersPage accounts={accounts} />}
+          {page === 'catalog' && <CatalogPage />}
+          {page === 'stores' && <StoresPage />}
+          {page === 'orders' && <OrdersPage />}
+          {page === 'reviews' && <ReviewsPage />}
         </Layout.Content>
       </Layout>
     </Layout>

@@ -28,6 +28,14 @@ const EN: Record<string, string> = {
   发布到微信: 'Publish to WeChat',
   新建二维码: 'New QR code',
   下载: 'Download',
+  商品: 'Products',
+  门店: 'Stores',
+  订单: 'Orders',
+  评价: 'Reviews',
+  新建商品: 'New product',
+  新建门店: 'New store',
+  '导出 CSV': 'Export CSV',
+  '导入 CSV': 'Import CSV',
 };
 
 export const LangContext = createContext<Lang>('zh');
