@@ -190,6 +190,28 @@ describe.skipIf(!hasChromium)('the merchant console', () => {
     await page.waitForSelector('.chart canvas');
     expect(await page.locator('.chart canvas').count()).toBe(4);
     await page.screenshot({ path: `${SHOTS}/c6-dashboard.png` });
+  });
+
+  it('shows an agent the data but not the editing forms', async () => {
+    await t.call(owner.token, 'POST', '/api/v1/members', {
+      email: 'agent@console.test',
+      password: 'agent-pass-1',
+      role: 'agent',
+    });
+    await page.click('.ant-layout-header button:has-text("退")');
+    await page.waitForSelector('#email');
+    await page.fill('#email', 'agent@console.test');
+    await page.fill('#password', 'agent-pass-1');
+    await page.click('button[type="submit"]');
+    await page.waitForSelector('.ant-layout-sider');
+    await page.goto(`${base}/console/#/accounts`);
+    await page.reload();
+    await page.waitForSelector(`td:has-text("${appid}")`);
+    expect(await page.locator('button:has-text("接入公众号")').count()).toBe(0);
+    await page.goto(`${base}/console/#/qrcodes`);
+    await page.reload();
+    await page.waitForSelector('td:has-text("门店收银台")');
+    expect(await page.locator('button:has-text("新建二维码")').count()).toBe(0);
     expect(errors, errors.join('\n')).toEqual([]);
   });
 });

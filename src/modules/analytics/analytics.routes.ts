@@ -28,6 +28,7 @@ export function analyticsRoutes(app: Api): void {
               by_source: Type.Array(Type.Object({ source: Type.String(), value: Type.Integer() })),
             }),
             messages_in_by_day: Series,
+            messages_out_by_day: Series,
             orders: Type.Object({ placed_by_day: Series, paid_by_day: Series, sales_by_day: Series }),
             funnel: Funnel,
           }),

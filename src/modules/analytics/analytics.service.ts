@@ -1,7 +1,7 @@
 import type { Ctx } from '../../context.ts';
 import { DAY_MS, zoneOffsetMs } from '../../platform/db/day-buckets.ts';
 import { badRequest } from '../../platform/http/errors.ts';
-import { followerGrowth, messagesByDay } from '../channel/audience.service.ts';
+import { followerGrowth, messagesByDay, repliesByDay } from '../channel/audience.service.ts';
 import { orderFunnel, ordersByDay } from '../orders/orders.service.ts';
 import { getMerchant } from '../tenants/tenants.service.ts';
 
@@ -23,11 +23,19 @@ export async function overview(ctx: Ctx, input: { from: number; to: number; acco
   }
   const merchant = await getMerchant(ctx);
   const range = { ...input, offsetMs: zoneOffsetMs(merchant.timezone, input.from) };
-  const [followers, messagesIn, orders, funnel] = await Promise.all([
+  const [followers, messagesIn, messagesOut, orders, funnel] = await Promise.all([
     followerGrowth(ctx, range),
     messagesByDay(ctx, range),
+    repliesByDay(ctx, range),
     ordersByDay(ctx, range),
     orderFunnel(ctx, input),
   ]);
-  return { timezone: merchant.timezone, followers, messages_in_by_day: messagesIn, orders, funnel };
+  return {
+    timezone: merchant.timezone,
+    followers,
+    messages_in_by_day: messagesIn,
+    messages_out_by_day: messagesOut,
+    orders,
+    funnel,
+  };
 }

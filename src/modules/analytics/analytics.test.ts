@@ -56,6 +56,8 @@ describe('dashboard', () => {
     const today = new Date(t.clock.now() + 8 * 3_600_000).toISOString().slice(0, 10);
     expect(body.followers.new_by_day.find((d: { day: string }) => d.day === today).value).toBe(2);
     expect(body.messages_in_by_day.find((d: { day: string }) => d.day === today).value).toBe(2);
+    // Two messages with no rule: no reply configured, so nothing went out.
+    expect(body.messages_out_by_day.find((d: { day: string }) => d.day === today).value).toBe(0);
     expect(body.orders.placed_by_day.find((d: { day: string }) => d.day === today).value).toBe(3);
     // Two WeChat Pay orders wait for payment; the cash-on-delivery one counts as a sale.
     expect(body.funnel).toMatchObject({ placed: 3, pending: 3, paid: 1 });

@@ -277,3 +277,23 @@ export async function messagesByDay(
   if (range.account_id) query = query.where('account_id', '=', range.account_id);
   return fillDays(await query.groupBy('day').execute(), range.from, range.to, range.offsetMs);
 }
+
+/** Replies the account sent per local day: passive replies plus follow-ups through the API. */
+export async function repliesByDay(
+  ctx: Ctx,
+  range: { from: number; to: number; offsetMs: number; account_id?: string },
+) {
+  let query = ctx.db
+    .selectFrom('inbound_messages')
+    .select((eb) => [
+      dayOf(eb.ref('created_at'), range.offsetMs).as('day'),
+      sql<number>`sum((case when reply is null then 0 else 1 end) + (case when followup is null then 0 else 1 end))`.as(
+        'value',
+      ),
+    ])
+    .where('merchant_id', '=', ctx.merchantId)
+    .where('created_at', '>=', range.from)
+    .where('created_at', '<', range.to);
+  if (range.account_id) query = query.where('account_id', '=', range.account_id);
+  return fillDays(await query.groupBy('day').execute(), range.from, range.to, range.offsetMs);
+}

@@ -1,7 +1,7 @@
 import { Button, Layout, Menu, Select, Space, Spin, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { type Account, get, post } from './api.ts';
-import { type Lang, useT } from './i18n.ts';
+import { CanEditContext, type Lang, useT } from './i18n.ts';
 import { AccountsPage } from './pages/AccountsPage.tsx';
 import { CatalogPage } from './pages/CatalogPage.tsx';
 import { DashboardPage } from './pages/DashboardPage.tsx';
@@ -153,16 +153,18 @@ export function App({ lang, onLang }: { lang: Lang; onLang: (lang: Lang) => void
           </Space>
         </Layout.Header>
         <Layout.Content style={{ margin: 24 }}>
-          {page === 'dashboard' && <DashboardPage accounts={accounts} />}
-          {page === 'accounts' && <AccountsPage accounts={accounts} onChange={load} />}
-          {page === 'replies' && account && <RepliesPage account={account} />}
-          {page === 'menu' && account && <MenuPage account={account} />}
-          {page === 'qrcodes' && account && <QrCodesPage account={account} />}
-          {page === 'followers' && <FollowersPage accounts={accounts} />}
-          {page === 'catalog' && <CatalogPage />}
-          {page === 'stores' && <StoresPage />}
-          {page === 'orders' && <OrdersPage />}
-          {page === 'reviews' && <ReviewsPage />}
+          <CanEditContext.Provider value={me.actor.role === 'owner' || me.actor.role === 'operator'}>
+            {page === 'dashboard' && <DashboardPage accounts={accounts} />}
+            {page === 'accounts' && <AccountsPage accounts={accounts} onChange={load} />}
+            {page === 'replies' && account && <RepliesPage account={account} />}
+            {page === 'menu' && account && <MenuPage account={account} />}
+            {page === 'qrcodes' && account && <QrCodesPage account={account} />}
+            {page === 'followers' && <FollowersPage accounts={accounts} />}
+            {page === 'catalog' && <CatalogPage />}
+            {page === 'stores' && <StoresPage />}
+            {page === 'orders' && <OrdersPage />}
+            {page === 'reviews' && <ReviewsPage />}
+          </CanEditContext.Provider>
         </Layout.Content>
       </Layout>
     </Layout>

@@ -16,6 +16,8 @@ const EN: Record<string, string> = {
   新增粉丝: 'New followers',
   粉丝来源: 'Followers by source',
   收到消息: 'Messages in',
+  回复消息: 'Replies out',
+  消息收发: 'Messages in / out',
   下单与支付: 'Orders placed vs paid',
   销售额: 'Sales',
   下单: 'Placed',
@@ -45,3 +47,7 @@ export function useT() {
   const lang = useContext(LangContext);
   return (zh: string) => (lang === 'en' ? (EN[zh] ?? zh) : zh);
 }
+
+/** Whether the signed-in role may change things (owner, operator); agents and clerks look only. */
+export const CanEditContext = createContext(true);
+export const useCanEdit = () => useContext(CanEditContext);

@@ -14,7 +14,7 @@ import {
 } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { fen, get, post } from '../api.ts';
-import { useT } from '../i18n.ts';
+import { useCanEdit, useT } from '../i18n.ts';
 
 interface Product {
   id: string;
@@ -37,6 +37,7 @@ const STATUS: Record<Product['status'], { label: string; color: string }> = {
 
 export function CatalogPage() {
   const t = useT();
+  const canEdit = useCanEdit();
   const { message } = AntApp.useApp();
   const [filter, setFilter] = useState<{ status?: string; kind?: string; q?: string }>({});
   const [products, setProducts] = useState<Product[]>([]);
@@ -62,14 +63,17 @@ export function CatalogPage() {
           <Space>
             <a href="/api/v1/products/export">{t('导出 CSV')}</a>
             <Upload
+              disabled={!canEdit}
               accept=".csv,text/csv"
               showUploadList={false}
               beforeUpload={async (file) => {
+                const hide = message.loading('导入中…', 0);
                 const response = await fetch('/api/v1/products/import', {
                   method: 'POST',
                   headers: { 'content-type': 'text/csv' },
                   body: await file.text(),
                 });
+                hide();
                 const result = (await response.json()) as {
                   created: number;
                   updated: number;
@@ -153,51 +157,53 @@ export function CatalogPage() {
           ]}
         />
       </Card>
-      <Card title={t('新建商品')}>
-        {error && <Alert type="error" title={error} style={{ marginBottom: 16 }} />}
-        <Form
-          form={form}
-          layout="inline"
-          initialValues={{ status: 'on_sale', stock: 10 }}
-          onFinish={async (values) => {
-            setError(null);
-            try {
-              await post('/products', {
-                title: values.title,
-                category: values.category ?? '',
-                status: values.status,
-                skus: [{ spec: {}, price: Math.round(values.price * 100), stock: values.stock }],
-              });
-              form.resetFields(['title', 'price']);
-              void load();
-            } catch (e) {
-              setError((e as Error).message);
-            }
-          }}
-        >
-          <Form.Item name="title" rules={[{ required: true }]}>
-            <Input placeholder="商品标题" aria-label="product-title" />
-          </Form.Item>
-          <Form.Item name="category">
-            <Input placeholder="分类，如 女装/连衣裙" />
-          </Form.Item>
-          <Form.Item name="price" rules={[{ required: true }]}>
-            <InputNumber min={0} step={0.01} placeholder="价格（元）" aria-label="product-price" />
-          </Form.Item>
-          <Form.Item name="stock">
-            <InputNumber min={0} placeholder="库存" />
-          </Form.Item>
-          <Form.Item name="status">
-            <Select
-              style={{ width: 100 }}
-              options={Object.entries(STATUS).map(([value, s]) => ({ value, label: s.label }))}
-            />
-          </Form.Item>
-          <Button type="primary" htmlType="submit">
-            {t('新建商品')}
-          </Button>
-        </Form>
-      </Card>
+      {canEdit && (
+        <Card title={t('新建商品')}>
+          {error && <Alert type="error" title={error} style={{ marginBottom: 16 }} />}
+          <Form
+            form={form}
+            layout="inline"
+            initialValues={{ status: 'on_sale', stock: 10 }}
+            onFinish={async (values) => {
+              setError(null);
+              try {
+                await post('/products', {
+                  title: values.title,
+                  category: values.category ?? '',
+                  status: values.status,
+                  skus: [{ spec: {}, price: Math.round(values.price * 100), stock: values.stock }],
+                });
+                form.resetFields(['title', 'price']);
+                void load();
+              } catch (e) {
+                setError((e as Error).message);
+              }
+            }}
+          >
+            <Form.Item name="title" rules={[{ required: true }]}>
+              <Input placeholder="商品标题" aria-label="product-title" />
+            </Form.Item>
+            <Form.Item name="category">
+              <Input placeholder="分类，如 女装/连衣裙" />
+            </Form.Item>
+            <Form.Item name="price" rules={[{ required: true }]}>
+              <InputNumber min={0} step={0.01} placeholder="价格（元）" aria-label="product-price" />
+            </Form.Item>
+            <Form.Item name="stock">
+              <InputNumber min={0} placeholder="库存" />
+            </Form.Item>
+            <Form.Item name="status">
+              <Select
+                style={{ width: 100 }}
+                options={Object.entries(STATUS).map(([value, s]) => ({ value, label: s.label }))}
+              />
+            </Form.Item>
+            <Button type="primary" htmlType="submit">
+              {t('新建商品')}
+            </Button>
+          </Form>
+        </Card>
+      )}
     </>
   );
 }

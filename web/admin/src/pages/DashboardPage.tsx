@@ -26,6 +26,7 @@ interface Overview {
     by_source: Array<{ source: string; value: number }>;
   };
   messages_in_by_day: Series;
+  messages_out_by_day: Series;
   orders: { placed_by_day: Series; paid_by_day: Series; sales_by_day: Series };
   funnel: { placed: number; paid: number; cancelled_unpaid: number; paid_rate: number | null };
 }
@@ -161,10 +162,13 @@ export function DashboardPage({ accounts }: { accounts: Account[] }) {
           </Card>
         </Col>
         <Col span={12} style={{ marginTop: 16 }}>
-          <Card title={t('收到消息')}>
+          <Card title={t('消息收发')}>
             <Chart
-              label={t('收到消息')}
-              option={line([{ name: t('收到消息'), data: data.messages_in_by_day }])}
+              label={t('消息收发')}
+              option={line([
+                { name: t('收到消息'), data: data.messages_in_by_day },
+                { name: t('回复消息'), data: data.messages_out_by_day },
+              ])}
             />
           </Card>
         </Col>

@@ -1,7 +1,7 @@
 import { Alert, App as AntApp, Button, Card, Col, Input, Row, Select, Space, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { type Account, get, post, put } from '../api.ts';
-import { useT } from '../i18n.ts';
+import { useCanEdit, useT } from '../i18n.ts';
 
 interface Leaf {
   type: string;
@@ -67,6 +67,7 @@ function LeafEditor({ value, onChange }: { value: Partial<Leaf>; onChange: (v: P
 
 export function MenuPage({ account }: { account: Account }) {
   const t = useT();
+  const canEdit = useCanEdit();
   const { message } = AntApp.useApp();
   const [menu, setMenu] = useState<Menu>({ buttons: [], published_at: null });
   const [error, setError] = useState<string | null>(null);
@@ -188,6 +189,7 @@ export function MenuPage({ account }: { account: Account }) {
               + 一级菜单
             </Button>
             <Button
+              disabled={!canEdit}
               onClick={async () => {
                 setError(null);
                 try {
@@ -202,6 +204,7 @@ export function MenuPage({ account }: { account: Account }) {
             </Button>
             <Button
               type="primary"
+              disabled={!canEdit}
               onClick={async () => {
                 setError(null);
                 try {

@@ -14,7 +14,7 @@ import {
 } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { type Account, api, get, post } from '../api.ts';
-import { useT } from '../i18n.ts';
+import { useCanEdit, useT } from '../i18n.ts';
 
 interface Rule {
   id: string;
@@ -37,6 +37,7 @@ const replyText = (r: Rule['reply']) => r.content ?? r.articles?.[0]?.title ?? r
 
 export function RepliesPage({ account }: { account: Account }) {
   const t = useT();
+  const canEdit = useCanEdit();
   const { message } = AntApp.useApp();
   const [rules, setRules] = useState<Rule[]>([]);
   const [error, setError] = useState<string | null>(null);
@@ -96,65 +97,69 @@ export function RepliesPage({ account }: { account: Account }) {
           ]}
         />
       </Card>
-      <Card title={t('新建规则')} style={{ marginBottom: 16 }}>
-        {error && <Alert type="error" title={error} style={{ marginBottom: 16 }} />}
-        <Form
-          form={form}
-          layout="inline"
-          initialValues={{ kind: 'keyword', match_type: 'exact', priority: 0 }}
-          onFinish={async (values) => {
-            setError(null);
-            try {
-              await post('/replies', {
-                account_id: account.id,
-                kind: values.kind,
-                ...(values.kind === 'keyword' || values.kind === 'click' ? { keyword: values.keyword } : {}),
-                ...(values.kind === 'keyword' ? { match_type: values.match_type } : {}),
-                priority: values.priority,
-                tag_fan: values.tag_fan || null,
-                reply: { type: 'text', content: values.content },
-              });
-              message.success('已保存');
-              form.resetFields(['keyword', 'content', 'tag_fan']);
-              void load();
-            } catch (e) {
-              setError((e as Error).message);
-            }
-          }}
-        >
-          <Form.Item name="kind">
-            <Select
-              style={{ width: 120 }}
-              options={Object.entries(KIND).map(([value, label]) => ({ value, label }))}
-            />
-          </Form.Item>
-          <Form.Item name="match_type">
-            <Select
-              style={{ width: 110 }}
-              options={[
-                { value: 'exact', label: '完全匹配' },
-                { value: 'contains', label: '包含' },
-                { value: 'regex', label: '正则' },
-              ]}
-            />
-          </Form.Item>
-          <Form.Item name="keyword">
-            <Input placeholder="关键词 / 菜单 key" aria-label="keyword" />
-          </Form.Item>
-          <Form.Item name="content" rules={[{ required: true }]}>
-            <Input placeholder="回复内容" aria-label="reply" style={{ width: 260 }} />
-          </Form.Item>
-          <Form.Item name="tag_fan">
-            <Input placeholder="给粉丝打标签（可选）" style={{ width: 160 }} />
-          </Form.Item>
-          <Form.Item name="priority">
-            <InputNumber aria-label="priority" style={{ width: 80 }} />
-          </Form.Item>
-          <Button type="primary" htmlType="submit">
-            {t('新建规则')}
-          </Button>
-        </Form>
-      </Card>
+      {canEdit && (
+        <Card title={t('新建规则')} style={{ marginBottom: 16 }}>
+          {error && <Alert type="error" title={error} style={{ marginBottom: 16 }} />}
+          <Form
+            form={form}
+            layout="inline"
+            initialValues={{ kind: 'keyword', match_type: 'exact', priority: 0 }}
+            onFinish={async (values) => {
+              setError(null);
+              try {
+                await post('/replies', {
+                  account_id: account.id,
+                  kind: values.kind,
+                  ...(values.kind === 'keyword' || values.kind === 'click'
+                    ? { keyword: values.keyword }
+                    : {}),
+                  ...(values.kind === 'keyword' ? { match_type: values.match_type } : {}),
+                  priority: values.priority,
+                  tag_fan: values.tag_fan || null,
+                  reply: { type: 'text', content: values.content },
+                });
+                message.success('已保存');
+                form.resetFields(['keyword', 'content', 'tag_fan']);
+                void load();
+              } catch (e) {
+                setError((e as Error).message);
+              }
+            }}
+          >
+            <Form.Item name="kind">
+              <Select
+                style={{ width: 120 }}
+                options={Object.entries(KIND).map(([value, label]) => ({ value, label }))}
+              />
+            </Form.Item>
+            <Form.Item name="match_type">
+              <Select
+                style={{ width: 110 }}
+                options={[
+                  { value: 'exact', label: '完全匹配' },
+                  { value: 'contains', label: '包含' },
+                  { value: 'regex', label: '正则' },
+                ]}
+              />
+            </Form.Item>
+            <Form.Item name="keyword">
+              <Input placeholder="关键词 / 菜单 key" aria-label="keyword" />
+            </Form.Item>
+            <Form.Item name="content" rules={[{ required: true }]}>
+              <Input placeholder="回复内容" aria-label="reply" style={{ width: 260 }} />
+            </Form.Item>
+            <Form.Item name="tag_fan">
+              <Input placeholder="给粉丝打标签（可选）" style={{ width: 160 }} />
+            </Form.Item>
+            <Form.Item name="priority">
+              <InputNumber aria-label="priority" style={{ width: 80 }} />
+            </Form.Item>
+            <Button type="primary" htmlType="submit">
+              {t('新建规则')}
+            </Button>
+          </Form>
+        </Card>
+      )}
       <Card title="粉丝发送这句话会收到什么？">
         <Space.Compact style={{ width: 480 }}>
           <Input.Search

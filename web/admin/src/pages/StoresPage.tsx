@@ -1,7 +1,7 @@
 import { Alert, Button, Card, Form, Input, InputNumber, Space, Table } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { get, post } from '../api.ts';
-import { useT } from '../i18n.ts';
+import { useCanEdit, useT } from '../i18n.ts';
 
 interface Store {
   id: string;
@@ -18,6 +18,7 @@ interface Store {
 
 export function StoresPage() {
   const t = useT();
+  const canEdit = useCanEdit();
   const [stores, setStores] = useState<Store[]>([]);
   const [nearest, setNearest] = useState<Store[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -74,42 +75,44 @@ export function StoresPage() {
           </ol>
         )}
       </Card>
-      <Card title={t('新建门店')}>
-        {error && <Alert type="error" title={error} style={{ marginBottom: 16 }} />}
-        <Form
-          layout="inline"
-          onFinish={async (values) => {
-            setError(null);
-            try {
-              await post('/stores', values);
-              void load();
-            } catch (e) {
-              setError((e as Error).message);
-            }
-          }}
-        >
-          <Space wrap>
-            <Form.Item name="name" rules={[{ required: true }]}>
-              <Input placeholder="门店名称" />
-            </Form.Item>
-            <Form.Item name="city" rules={[{ required: true }]}>
-              <Input placeholder="城市" />
-            </Form.Item>
-            <Form.Item name="address" rules={[{ required: true }]}>
-              <Input placeholder="地址" />
-            </Form.Item>
-            <Form.Item name="latitude" rules={[{ required: true }]}>
-              <InputNumber placeholder="纬度" step={0.0001} />
-            </Form.Item>
-            <Form.Item name="longitude" rules={[{ required: true }]}>
-              <InputNumber placeholder="经度" step={0.0001} />
-            </Form.Item>
-            <Button type="primary" htmlType="submit">
-              {t('新建门店')}
-            </Button>
-          </Space>
-        </Form>
-      </Card>
+      {canEdit && (
+        <Card title={t('新建门店')}>
+          {error && <Alert type="error" title={error} style={{ marginBottom: 16 }} />}
+          <Form
+            layout="inline"
+            onFinish={async (values) => {
+              setError(null);
+              try {
+                await post('/stores', values);
+                void load();
+              } catch (e) {
+                setError((e as Error).message);
+              }
+            }}
+          >
+            <Space wrap>
+              <Form.Item name="name" rules={[{ required: true }]}>
+                <Input placeholder="门店名称" />
+              </Form.Item>
+              <Form.Item name="city" rules={[{ required: true }]}>
+                <Input placeholder="城市" />
+              </Form.Item>
+              <Form.Item name="address" rules={[{ required: true }]}>
+                <Input placeholder="地址" />
+              </Form.Item>
+              <Form.Item name="latitude" rules={[{ required: true }]}>
+                <InputNumber placeholder="纬度" step={0.0001} />
+              </Form.Item>
+              <Form.Item name="longitude" rules={[{ required: true }]}>
+                <InputNumber placeholder="经度" step={0.0001} />
+              </Form.Item>
+              <Button type="primary" htmlType="submit">
+                {t('新建门店')}
+              </Button>
+            </Space>
+          </Form>
+        </Card>
+      )}
     </>
   );
 }
