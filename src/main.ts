@@ -68,6 +68,7 @@ const commands: Record<string, Command> = {
         `  Health     ${base}/healthz`,
       ];
       if (config.demo && (await findMerchantBySlug(system, DEMO.slug))) {
+        lines.push(`  Console    ${base}/console/`);
         lines.push(`  Demo login ${DEMO.email} / ${DEMO.password}  (merchant "${DEMO.slug}")`);
         if (config.simulator) {
           lines.push(

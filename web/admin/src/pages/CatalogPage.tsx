@@ -163,12 +163,16 @@ export function CatalogPage() {
           <Form
             form={form}
             layout="inline"
-            initialValues={{ status: 'on_sale', stock: 10 }}
+            initialValues={{ status: 'on_sale', stock: 10, kind: 'goods' }}
             onFinish={async (values) => {
               setError(null);
               try {
                 await post('/products', {
                   title: values.title,
+                  kind: values.kind,
+                  ...(values.kind === 'deal'
+                    ? { city: values.city, valid_until: Date.now() + (values.valid_days ?? 30) * 86_400_000 }
+                    : {}),
                   category: values.category ?? '',
                   status: values.status,
                   skus: [{ spec: {}, price: Math.round(values.price * 100), stock: values.stock }],
@@ -180,6 +184,29 @@ export function CatalogPage() {
               }
             }}
           >
+            <Form.Item name="kind">
+              <Select
+                style={{ width: 100 }}
+                options={[
+                  { value: 'goods', label: '商品' },
+                  { value: 'deal', label: '团购券' },
+                ]}
+              />
+            </Form.Item>
+            <Form.Item noStyle shouldUpdate>
+              {() =>
+                form.getFieldValue('kind') === 'deal' && (
+                  <>
+                    <Form.Item name="city" rules={[{ required: true }]}>
+                      <Input placeholder="城市，如 南京" style={{ width: 120 }} />
+                    </Form.Item>
+                    <Form.Item name="valid_days">
+                      <InputNumber min={1} max={365} placeholder="有效天数" />
+                    </Form.Item>
+                  </>
+                )
+              }
+            </Form.Item>
             <Form.Item name="title" rules={[{ required: true }]}>
               <Input placeholder="商品标题" aria-label="product-title" />
             </Form.Item>
