@@ -1,14 +1,14 @@
 import type { Ctx } from '../../context.ts';
 import { DAY_MS, zoneOffsetMs } from '../../platform/db/day-buckets.ts';
 import { badRequest } from '../../platform/http/errors.ts';
-import { followerGrowth, messagesByDay, repliesByDay } from '../channel/audience.service.ts';
+import { followerGrowth, messagesByDay } from '../channel/audience.service.ts';
 import { orderFunnel, ordersByDay } from '../orders/orders.service.ts';
 import { getMerchant } from '../tenants/tenants.service.ts';
 
 const MAX_RANGE_DAYS = 92;
 
 /**
- * The dashboard: followers over time and by source, messages in, orders placed vs paid (the seeds'
+ * The dashboard: followers over time and by source, messages in and out, orders placed vs paid (the seeds'
  * "only a third paid" funnel) and sales, per day in the merchant's time zone.
  */
 export async function overview(ctx: Ctx, input: { from: number; to: number; account_id?: string }) {
@@ -23,18 +23,17 @@ export async function overview(ctx: Ctx, input: { from: number; to: number; acco
   }
   const merchant = await getMerchant(ctx);
   const range = { ...input, offsetMs: zoneOffsetMs(merchant.timezone, input.from) };
-  const [followers, messagesIn, messagesOut, orders, funnel] = await Promise.all([
+  const [followers, messages, orders, funnel] = await Promise.all([
     followerGrowth(ctx, range),
     messagesByDay(ctx, range),
-    repliesByDay(ctx, range),
     ordersByDay(ctx, range),
     orderFunnel(ctx, input),
   ]);
   return {
     timezone: merchant.timezone,
     followers,
-    messages_in_by_day: messagesIn,
-    messages_out_by_day: messagesOut,
+    messages_in_by_day: messages.in,
+    messages_out_by_day: messages.out,
     orders,
     funnel,
   };

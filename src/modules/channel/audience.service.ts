@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Ctx } from '../../context.ts';
 import type { AppDeps } from '../../deps.ts';
-import { dayOf, fillDays } from '../../platform/db/day-buckets.ts';
+import { type DayRange, dayOf, fillDays } from '../../platform/db/day-buckets.ts';
 import { badRequest, notFound } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { apiClientFor, getAccount, viaWeChat } from '../accounts/accounts.service.ts';
@@ -216,10 +216,7 @@ export async function getQrCode(ctx: Ctx, deps: Pick<AppDeps, 'config'>, id: str
 }
 
 /** New followers per local day, and how many each channel QR code brought, over [from, to). */
-export async function followerGrowth(
-  ctx: Ctx,
-  range: { from: number; to: number; offsetMs: number; account_id?: string },
-) {
+export async function followerGrowth(ctx: Ctx, range: DayRange) {
   let daily = ctx.db
     .selectFrom('followers')
     .select((eb) => [
@@ -259,41 +256,40 @@ export async function followerGrowth(
   };
 }
 
-/** Messages fans sent per local day (from the message log), over [from, to). */
-export async function messagesByDay(
-  ctx: Ctx,
-  range: { from: number; to: number; offsetMs: number; account_id?: string },
-) {
-  let query = ctx.db
-    .selectFrom('inbound_messages')
-    .select((eb) => [
-      dayOf(eb.ref('created_at'), range.offsetMs).as('day'),
-      eb.fn.countAll<number>().as('value'),
-    ])
-    .where('merchant_id', '=', ctx.merchantId)
-    .where('created_at', '>=', range.from)
-    .where('created_at', '<', range.to)
-    .where('kind', 'in', ['text', 'image', 'voice', 'video', 'shortvideo', 'location', 'link', 'click']);
-  if (range.account_id) query = query.where('account_id', '=', range.account_id);
-  return fillDays(await query.groupBy('day').execute(), range.from, range.to, range.offsetMs);
-}
+const FAN_MESSAGE_KINDS = ['text', 'image', 'voice', 'video', 'shortvideo', 'location', 'link', 'click'];
 
-/** Replies the account sent per local day: passive replies plus follow-ups through the API. */
-export async function repliesByDay(
-  ctx: Ctx,
-  range: { from: number; to: number; offsetMs: number; account_id?: string },
-) {
+/**
+ * Messages per local day from the message log, in one pass: what fans sent, and what the account
+ * sent back (passive replies plus follow-ups through the API), over [from, to).
+ */
+export async function messagesByDay(ctx: Ctx, range: DayRange) {
+  const kinds = sql.join(FAN_MESSAGE_KINDS.map((kind) => sql.lit(kind)));
   let query = ctx.db
     .selectFrom('inbound_messages')
     .select((eb) => [
       dayOf(eb.ref('created_at'), range.offsetMs).as('day'),
+      sql<number>`sum(case when kind in (${kinds}) then 1 else 0 end)`.as('sent'),
       sql<number>`sum((case when reply is null then 0 else 1 end) + (case when followup is null then 0 else 1 end))`.as(
-        'value',
+        'replied',
       ),
     ])
     .where('merchant_id', '=', ctx.merchantId)
     .where('created_at', '>=', range.from)
     .where('created_at', '<', range.to);
   if (range.account_id) query = query.where('account_id', '=', range.account_id);
-  return fillDays(await query.groupBy('day').execute(), range.from, range.to, range.offsetMs);
+  const rows = await query.groupBy('day').execute();
+  return {
+    in: fillDays(
+      rows.map((r) => ({ day: r.day, value: Number(r.sent ?? 0) })),
+      range.from,
+      range.to,
+      range.offsetMs,
+    ),
+    out: fillDays(
+      rows.map((r) => ({ day: r.day, value: Number(r.replied ?? 0) })),
+      range.from,
+      range.to,
+      range.offsetMs,
+    ),
+  };
 }

@@ -1,7 +1,7 @@
 import type { Db } from '../../database.ts';
 import type { DialectName } from '../../platform/db/database.ts';
 import { inTransaction, isUniqueViolation } from '../../platform/db/database.ts';
-import { dayOf, fillDays } from '../../platform/db/day-buckets.ts';
+import { type DayRange, dayOf, fillDays } from '../../platform/db/day-buckets.ts';
 import { AppError, badRequest, conflict, notFound } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { enqueueJob } from '../../platform/jobs/jobs.ts';
@@ -624,10 +624,7 @@ export async function orderFunnel(
 }
 
 /** Orders placed, orders paid and paid sales (fen) per local day, over [from, to). */
-export async function ordersByDay(
-  ctx: Pick<OrderCtx, 'db' | 'merchantId'>,
-  range: { from: number; to: number; offsetMs: number; account_id?: string },
-) {
+export async function ordersByDay(ctx: Pick<OrderCtx, 'db' | 'merchantId'>, range: DayRange) {
   const base = (column: 'created_at' | 'paid_at') => {
     let query = ctx.db
       .selectFrom('orders')

@@ -2,6 +2,14 @@ import { type Expression, type RawBuilder, sql } from 'kysely';
 
 export const DAY_MS = 86_400_000;
 
+/** A reporting window [from, to) in epoch ms, bucketed by day at the zone's UTC offset. */
+export interface DayRange {
+  from: number;
+  to: number;
+  offsetMs: number;
+  account_id?: string;
+}
+
 /** The UTC offset of `timeZone` at `at`, in milliseconds (Asia/Shanghai: +8 h all year). */
 export function zoneOffsetMs(timeZone: string, at: number): number {
   const parts = new Intl.DateTimeFormat('en-US', {
