@@ -24,6 +24,7 @@ export function adminAuthHook(deps: AppDeps) {
       merchantId: principal.merchantId,
       actor: principal.actor,
       now,
+      deps,
     };
   };
 }
