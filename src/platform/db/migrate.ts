@@ -46,7 +46,14 @@ export async function migrateToLatest(
     db.getExecutor().adapter instanceof PostgresAdapter
       ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
       : undefined;
-  const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
+  // Modules add migrations independently, so a database may meet a new module's migration whose
+  // name sorts before one it already ran; each still runs once.
+  const migrator = new Migrator({
+    db,
+    provider,
+    allowUnorderedMigrations: true,
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
   const { error, results } = options.target
     ? await migrator.migrateTo(options.target)
     : await migrator.migrateToLatest();
