@@ -31,7 +31,7 @@ const weiloop = await buildApp(config, { logger: pino({ level: 'silent' }) });
 const { deps } = weiloop;
 const now = Date.now();
 const system = { db: deps.db, dialect: deps.dialect, now };
-const merchant = await createMerchant(system, { slug: 'flash', name: '小米闪购' });
+const merchant = await createMerchant(system, { slug: 'flash', name: '闪购压测店' });
 const ctx = merchantCtx(weiloop.deps, merchant.id);
 const account = await createAccount(ctx, deps, {
   name: '闪购服务号',
@@ -101,7 +101,7 @@ await Promise.all(
       const t0 = performance.now();
       const order = await post(`${shop}/orders`, cookie, {
         items: [{ sku_id: skuId, quantity: 1 }],
-        address: { name: '买家', phone: '13800138000', region: '北京市海淀区', detail: '小米科技园' },
+        address: { name: '买家', phone: '13800138000', region: '北京市海淀区', detail: '科技园 1 号' },
         payment_method: 'wechat',
         expected_total: 69_900,
         idempotency_key: `attempt-${i}`,
