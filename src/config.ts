@@ -1,5 +1,6 @@
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { DatabaseConfig } from './platform/db/database.ts';
+import type { MasterKeySource } from './platform/vault/master-key.ts';
 
 export interface Config {
   port: number;
@@ -21,6 +22,8 @@ export interface Config {
   worker: boolean;
   bodyLimitBytes: number;
   version: string;
+  /** The master key that wraps every merchant's data key: WEILOOP_MASTER_KEY, else a key file. */
+  masterKey: MasterKeySource;
 }
 
 export class ConfigError extends Error {}
@@ -64,6 +67,10 @@ function urlSetting(name: string, raw: string, protocols: string[]): URL {
 
 export const VERSION = '0.1.0';
 
+/** Beside the SQLite file (backed up with it, never inside it); ./data for PostgreSQL. */
+const keyDirectory = (database: DatabaseConfig) =>
+  database.kind === 'sqlite' && database.path !== ':memory:' ? dirname(database.path) : 'data';
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const port = intSetting(env, 'PORT', 3000, 0, 65535);
   const host = env.HOST || '127.0.0.1';
@@ -102,6 +109,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     worker: boolSetting(env, 'WORKER', true),
     bodyLimitBytes: intSetting(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 64 * 1_048_576),
     version: VERSION,
+    masterKey: {
+      env: env.WEILOOP_MASTER_KEY?.trim() || null,
+      file: resolve(
+        env.WEILOOP_MASTER_KEY_FILE || join(keyDirectory(overrides.database ?? database), 'master.key'),
+      ),
+    },
     ...overrides,
   };
 }

@@ -10,6 +10,7 @@ import {
   type Values,
   withDatabase,
 } from './cli/command.ts';
+import { keyCommands } from './cli/key-commands.ts';
 import { simulatorCommands } from './cli/simulator-commands.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import type { DB } from './database.ts';
@@ -184,6 +185,7 @@ const commands: Record<string, Command> = {
   },
   ...channelCommands,
   ...simulatorCommands,
+  ...keyCommands,
 };
 
 function onShutdown(logger: { info(msg: string): void }, close: () => Promise<void>): void {
