@@ -67,6 +67,11 @@ function urlSetting(name: string, raw: string, protocols: string[]): URL {
 
 export const VERSION = '0.1.0';
 
+/** Whether only this machine can reach an address the server listens on. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
 /** Beside the SQLite file (backed up with it, never inside it); ./data for PostgreSQL. */
 const keyDirectory = (database: DatabaseConfig) =>
   database.kind === 'sqlite' && database.path !== ':memory:' ? dirname(database.path) : 'data';
@@ -90,7 +95,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const effectivePort = overrides.port ?? port;
   const publicUrl = (env.PUBLIC_URL || `http://127.0.0.1:${effectivePort}`).replace(/\/+$/, '');
   urlSetting('PUBLIC_URL', publicUrl, ['http:', 'https:']);
-  const simulator = boolSetting(env, 'SIMULATOR', true);
+  // The simulator lets anyone who reaches it play WeChat (be any fan, pay): on by default only when
+  // nobody but this machine can reach the server.
+  const simulator = boolSetting(env, 'SIMULATOR', isLoopback(host));
   const wechatApiBase = (
     env.WECHAT_API_BASE || (simulator ? `${publicUrl}/sim` : 'https://api.weixin.qq.com')
   ).replace(/\/+$/, '');
