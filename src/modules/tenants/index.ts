@@ -4,7 +4,7 @@ import { up as foundation } from './migrations/0001_foundation.ts';
 
 export const tenantsMigrations: ModuleMigrations = { '0001_foundation': foundation };
 
-export { adminAuthHook, SESSION_COOKIE } from './admin-auth.ts';
+export { adminAuthHook, principalOf, SESSION_COOKIE } from './admin-auth.ts';
 export { sessionRoutes, tenantsRoutes } from './tenants.routes.ts';
 export type { TenantsTables } from './tenants.schema.ts';
 export {
@@ -14,4 +14,5 @@ export {
   findMerchantBySlug,
   getMerchant,
   hasMerchants,
+  revokeApiToken,
 } from './tenants.service.ts';
