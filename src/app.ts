@@ -17,6 +17,7 @@ import {
   registerOrderNotices,
   scheduleMessagePruning,
 } from './modules/channel/index.ts';
+import { crmRoutes, registerCrmJobs, registerTagSyncJobs } from './modules/crm/index.ts';
 import { ordersRoutes, shopApiRoutes } from './modules/orders/index.ts';
 import {
   paymentsRoutes,
@@ -117,6 +118,8 @@ export async function openApp(config: Config, options: BuildOptions = {}): Promi
   registerChannelJobs(deps);
   registerOrderNotices(deps);
   registerPaymentJobs(deps);
+  registerCrmJobs(deps);
+  registerTagSyncJobs(deps);
   const ownedCache = cache;
   const runningWorker = worker;
   return {
@@ -186,6 +189,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         ordersRoutes(adminApi, deps);
         paymentsRoutes(adminApi);
         analyticsRoutes(adminApi);
+        crmRoutes(adminApi);
       });
     },
     { prefix: '/api/v1' },
