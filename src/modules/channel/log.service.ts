@@ -1,7 +1,7 @@
 import type { Ctx } from '../../context.ts';
 import type { Db } from '../../database.ts';
 import type { AppDeps } from '../../deps.ts';
-import { newId } from '../../platform/ids.ts';
+import { idFloor, newId } from '../../platform/ids.ts';
 
 /**
  * The message log as other modules (CRM timeline, inbox) read it: a fan's conversation, the rows
@@ -129,3 +129,71 @@ export function notifyLogWritten(deps: Pick<AppDeps, 'local'>): void {
 
 /** Published when WeChat told us a follower's unionid, so CRM can join the person's accounts. */
 export const FAN_EVENTS = { profiled: 'fan.profiled' } as const;
+
+export interface LogReader {
+  /** A stable name for this reader (its in-process slot). */
+  name: string;
+  /** Where the reader got to (its own table), or null to start from the beginning. */
+  load(): Promise<string | null>;
+  save(position: string): Promise<void>;
+  /** Applies a batch, oldest first. Must be idempotent: the last seconds are read again. */
+  apply(rows: LogEntry[]): Promise<void>;
+}
+
+const TAIL_BATCH = 1000;
+/**
+ * Rows are committed a few milliseconds after their id is made, and not always in id order, so a
+ * reader's saved position trails the clock by this much and the last seconds are read again.
+ */
+const REREAD_MS = 10_000;
+
+/**
+ * A reader that follows the message log: catches up after every recorder batch (the in-process
+ * notice) and whenever `catchUp` is called; one run at a time per app, and a call made during a
+ * run makes one more run after it.
+ */
+export function followLog(
+  deps: Pick<AppDeps, 'db' | 'local' | 'clock' | 'logger'>,
+  reader: LogReader,
+): () => Promise<void> {
+  return deps.local.slot(`log-reader:${reader.name}`, () => {
+    let running: Promise<void> | null = null;
+    let again = false;
+    const run = async () => {
+      const saved = await reader.load();
+      let cursor = saved ?? idFloor('msg', 0);
+      for (;;) {
+        const rows = await logSince(deps.db, cursor, TAIL_BATCH);
+        if (rows.length === 0) break;
+        await reader.apply(rows);
+        cursor = rows.at(-1)!.id;
+        if (rows.length < TAIL_BATCH) break;
+      }
+      const trailing = idFloor('msg', deps.clock.now() - REREAD_MS);
+      // biome-ignore lint/complexity/useMathMinMax: ids are strings that sort by time
+      const position = cursor < trailing ? cursor : trailing;
+      if (saved === null || position > saved) await reader.save(position);
+    };
+    const catchUp = (): Promise<void> => {
+      if (running) {
+        again = true;
+        return running;
+      }
+      running = (async () => {
+        try {
+          do {
+            again = false;
+            await run();
+          } while (again);
+        } finally {
+          running = null;
+        }
+      })();
+      return running;
+    };
+    onLogWritten(deps, () => {
+      catchUp().catch((error) => deps.logger.error({ err: error, reader: reader.name }, 'log reader failed'));
+    });
+    return catchUp;
+  });
+}

@@ -1,17 +1,9 @@
 import { type Ctx, merchantCtx } from '../../context.ts';
 import type { AppDeps } from '../../deps.ts';
 import { inTransaction } from '../../platform/db/database.ts';
-import { idFloor } from '../../platform/ids.ts';
 import { PermanentJobError } from '../../platform/jobs/worker.ts';
 import { getProduct } from '../catalog/index.ts';
-import {
-  AGENT_KIND,
-  FAN_EVENTS,
-  followerOf,
-  type LogEntry,
-  logSince,
-  onLogWritten,
-} from '../channel/index.ts';
+import { AGENT_KIND, FAN_EVENTS, followerOf, followLog, type LogEntry } from '../channel/index.ts';
 import { getOrder, ORDER_EVENTS } from '../orders/index.ts';
 import { memberOfFan, resolveFan } from './identities.service.ts';
 import { addEvent } from './member-events.ts';
@@ -19,13 +11,6 @@ import { touchContact } from './members.service.ts';
 
 /** Log rows that are not the fan reaching out (system reports, our own messages). */
 const NOT_CONTACT = new Set([AGENT_KIND, 'unsubscribe', 'template_send_finish', 'mass_send_finish']);
-const TAIL_BATCH = 1000;
-/**
- * Rows are committed a few milliseconds after their id is made, and not always in id order, so
- * the cursor trails the clock by this much and the last seconds are read again (applying a row
- * twice changes nothing).
- */
-const REREAD_MS = 10_000;
 const CURSOR = 'crm.log';
 
 /** The member for a fan; on first sight CRM asks channel where the fan came from. */
@@ -76,64 +61,33 @@ async function applyLog(deps: AppDeps, rows: LogEntry[]): Promise<void> {
 
 /**
  * Brings CRM up to date with channel's message log: members for new fans, first/last contact.
- * Runs after the recorder commits a batch (an in-process notice, no query on the inbound path);
- * one run at a time per app, and a run requested meanwhile runs once more after.
+ * Follows the log after each recorder batch (no query on the inbound path).
  */
 export function logTail(deps: AppDeps): () => Promise<void> {
-  return deps.local.slot('crm.log-tail', () => {
-    let running: Promise<void> | null = null;
-    let again = false;
-    const run = async () => {
-      const saved = await deps.db
-        .selectFrom('crm_cursors')
-        .select('position')
-        .where('name', '=', CURSOR)
-        .executeTakeFirst();
-      let cursor = saved?.position ?? idFloor('msg', 0);
-      for (;;) {
-        const rows = await logSince(deps.db, cursor, TAIL_BATCH);
-        if (rows.length === 0) break;
-        await applyLog(deps, rows);
-        cursor = rows.at(-1)!.id;
-        if (rows.length < TAIL_BATCH) break;
-      }
-      const trailing = idFloor('msg', deps.clock.now() - REREAD_MS);
-      // biome-ignore lint/complexity/useMathMinMax: ids are strings that sort by time; Math.min would make NaN
-      const position = cursor < trailing ? cursor : trailing;
-      if (saved?.position && position <= saved.position) return;
+  return followLog(deps, {
+    name: CURSOR,
+    load: async () =>
+      (
+        await deps.db
+          .selectFrom('crm_cursors')
+          .select('position')
+          .where('name', '=', CURSOR)
+          .executeTakeFirst()
+      )?.position ?? null,
+    save: async (position) => {
       await deps.db
         .insertInto('crm_cursors')
         .values({ name: CURSOR, position, updated_at: deps.clock.now() })
         .onConflict((oc) => oc.column('name').doUpdateSet({ position, updated_at: deps.clock.now() }))
         .execute();
-    };
-    const catchUp = async (): Promise<void> => {
-      if (running) {
-        again = true;
-        return running;
-      }
-      running = (async () => {
-        try {
-          do {
-            again = false;
-            await run();
-          } while (again);
-        } finally {
-          running = null;
-        }
-      })();
-      return running;
-    };
-    return catchUp;
+    },
+    apply: (rows) => applyLog(deps, rows),
   });
 }
 
 /** Order figures, the unionid join and the log tail: how CRM learns what other modules did. */
 export function registerCrmJobs(deps: AppDeps): void {
-  const catchUp = logTail(deps);
-  onLogWritten(deps, () => {
-    catchUp().catch((error) => deps.logger.error({ err: error }, 'crm log tail failed'));
-  });
+  logTail(deps);
 
   deps.events.subscribe(FAN_EVENTS.profiled, 'crm.unionid', async (event) => {
     const ctx = merchantCtx(deps, event.merchantId);
