@@ -18,6 +18,7 @@ import {
   scheduleMessagePruning,
 } from './modules/channel/index.ts';
 import { crmRoutes, registerCrmJobs, registerTagSyncJobs } from './modules/crm/index.ts';
+import { inboxRoutes, inboxTail } from './modules/inbox/index.ts';
 import { ordersRoutes, shopApiRoutes } from './modules/orders/index.ts';
 import {
   paymentsRoutes,
@@ -120,6 +121,7 @@ export async function openApp(config: Config, options: BuildOptions = {}): Promi
   registerPaymentJobs(deps);
   registerCrmJobs(deps);
   registerTagSyncJobs(deps);
+  inboxTail(deps);
   const ownedCache = cache;
   const runningWorker = worker;
   return {
@@ -190,6 +192,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         paymentsRoutes(adminApi);
         analyticsRoutes(adminApi);
         crmRoutes(adminApi);
+        inboxRoutes(adminApi, deps);
       });
     },
     { prefix: '/api/v1' },
