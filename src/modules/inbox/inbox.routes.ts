@@ -267,7 +267,8 @@ export function inboxRoutes(app: Api, deps: AppDeps): void {
   // the console then reloads the list and the open conversation.
   app.get(
     '/inbox/stream',
-    { schema: { tags, summary: '实时更新（SSE）/ Live updates (SSE)', hide: false } },
+    // Hidden from the OpenAPI document: an event stream, not a JSON resource.
+    { schema: { tags, summary: '实时更新（SSE）/ Live updates (SSE)', hide: true } },
     async (request, reply) => {
       const ctx = request.ctx;
       await listConversations(ctx, { view: 'all', limit: 1 });

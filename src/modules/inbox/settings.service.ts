@@ -40,6 +40,7 @@ export interface Persona {
 }
 
 export async function getPersona(ctx: Ctx, accountId: string): Promise<Persona | null> {
+  await getAccount(ctx, accountId);
   const row = await ctx.db
     .selectFrom('inbox_personas')
     .select(['account_id', 'name', 'avatar_url', 'signature', 'guidelines'])
