@@ -16,11 +16,14 @@ import {
 } from './conversations.service.ts';
 import { getPersona, listCanned, renderCanned, slaMinutes } from './settings.service.ts';
 
+/** What a fan writes; anything else in the log (follow, menu click, scan) is shown as an event line. */
+const TALK_KINDS = new Set(['text', 'image', 'voice', 'video', 'shortvideo', 'location', 'link']);
+
 export interface ChatMessage {
   id: string;
   at: number;
-  /** fan: the fan wrote; auto: the account's automatic reply; agent: a person answered. */
-  from: 'fan' | 'auto' | 'agent';
+  /** fan: the fan wrote; auto: the account's automatic reply; agent: a person answered; event: followed, clicked a menu… */
+  from: 'fan' | 'auto' | 'agent' | 'event';
   kind: string;
   text: string | null;
   agent: string | null;
@@ -70,12 +73,13 @@ export async function conversationDetail(ctx: Ctx, id: string) {
           agent: m.content,
         },
       ];
-    const fan = {
+    const talk = TALK_KINDS.has(m.kind);
+    const fan: ChatMessage = {
       id: m.id,
       at: m.created_at,
-      from: 'fan' as const,
+      from: talk ? 'fan' : 'event',
       kind: m.kind,
-      text: m.content,
+      text: talk ? m.content : null,
       agent: null,
     };
     const auto = replyText(m.reply);

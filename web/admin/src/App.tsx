@@ -6,13 +6,17 @@ import { AccountsPage } from './pages/AccountsPage.tsx';
 import { CatalogPage } from './pages/CatalogPage.tsx';
 import { DashboardPage } from './pages/DashboardPage.tsx';
 import { FollowersPage } from './pages/FollowersPage.tsx';
+import { InboxPage } from './pages/InboxPage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
+import { MembersPage } from './pages/MembersPage.tsx';
 import { MenuPage } from './pages/MenuPage.tsx';
 import { OrdersPage } from './pages/OrdersPage.tsx';
 import { QrCodesPage } from './pages/QrCodesPage.tsx';
 import { RepliesPage } from './pages/RepliesPage.tsx';
 import { ReviewsPage } from './pages/ReviewsPage.tsx';
+import { SegmentsPage } from './pages/SegmentsPage.tsx';
 import { StoresPage } from './pages/StoresPage.tsx';
+import { TagsPage } from './pages/TagsPage.tsx';
 
 interface Me {
   actor: { role: string };
@@ -27,6 +31,10 @@ const PAGES = [
   'menu',
   'qrcodes',
   'followers',
+  'inbox',
+  'members',
+  'segments',
+  'tags',
   'catalog',
   'stores',
   'orders',
@@ -81,6 +89,10 @@ export function App({ lang, onLang }: { lang: Lang; onLang: (lang: Lang) => void
     menu: t('自定义菜单'),
     qrcodes: t('渠道二维码'),
     followers: t('粉丝'),
+    inbox: t('客服消息'),
+    members: t('会员'),
+    segments: t('分群'),
+    tags: t('标签'),
     catalog: t('商品'),
     stores: t('门店'),
     orders: t('订单'),
@@ -160,6 +172,10 @@ export function App({ lang, onLang }: { lang: Lang; onLang: (lang: Lang) => void
             {page === 'menu' && account && <MenuPage account={account} />}
             {page === 'qrcodes' && account && <QrCodesPage account={account} />}
             {page === 'followers' && <FollowersPage accounts={accounts} />}
+            {page === 'inbox' && <InboxPage accounts={accounts} />}
+            {page === 'members' && <MembersPage />}
+            {page === 'segments' && <SegmentsPage />}
+            {page === 'tags' && <TagsPage accounts={accounts} />}
             {page === 'catalog' && <CatalogPage />}
             {page === 'stores' && <StoresPage />}
             {page === 'orders' && <OrdersPage />}
