@@ -66,6 +66,7 @@ let crmMemberInA = '';
 let tagInA = '';
 let segmentInA = '';
 let conversationInA = '';
+let importInA = '';
 
 const crmFixtures: Record<string, Fixture> = {
   '/api/v1/crm/members/{id}': { create: async () => crmMemberInA, bodies: { patch: { name: 'hijacked' } } },
@@ -107,6 +108,8 @@ const crmFixtures: Record<string, Fixture> = {
       (await t.call(token, 'POST', `/api/v1/crm/segments/${segmentInA}/snapshots`)).body.id,
     bodies: {},
   },
+  '/api/v1/crm/imports/{id}': { create: async () => importInA, bodies: {} },
+  '/api/v1/crm/imports/{id}/errors.csv': { create: async () => importInA, bodies: {} },
   '/api/v1/inbox/conversations/{id}': { create: async () => conversationInA, bodies: {} },
   '/api/v1/inbox/conversations/{id}/reply': {
     create: async () => conversationInA,
@@ -136,6 +139,13 @@ async function crmRowsInA(t: TestApp, token: string) {
   segmentInA = (
     await t.call(token, 'POST', '/api/v1/crm/segments', { name: 'A 的分群', rules: { op: 'and', rules: [] } })
   ).body.id;
+  const upload = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/crm/imports',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+    payload: 'name,phone\nA 的顾客,13700000001\n',
+  });
+  importInA = upload.json().id;
   await inboxTail(t.deps)();
   conversationInA = (
     await t.deps.db

@@ -94,7 +94,7 @@ describe.skipIf(!hasChromium)('the inbox and CRM console', () => {
   it('shows the member with profile and timeline, a segment with a live count, and tags', async () => {
     await page.goto(`${base}/console/#/members`);
     await page.reload();
-    await page.click("tr.ant-table-row");
+    await page.click('tr.ant-table-row');
     await page.waitForSelector('.ant-drawer >> text=面膜怎么用？我要转人工');
     await page.waitForTimeout(500); // the drawer slides in
     await page.screenshot({ path: `${SHOTS}/crm3-member.png` });

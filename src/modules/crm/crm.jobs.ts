@@ -6,6 +6,7 @@ import { getProduct } from '../catalog/index.ts';
 import { AGENT_KIND, FAN_EVENTS, followerOf, followLog, type LogEntry } from '../channel/index.ts';
 import { getOrder, ORDER_EVENTS } from '../orders/index.ts';
 import { memberOfFan, resolveFan } from './identities.service.ts';
+import { IMPORT_JOB, importNextChunk } from './import.service.ts';
 import { addEvent } from './member-events.ts';
 import { touchContact } from './members.service.ts';
 
@@ -88,6 +89,13 @@ export function logTail(deps: AppDeps): () => Promise<void> {
 /** Order figures, the unionid join and the log tail: how CRM learns what other modules did. */
 export function registerCrmJobs(deps: AppDeps): void {
   logTail(deps);
+
+  deps.jobHandlers.set(IMPORT_JOB, async (job) => {
+    if (!job.merchantId) throw new PermanentJobError('import without merchant');
+    const importId = String(job.payload.importId);
+    // One chunk per transaction; a crash resumes at the first chunk not committed.
+    while (await importNextChunk(merchantCtx(deps, job.merchantId), importId)) {}
+  });
 
   deps.events.subscribe(FAN_EVENTS.profiled, 'crm.unionid', async (event) => {
     const ctx = merchantCtx(deps, event.merchantId);

@@ -3,6 +3,7 @@ import type { Api } from '../../deps.ts';
 import { IdParams, Ok, withErrors } from '../../platform/http/schemas.ts';
 import { createAttributeDef, deleteAttributeDef, listAttributeDefs } from './attributes.service.ts';
 import { AttributeDef, Member, MemberPage, Nullable, Tag, TimelinePage } from './crm.schemas.ts';
+import { importRoutes } from './import.routes.ts';
 import { addNote, getMember, updateMember } from './members.service.ts';
 import { mergeByHand, mergesInto, undoMerge } from './merge.service.ts';
 import { segmentRoutes } from './segments.routes.ts';
@@ -228,4 +229,5 @@ export function crmRoutes(app: Api): void {
   );
 
   segmentRoutes(app, { Paging, MemberPage });
+  app.register(async (scope) => importRoutes(scope as unknown as Api));
 }

@@ -148,6 +148,41 @@ export interface CrmCursorsTable {
   updated_at: number;
 }
 
+/**
+ * A CSV import: the file is stored as line-aligned chunks (so any process can resume it) and
+ * applied one chunk per transaction; `next_chunk` is the resumable cursor.
+ */
+export interface CrmImportsTable {
+  id: string;
+  merchant_id: string;
+  status: 'uploading' | 'queued' | 'running' | 'done' | 'failed';
+  /** JSON array of the CSV's column names. */
+  header: string;
+  chunks: number;
+  next_chunk: number;
+  total_bytes: number;
+  done_bytes: number;
+  rows_ok: number;
+  rows_failed: number;
+  actor: string;
+  created_at: number;
+  finished_at: number | null;
+}
+
+export interface CrmImportChunksTable {
+  import_id: string;
+  seq: number;
+  /** The file line number of the chunk's first row, for per-line errors. */
+  first_line: number;
+  data: string;
+}
+
+export interface CrmImportErrorsTable {
+  import_id: string;
+  line: number;
+  message: string;
+}
+
 export interface CrmTables {
   crm_members: CrmMembersTable;
   crm_identities: CrmIdentitiesTable;
@@ -162,4 +197,7 @@ export interface CrmTables {
   crm_snapshots: CrmSnapshotsTable;
   crm_snapshot_members: CrmSnapshotMembersTable;
   crm_cursors: CrmCursorsTable;
+  crm_imports: CrmImportsTable;
+  crm_import_chunks: CrmImportChunksTable;
+  crm_import_errors: CrmImportErrorsTable;
 }

@@ -1,8 +1,10 @@
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/test-app.ts';
 import { connectAccount, fan, say } from '../../../test/support/wechat-fan.ts';
 import { merchantCtx } from '../../context.ts';
 import { markPaid, placeOrder, saveOrderSettings } from '../orders/index.ts';
+import { importNextChunk, startImport } from './import.service.ts';
 import { logTail } from './index.ts';
 
 let t: TestApp;
@@ -254,5 +256,84 @@ describe('segments and roles', () => {
     expect((await t.call(clerk, 'GET', '/api/v1/crm/members')).status).toBe(403);
     const other = await t.merchant('crm-other');
     expect((await members(other.token)).items).toEqual([]);
+  });
+});
+
+describe('CSV import and export', () => {
+  const csv = [
+    'name,phone,region,gender,tags,attr:skin,ext:taobao,height',
+    '王小美,13700000001,杭州,女,面膜控|老客户,油性,tb_wang,165',
+    '鲍勃新地址,13900001111,苏州,男,,,,',
+    '坏手机,12345,北京,女,,,,',
+    '坏肤质,13700000002,北京,女,,中性,,',
+    '"李, 四",13700000003,"上海\n浦东",男,面膜控,干性,tb_li,',
+    '李四又一行,13700000003,,,老客户,,,180',
+  ].join('\n');
+
+  it('imports in resumable chunks with per-line errors, then exports what it holds', async () => {
+    const ctx = {
+      ...merchantCtx(t.deps, merchantId),
+      actor: { kind: 'token' as const, tokenId: 'tk', role: 'owner' as const },
+    };
+    const started = await startImport(ctx, Readable.from([Buffer.from(csv)]), 60);
+    expect(started.status).toBe('queued');
+    // One chunk, as a worker that then dies would have done: progress shows, and the rest resumes.
+    expect(await importNextChunk(ctx, started.id)).toBe(true);
+    const partial = (await t.call(token, 'GET', `/api/v1/crm/imports/${started.id}`)).body;
+    expect(partial.progress).toBeGreaterThan(0);
+    expect(partial.progress).toBeLessThan(1);
+    await t.worker.drain();
+    const done = (await t.call(token, 'GET', `/api/v1/crm/imports/${started.id}`)).body;
+    expect(done).toMatchObject({ status: 'done', progress: 1, rows_ok: 4, rows_failed: 2 });
+    const errors = (await t.call(token, 'GET', `/api/v1/crm/imports/${started.id}/errors.csv`))
+      .body as string;
+    expect(
+      errors
+        .split('\n')
+        .slice(1, 3)
+        .map((l) => l.split(',')[0]),
+    ).toEqual(['4', '5']);
+
+    const bob = (await t.call(token, 'GET', '/api/v1/crm/members?q=13900001111')).body.items;
+    expect(bob).toHaveLength(1);
+    expect(bob[0].region).toBe('苏州');
+    const li = (await t.call(token, 'GET', `/api/v1/crm/members?q=${encodeURIComponent('13700000003')}`)).body
+      .items;
+    expect(li).toHaveLength(1);
+    expect(li[0]).toMatchObject({
+      name: '李四又一行',
+      region: '上海\n浦东',
+      attrs: { skin: '干性', height: 180 },
+    });
+    expect(li[0].tags.map((x: { name: string }) => x.name).sort()).toEqual(['老客户', '面膜控'].sort());
+
+    const exported = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/crm/members/export.csv',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(exported.headers['content-type']).toContain('text/csv');
+    expect(exported.body).toContain('王小美');
+    expect(exported.body).toContain('"上海\n浦东"');
+    expect(exported.body.split('\n')[0]).toContain('attr:skin');
+  });
+
+  it('takes the upload over HTTP as a stream', async () => {
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/crm/imports',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+      payload: 'name,phone\n赵六,13700000009\n',
+    });
+    expect(response.statusCode).toBe(202);
+    await t.worker.drain();
+    expect((await t.call(token, 'GET', `/api/v1/crm/imports/${response.json().id}`)).body.rows_ok).toBe(1);
+    const bad = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/crm/imports',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+      payload: 'foo,bar\n1,2\n',
+    });
+    expect(bad.statusCode).toBe(400);
   });
 });

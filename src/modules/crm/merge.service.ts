@@ -253,6 +253,26 @@ export async function undoMerge(ctx: Ctx, mergeId: string) {
       .set({ merged_into: null, updated_at: ctx.now })
       .where('id', '=', from)
       .execute();
+    // A phone that made the merge stays with the member who held it first: undoing says these
+    // are two people, so the other record no longer shows that phone.
+    await trx
+      .updateTable('crm_members')
+      .set({ phone: null })
+      .where('id', '=', from)
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('crm_identities')
+              .select('member_id')
+              .where('crm_identities.merchant_id', '=', ctx.merchantId)
+              .where('crm_identities.kind', '=', 'phone')
+              .whereRef('crm_identities.value', '=', 'crm_members.phone')
+              .where('crm_identities.member_id', '=', from),
+          ),
+        ),
+      )
+      .execute();
     await recomputeOrderFigures(tx, into);
     await recomputeOrderFigures(tx, from);
     await trx.updateTable('crm_merges').set({ undone_at: ctx.now }).where('id', '=', merge.id).execute();

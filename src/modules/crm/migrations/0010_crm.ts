@@ -177,4 +177,36 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('position', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();
+
+  await db.schema
+    .createTable('crm_imports')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('merchant_id', 'text', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('header', 'text', (c) => c.notNull())
+    .addColumn('chunks', 'integer', (c) => c.notNull())
+    .addColumn('next_chunk', 'integer', (c) => c.notNull())
+    .addColumn('total_bytes', 'bigint', (c) => c.notNull())
+    .addColumn('done_bytes', 'bigint', (c) => c.notNull())
+    .addColumn('rows_ok', 'integer', (c) => c.notNull())
+    .addColumn('rows_failed', 'integer', (c) => c.notNull())
+    .addColumn('actor', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addColumn('finished_at', 'bigint')
+    .execute();
+  await db.schema
+    .createTable('crm_import_chunks')
+    .addColumn('import_id', 'text', (c) => c.notNull().references('crm_imports.id').onDelete('cascade'))
+    .addColumn('seq', 'integer', (c) => c.notNull())
+    .addColumn('first_line', 'integer', (c) => c.notNull())
+    .addColumn('data', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('crm_import_chunks_pk', ['import_id', 'seq'])
+    .execute();
+  await db.schema
+    .createTable('crm_import_errors')
+    .addColumn('import_id', 'text', (c) => c.notNull().references('crm_imports.id').onDelete('cascade'))
+    .addColumn('line', 'integer', (c) => c.notNull())
+    .addColumn('message', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('crm_import_errors_pk', ['import_id', 'line'])
+    .execute();
 }
