@@ -2,6 +2,7 @@ import { App as AntApp, Button, Card, Drawer, Input, Select, Space, Table, Tag }
 import { useCallback, useEffect, useState } from 'react';
 import { fen, get, post, time } from '../api.ts';
 import { type MemberSummary, memberName, type TagInfo, useTr } from './crmText.ts';
+import { ImportPanel } from './ImportPanel.tsx';
 import { MemberProfile } from './MemberProfile.tsx';
 
 interface Segment {
@@ -65,6 +66,7 @@ export function MembersPage() {
 
   return (
     <Card title={tr('会员', 'Members')}>
+      <ImportPanel segmentId={filter.segment_id} onDone={() => void load()} />
       <Space wrap style={{ marginBottom: 16 }}>
         <Select
           allowClear
