@@ -26,8 +26,9 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();
-  // Segment conditions filter on these; the list pages by id.
-  for (const column of ['region', 'last_contact_at', 'source_qrcode_id', 'spend']) {
+  // Segment conditions filter on these; the list pages by id. (Spend conditions go through the
+  // covering index on crm_member_orders, so no index on the running total.)
+  for (const column of ['region', 'last_contact_at', 'source_qrcode_id']) {
     await db.schema
       .createIndex(`crm_members_${column}`)
       .on('crm_members')
@@ -35,7 +36,13 @@ export async function up(db: AnyDb): Promise<void> {
       .execute();
   }
 
-  await db.schema.createIndex('crm_members_merged').on('crm_members').column('merged_into').execute();
+  // Only merged-away rows carry merged_into: a partial index stays tiny and costs live rows nothing.
+  await db.schema
+    .createIndex('crm_members_merged')
+    .on('crm_members')
+    .column('merged_into')
+    .where('merged_into', 'is not', null)
+    .execute();
 
   await db.schema
     .createTable('crm_identities')
