@@ -108,6 +108,10 @@ const crmFixtures: Record<string, Fixture> = {
       (await t.call(token, 'POST', `/api/v1/crm/segments/${segmentInA}/snapshots`)).body.id,
     bodies: {},
   },
+  '/api/v1/crm/care/{id}/done': {
+    create: async () => crmMemberInA,
+    bodies: { post: { reason: 'birthday' } },
+  },
   '/api/v1/crm/imports/{id}': { create: async () => importInA, bodies: {} },
   '/api/v1/crm/imports/{id}/errors.csv': { create: async () => importInA, bodies: {} },
   '/api/v1/inbox/conversations/{id}': { create: async () => conversationInA, bodies: {} },

@@ -125,6 +125,15 @@ describe.skipIf(!hasChromium)('the inbox and CRM console', () => {
     await page.waitForSelector('td:has-text("面膜控")');
     await page.screenshot({ path: `${SHOTS}/crm5-tags.png` });
 
+    const first = (await t.call(owner.token, 'GET', '/api/v1/crm/members')).body.items[0];
+    await t.call(owner.token, 'PATCH', `/api/v1/crm/members/${first.id}`, { birthday: '1990-11-25' });
+    await page.goto(`${base}/console/#/care`);
+    await page.reload();
+    await page.waitForSelector('text=今天生日');
+    await page.click('button:has-text("已问候")');
+    await page.waitForSelector('text=今天都问候过了');
+    await page.screenshot({ path: `${SHOTS}/crm10-care.png` });
+
     // The same pages in English (readable where the machine has no CJK fonts).
     await page.evaluate(() => localStorage.setItem('weiloop-lang', 'en'));
     await page.goto(`${base}/console/#/inbox`);

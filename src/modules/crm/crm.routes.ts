@@ -2,6 +2,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { Api } from '../../deps.ts';
 import { IdParams, Ok, withErrors } from '../../platform/http/schemas.ts';
 import { createAttributeDef, deleteAttributeDef, listAttributeDefs } from './attributes.service.ts';
+import { careList, markCared } from './care.service.ts';
 import { AttributeDef, Member, MemberPage, Nullable, Tag, TimelinePage } from './crm.schemas.ts';
 import { importRoutes } from './import.routes.ts';
 import { addNote, getMember, updateMember } from './members.service.ts';
@@ -228,6 +229,42 @@ export function crmRoutes(app: Api): void {
     (request) => untagMembers(request.ctx, request.params.id, request.body.member_ids),
   );
 
+  app.get(
+    '/crm/care',
+    {
+      schema: {
+        tags,
+        summary: '今日关怀名单（生日、未付款、该回购、沉默）/ Members to greet today',
+        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) }),
+        response: withErrors({
+          200: Type.Object({
+            day: Type.String(),
+            done: Type.Integer(),
+            items: Type.Array(
+              Type.Object({ member: Type.Unknown(), reason: Type.String(), suggestion: Type.String() }),
+            ),
+          }),
+        }),
+      },
+    },
+    (request) => careList(request.ctx, request.query.limit),
+  );
+  app.post(
+    '/crm/care/:id/done',
+    {
+      schema: {
+        tags,
+        summary: "已问候（今日不再出现）/ Greeted: off today's list",
+        params: IdParams,
+        body: Type.Object({ reason: Type.String({ maxLength: 32 }) }),
+        response: withErrors({ 200: Ok }),
+      },
+    },
+    async (request) => {
+      await markCared(request.ctx, request.params.id, request.body.reason);
+      return { ok: true };
+    },
+  );
   segmentRoutes(app, { Paging, MemberPage });
   app.register(async (scope) => importRoutes(scope as unknown as Api));
 }

@@ -183,6 +183,17 @@ export interface CrmImportErrorsTable {
   message: string;
 }
 
+/** A member greeted on a (merchant-local) day: off that day's care list. */
+export interface CrmCareDoneTable {
+  merchant_id: string;
+  member_id: string;
+  /** YYYY-MM-DD in the merchant's zone. */
+  day: string;
+  reason: string;
+  done_by: string;
+  done_at: number;
+}
+
 export interface CrmTables {
   crm_members: CrmMembersTable;
   crm_identities: CrmIdentitiesTable;
@@ -200,4 +211,5 @@ export interface CrmTables {
   crm_imports: CrmImportsTable;
   crm_import_chunks: CrmImportChunksTable;
   crm_import_errors: CrmImportErrorsTable;
+  crm_care_done: CrmCareDoneTable;
 }

@@ -259,6 +259,23 @@ describe('segments and roles', () => {
   });
 });
 
+describe('care list', () => {
+  it("lists today's birthdays with a suggested greeting, and drops a member once greeted", async () => {
+    const bob = await memberOf(app1.id, 'o_bob');
+    // The test clock is 2026-11-25 noon in Shanghai.
+    await t.call(token, 'PATCH', `/api/v1/crm/members/${bob.id}`, { birthday: '1990-11-25' });
+    const care = (await t.call(token, 'GET', '/api/v1/crm/care?limit=5')).body;
+    const item = care.items.find((i: { member: { id: string } }) => i.member.id === bob.id);
+    expect(item).toMatchObject({ reason: 'birthday' });
+    expect(item.suggestion).toContain('生日快乐');
+    expect(care.items.length).toBeLessThanOrEqual(5);
+    await t.call(token, 'POST', `/api/v1/crm/care/${bob.id}/done`, { reason: 'birthday' });
+    const after = (await t.call(token, 'GET', '/api/v1/crm/care?limit=5')).body;
+    expect(after.items.map((i: { member: { id: string } }) => i.member.id)).not.toContain(bob.id);
+    expect(after.done).toBe(1);
+  });
+});
+
 describe('CSV import and export', () => {
   const csv = [
     'name,phone,region,gender,tags,attr:skin,ext:taobao,height',

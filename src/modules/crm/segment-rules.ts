@@ -80,7 +80,21 @@ const text = (s: unknown, what: string): string => {
   return s;
 };
 
-function condition(dialect: DialectName, c: Condition, now: number, merchantId: string): RawBuilder<SqlBool> {
+/** Conditions that by themselves keep few members: behaviour beside them is checked per member. */
+function selective(rule: Condition | RuleGroup): boolean {
+  if (!rule || typeof rule !== 'object' || 'rules' in rule) return false;
+  if (rule.type === 'tag') return !rule.negate;
+  if (rule.type === 'source_qr') return true;
+  return (rule.type === 'field' || rule.type === 'attr') && rule.op === 'eq';
+}
+
+function condition(
+  dialect: DialectName,
+  c: Condition,
+  now: number,
+  merchantId: string,
+  narrowed: boolean,
+): RawBuilder<SqlBool> {
   if (typeof c !== 'object' || c === null) throw invalid('condition');
   switch (c.type) {
     case 'field':
@@ -103,8 +117,11 @@ function condition(dialect: DialectName, c: Condition, now: number, merchantId: 
     }
     case 'tag': {
       text(c.tag_id, 'tag_id');
-      const has = sql<SqlBool>`exists (select 1 from crm_member_tags mt where mt.member_id = crm_members.id and mt.tag_id = ${c.tag_id})`;
-      return c.negate ? sql<SqlBool>`not ${has}` : has;
+      // As an IN list the tag's members (one index range) can drive the query.
+      const members = sql`(select mt.member_id from crm_member_tags mt where mt.tag_id = ${c.tag_id})`;
+      return c.negate
+        ? sql<SqlBool>`crm_members.id not in ${members}`
+        : sql<SqlBool>`crm_members.id in ${members}`;
     }
     case 'bought_category':
       finite(c.days, 'days');
@@ -113,7 +130,11 @@ function condition(dialect: DialectName, c: Condition, now: number, merchantId: 
     case 'spent':
       finite(c.days, 'days');
       finite(c.min_fen, 'min_fen');
-      // One pass over the covering (merchant, paid_at, member, total, refunded) index.
+      // Beside a selective sibling (a tag, an exact field) only a few members remain: sum each
+      // one's recent orders through the member index. Alone, one pass over the covering
+      // (merchant, paid_at, member, total, refunded) index beats a lookup per member.
+      if (narrowed)
+        return sql<SqlBool>`(select coalesce(sum(o.total - o.refunded), 0) from crm_member_orders o where o.member_id = crm_members.id and o.paid_at >= ${now - c.days * DAY}) >= ${c.min_fen}`;
       return sql<SqlBool>`crm_members.id in (select o.member_id from crm_member_orders o where o.merchant_id = ${merchantId} and o.paid_at >= ${now - c.days * DAY} group by o.member_id having sum(o.total - o.refunded) >= ${c.min_fen})`;
     case 'talked':
       finite(c.hours, 'hours');
@@ -141,11 +162,12 @@ export function compileRules(
     if (depth > MAX_DEPTH) throw invalid('groups nested too deep');
     if (typeof g !== 'object' || g === null || !Array.isArray(g.rules)) throw invalid('group');
     if (g.op !== 'and' && g.op !== 'or') throw invalid(`operator ${String(g.op)}`);
+    const narrowed = g.op === 'and' && g.rules.some(selective);
     const parts = g.rules.map((rule) => {
       if (rule && typeof rule === 'object' && 'rules' in rule) return walk(rule, depth + 1);
       conditions += 1;
       if (conditions > MAX_CONDITIONS) throw invalid('too many conditions');
-      return condition(dialect, rule, now, merchantId);
+      return condition(dialect, rule, now, merchantId, narrowed);
     });
     if (parts.length === 0) return sql<SqlBool>`1 = 1`;
     return sql<SqlBool>`(${sql.join(parts, sql.raw(g.op === 'and' ? ' and ' : ' or '))})`;

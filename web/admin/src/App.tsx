@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { type Account, get, post } from './api.ts';
 import { CanEditContext, type Lang, useT } from './i18n.ts';
 import { AccountsPage } from './pages/AccountsPage.tsx';
+import { CarePage } from './pages/CarePage.tsx';
 import { CatalogPage } from './pages/CatalogPage.tsx';
 import { DashboardPage } from './pages/DashboardPage.tsx';
 import { FollowersPage } from './pages/FollowersPage.tsx';
@@ -33,6 +34,7 @@ const PAGES = [
   'followers',
   'inbox',
   'members',
+  'care',
   'segments',
   'tags',
   'catalog',
@@ -91,6 +93,7 @@ export function App({ lang, onLang }: { lang: Lang; onLang: (lang: Lang) => void
     followers: t('粉丝'),
     inbox: t('客服消息'),
     members: t('会员'),
+    care: t('今日关怀'),
     segments: t('分群'),
     tags: t('标签'),
     catalog: t('商品'),
@@ -174,6 +177,7 @@ export function App({ lang, onLang }: { lang: Lang; onLang: (lang: Lang) => void
             {page === 'followers' && <FollowersPage accounts={accounts} />}
             {page === 'inbox' && <InboxPage accounts={accounts} />}
             {page === 'members' && <MembersPage />}
+            {page === 'care' && <CarePage />}
             {page === 'segments' && <SegmentsPage />}
             {page === 'tags' && <TagsPage accounts={accounts} />}
             {page === 'catalog' && <CatalogPage />}

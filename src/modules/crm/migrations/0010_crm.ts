@@ -216,4 +216,15 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('message', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('crm_import_errors_pk', ['import_id', 'line'])
     .execute();
+
+  await db.schema
+    .createTable('crm_care_done')
+    .addColumn('merchant_id', 'text', (c) => c.notNull())
+    .addColumn('member_id', 'text', (c) => c.notNull())
+    .addColumn('day', 'text', (c) => c.notNull())
+    .addColumn('reason', 'text', (c) => c.notNull())
+    .addColumn('done_by', 'text', (c) => c.notNull())
+    .addColumn('done_at', 'bigint', (c) => c.notNull())
+    .addPrimaryKeyConstraint('crm_care_done_pk', ['merchant_id', 'member_id', 'day'])
+    .execute();
 }
