@@ -17,6 +17,7 @@ import {
   registerOrderNotices,
   scheduleMessagePruning,
 } from './modules/channel/index.ts';
+import { couponAdminRoutes, couponShopRoutes, registerMarketingJobs } from './modules/marketing/index.ts';
 import { ordersRoutes, shopApiRoutes } from './modules/orders/index.ts';
 import {
   paymentsRoutes,
@@ -124,6 +125,7 @@ export async function openApp(config: Config, options: BuildOptions = {}): Promi
   registerChannelJobs(deps);
   registerOrderNotices(deps);
   registerPaymentJobs(deps);
+  registerMarketingJobs(deps);
   if (options.migrate !== false) {
     // Secrets written before encryption at rest are sealed once; later starts find nothing to do.
     const sealed = (await sealStoredAccountSecrets(deps)) + (await sealStoredPaymentSecrets(deps));
@@ -166,6 +168,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(async (scope) => {
     shopApiRoutes(scope as unknown as Api, deps);
     shopPayRoutes(scope as unknown as Api, deps);
+    couponShopRoutes(scope as unknown as Api, deps);
   });
   await app.register(async (scope) => payNotifyRoutes(scope, deps));
 
@@ -198,6 +201,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         ordersRoutes(adminApi, deps);
         paymentsRoutes(adminApi);
         analyticsRoutes(adminApi);
+        couponAdminRoutes(adminApi);
       });
     },
     { prefix: '/api/v1' },

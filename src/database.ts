@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { AccountsTables } from './modules/accounts/accounts.schema.ts';
 import type { CatalogTables } from './modules/catalog/catalog.schema.ts';
 import type { ChannelTables } from './modules/channel/channel.schema.ts';
+import type { MarketingTables } from './modules/marketing/marketing.schema.ts';
 import type { OrdersTables } from './modules/orders/orders.schema.ts';
 import type { PaymentsTables } from './modules/payments/payments.schema.ts';
 import type { TenantsTables } from './modules/tenants/tenants.schema.ts';
@@ -18,7 +19,8 @@ export interface DB
     ChannelTables,
     CatalogTables,
     OrdersTables,
-    PaymentsTables {}
+    PaymentsTables,
+    MarketingTables {}
 
 export type Db = Kysely<DB>;
 

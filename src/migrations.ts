@@ -1,6 +1,7 @@
 import { accountsMigrations } from './modules/accounts/index.ts';
 import { catalogMigrations } from './modules/catalog/index.ts';
 import { channelMigrations } from './modules/channel/index.ts';
+import { marketingMigrations } from './modules/marketing/index.ts';
 import { ordersMigrations } from './modules/orders/index.ts';
 import { paymentsMigrations } from './modules/payments/index.ts';
 import { tenantsMigrations } from './modules/tenants/index.ts';
@@ -21,4 +22,5 @@ export const migrations: readonly ModuleMigrations[] = [
   catalogMigrations,
   ordersMigrations,
   paymentsMigrations,
+  marketingMigrations,
 ];

@@ -1,0 +1,114 @@
+import { type TSchema, Type } from '@fastify/type-provider-typebox';
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const Fen = (description?: string) => Type.Integer({ minimum: 0, maximum: 1_000_000_000, description });
+const Instant = Type.Integer({ minimum: 0, description: 'ms since epoch (UTC)' });
+
+const Scope = Type.Union([Type.Literal('all'), Type.Literal('categories'), Type.Literal('products')]);
+
+export const CampaignBody = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 60 }),
+  kind: Type.Union([
+    Type.Literal('fixed'),
+    Type.Literal('threshold'),
+    Type.Literal('percent'),
+    Type.Literal('first_order'),
+    Type.Literal('free_shipping'),
+  ]),
+  value: Fen('减免（分）/ 折扣百分比（80=8折）/ 首单价（分）'),
+  min_spend: Type.Optional(Fen('门槛（分）')),
+  max_off: Type.Optional(Fen('折扣券最高减免（分），0 不限')),
+  scope: Type.Optional(Scope),
+  scope_ids: Type.Optional(Type.Array(Type.String({ maxLength: 120 }), { maxItems: 500 })),
+  valid_from: Type.Optional(Nullable(Instant)),
+  valid_until: Type.Optional(Nullable(Instant)),
+  valid_days: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 3650 }))),
+  per_fan_limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  total_limit: Type.Integer({ minimum: 1, maximum: 10_000_000 }),
+  budget: Type.Optional(Fen('预算（分），0 不限')),
+  return_on_refund: Type.Optional(Type.Boolean()),
+});
+
+export const Campaign = Type.Object({
+  id: Type.String(),
+  merchant_id: Type.String(),
+  name: Type.String(),
+  kind: Type.String(),
+  value: Type.Integer(),
+  min_spend: Type.Integer(),
+  max_off: Type.Integer(),
+  scope: Scope,
+  scope_ids: Type.Array(Type.String()),
+  valid_from: Nullable(Type.Integer()),
+  valid_until: Nullable(Type.Integer()),
+  valid_days: Nullable(Type.Integer()),
+  per_fan_limit: Type.Integer(),
+  total_limit: Type.Integer(),
+  budget: Type.Integer(),
+  claimed: Type.Integer(),
+  used: Type.Integer(),
+  spent: Type.Integer(),
+  revenue: Type.Integer(),
+  return_on_refund: Type.Boolean(),
+  status: Type.String(),
+  created_at: Type.Integer(),
+  updated_at: Type.Integer(),
+});
+
+export const CouponReportRow = Type.Object({
+  campaign_id: Type.String(),
+  name: Type.String(),
+  kind: Type.String(),
+  claimed: Type.Integer(),
+  used: Type.Integer(),
+  available: Type.Integer(),
+  void: Type.Integer(),
+  use_rate: Type.Number(),
+  spent: Type.Integer(),
+  revenue: Type.Integer(),
+  budget: Type.Integer(),
+});
+
+export const FanCouponSchema = Type.Object({
+  id: Type.String(),
+  campaign_id: Type.String(),
+  status: Type.String(),
+  valid_from: Type.Integer(),
+  valid_until: Type.Integer(),
+  order_id: Nullable(Type.String()),
+  discount: Type.Integer(),
+  campaign: Type.Object({
+    name: Type.String(),
+    kind: Type.String(),
+    value: Type.Integer(),
+    min_spend: Type.Integer(),
+  }),
+});
+
+const Address = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 30 }),
+  phone: Type.String({ minLength: 5, maxLength: 20 }),
+  region: Type.String({ minLength: 1, maxLength: 60 }),
+  detail: Type.String({ minLength: 1, maxLength: 120 }),
+});
+
+/** The shop's order body, plus the coupon to use (an id: the discount is always the server's). */
+export const OrderBody = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      sku_id: Type.String({ maxLength: 64 }),
+      quantity: Type.Integer({ minimum: 1, maximum: 999 }),
+    }),
+    { minItems: 1, maxItems: 50 },
+  ),
+  address: Type.Optional(Address),
+  address_id: Type.Optional(Type.String({ maxLength: 64 })),
+  payment_method: Type.Union([Type.Literal('wechat'), Type.Literal('cod')]),
+  expected_total: Type.Optional(Type.Integer({ minimum: 0 })),
+  note: Type.Optional(Type.String({ maxLength: 200 })),
+  source: Type.Optional(Type.String({ maxLength: 40 })),
+  idempotency_key: Type.Optional(Type.String({ maxLength: 64 })),
+  coupon_id: Type.Optional(Type.String({ maxLength: 64 })),
+});
+
+export { Fen, Instant, Nullable };
