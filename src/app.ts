@@ -17,7 +17,13 @@ import {
   registerOrderNotices,
   scheduleMessagePruning,
 } from './modules/channel/index.ts';
-import { couponAdminRoutes, couponShopRoutes, registerMarketingJobs } from './modules/marketing/index.ts';
+import {
+  couponAdminRoutes,
+  couponShopRoutes,
+  marketingPageRoutes,
+  registerMarketingJobs,
+  voucherRoutes,
+} from './modules/marketing/index.ts';
 import { ordersRoutes, shopApiRoutes } from './modules/orders/index.ts';
 import {
   paymentsRoutes,
@@ -165,6 +171,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(async (scope) => callbackRoutes(scope, deps));
   await app.register(async (scope) => catalogPageRoutes(scope, deps));
   await app.register(async (scope) => checkoutPageRoutes(scope, deps));
+  await app.register(async (scope) => marketingPageRoutes(scope, deps));
   await app.register(async (scope) => {
     shopApiRoutes(scope as unknown as Api, deps);
     shopPayRoutes(scope as unknown as Api, deps);
@@ -202,6 +209,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         paymentsRoutes(adminApi);
         analyticsRoutes(adminApi);
         couponAdminRoutes(adminApi);
+        voucherRoutes(adminApi);
       });
     },
     { prefix: '/api/v1' },

@@ -12,3 +12,6 @@ export { couponAdminRoutes, couponShopRoutes } from './coupons.routes.ts';
 export { couponOptions, priceItems } from './coupons.service.ts';
 export { registerMarketingJobs } from './marketing.jobs.ts';
 export type { MarketingTables } from './marketing.schema.ts';
+export { describeCampaign, marketingPageRoutes, voucherQr } from './marketing-pages.routes.ts';
+export { voucherRoutes } from './vouchers.routes.ts';
+export { orderVouchers } from './vouchers.service.ts';

@@ -112,3 +112,52 @@ export const OrderBody = Type.Object({
 });
 
 export { Fen, Instant, Nullable };
+
+export const VoucherSchema = Type.Object({
+  id: Type.String(),
+  code: Type.String(),
+  order_id: Type.String(),
+  product_id: Type.String(),
+  title: Type.String(),
+  openid: Type.String(),
+  price: Type.Integer(),
+  store_ids: Type.Array(Type.String()),
+  valid_from: Type.Integer(),
+  valid_until: Nullable(Type.Integer()),
+  status: Type.String(),
+  redeemed_at: Nullable(Type.Integer()),
+  redeemed_store_id: Nullable(Type.String()),
+  redeemed_by: Nullable(Type.String()),
+  created_at: Type.Integer(),
+});
+
+export const VoucherEvent = Type.Object({
+  action: Type.String(),
+  store_id: Nullable(Type.String()),
+  actor: Type.String(),
+  reason: Nullable(Type.String()),
+  created_at: Type.Integer(),
+});
+
+export const VoucherCheck = Type.Object({
+  voucher: VoucherSchema,
+  store_id: Type.String(),
+  redeemable: Type.Boolean(),
+  reason: Nullable(Type.String()),
+});
+
+const Count = Type.Object({ count: Type.Integer(), value: Type.Integer() });
+export const VoucherReport = Type.Object({
+  redemptions: Type.Array(
+    Type.Object({
+      store_id: Type.String(),
+      day: Type.String(),
+      count: Type.Integer(),
+      value: Type.Integer(),
+    }),
+  ),
+  outstanding: Count,
+  redeemed: Count,
+  breakage: Count,
+  refunded: Count,
+});

@@ -29,6 +29,7 @@ export {
   markPaid,
   markRefunded,
   ORDER_EVENTS,
+  refundOrder,
   remindUnpaid,
   shipOrder,
 } from './lifecycle.service.ts';

@@ -6,6 +6,7 @@ import { formatFen } from '../../platform/money.ts';
 import { accountForCallback } from '../accounts/index.ts';
 import { getProduct, specText } from '../catalog/index.ts';
 import { followInvite } from '../channel/index.ts';
+import { orderVouchers, voucherQr } from '../marketing/index.ts';
 import {
   FAN_COOKIE,
   type FanSession,
@@ -128,6 +129,7 @@ ${reviewsBlock}
       )
       .join('');
     const invite = order.status === 'paid' ? await followInviteCard(deps, fan) : '';
+    const vouchers = await voucherCards(deps, fan, order.id);
     const reviewed = await reviewedProducts(ctxOf(fan), order.id);
     const canReview = order.status === 'shipped' || order.status === 'completed';
     const reviewForms = canReview
@@ -156,10 +158,10 @@ ${reviewsBlock}
       reply,
       STATUS_TEXT[order.status] ?? order.status,
       `<div class="card"><div class="${order.status === 'paid' ? 'ok' : ''}" id="status">${html(STATUS_TEXT[order.status] ?? order.status)}</div><div class="muted">订单号 ${html(order.id)}</div></div>
-<div class="card">${items}<div>合计 <span class="price">${formatFen(order.total)}</span>（${order.payment_method === 'cod' ? '货到付款' : '微信支付'}）</div></div>
+<div class="card">${items}${order.discount > 0 ? `<div>优惠 -${formatFen(order.discount)}${(order.adjustments ?? []).map((a) => ` <span class="muted">${html(a.label)}</span>`).join('')}</div>` : ''}<div>合计 <span class="price">${formatFen(order.total)}</span>（${order.payment_method === 'cod' ? '货到付款' : '微信支付'}）</div></div>
 ${order.address ? `<div class="card">${html(order.address.name)} ${html(order.address.phone)}<div class="muted">${html(order.address.region)} ${html(order.address.detail)}</div></div>` : ''}
 ${order.tracking_no ? `<div class="card">物流：${html(order.carrier)} ${html(order.tracking_no)}</div>` : ''}
-${invite}${actions}<div class="card"><a href="/shop/${html(request.params.appid)}/orders">我的订单</a> · <a href="/shop/${html(request.params.appid)}/cart">购物车</a></div>${pay}`,
+${vouchers}${invite}${actions}<div class="card"><a href="/shop/${html(request.params.appid)}/orders">我的订单</a> · <a href="/shop/${html(request.params.appid)}/cart">购物车</a></div>${pay}`,
       { scripts: ['/shop/assets/checkout.js'] },
     );
   });
@@ -194,6 +196,26 @@ ${invite}${actions}<div class="card"><a href="/shop/${html(request.params.appid)
       .join('');
     return mobilePage(reply, '我的订单', rows || '<div class="card">还没有订单。</div>');
   });
+}
+
+const VOUCHER_TEXT: Record<string, string> = {
+  valid: '待使用',
+  redeemed: '已核销',
+  expired: '已过期',
+  refunded: '已退款',
+};
+
+/** A paid deal's vouchers: code and QR code to show the clerk, and whether each was used. */
+async function voucherCards(deps: AppDeps, fan: FanSession, orderId: string): Promise<string> {
+  const vouchers = await orderVouchers(fanCtx(deps, fan), orderId, fan.openid);
+  return vouchers
+    .map(
+      (v) =>
+        `<div class="card voucher" data-status="${html(v.status)}"><b>${html(v.title)}</b> <span class="${v.status === 'valid' ? 'ok' : 'muted'}">${html(VOUCHER_TEXT[v.status] ?? v.status)}</span>
+<div style="font-size:22px;letter-spacing:2px" class="code">${html(v.code.replace(/(\d{4})(?=\d)/g, '$1 '))}</div>${v.status === 'valid' ? `<div style="width:180px">${voucherQr(v.code)}</div>` : ''}
+<div class="muted">${v.valid_until ? `有效期至 ${html(new Date(v.valid_until).toLocaleDateString('zh-CN', { timeZone: 'Asia/Shanghai' }))}` : '长期有效'}</div></div>`,
+    )
+    .join('');
 }
 
 /** After paying, a fan who does not follow the merchant's service account is invited to. */
