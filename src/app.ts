@@ -20,6 +20,8 @@ import {
 import {
   couponAdminRoutes,
   couponShopRoutes,
+  flashAdminRoutes,
+  flashShopRoutes,
   marketingPageRoutes,
   registerMarketingJobs,
   voucherRoutes,
@@ -176,6 +178,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     shopApiRoutes(scope as unknown as Api, deps);
     shopPayRoutes(scope as unknown as Api, deps);
     couponShopRoutes(scope as unknown as Api, deps);
+    flashShopRoutes(scope as unknown as Api, deps);
   });
   await app.register(async (scope) => payNotifyRoutes(scope, deps));
 
@@ -210,6 +213,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         analyticsRoutes(adminApi);
         couponAdminRoutes(adminApi);
         voucherRoutes(adminApi);
+        flashAdminRoutes(adminApi);
       });
     },
     { prefix: '/api/v1' },

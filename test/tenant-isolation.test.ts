@@ -72,6 +72,22 @@ async function voucherInA(t: TestApp): Promise<string> {
   return voucherOfA;
 }
 
+let saleOfA = '';
+async function saleInA(t: TestApp, token: string): Promise<string> {
+  saleOfA ||= (
+    await t.call(token, 'POST', '/api/v1/flash-sales', {
+      title: 'A 的秒杀',
+      product_id: productInA.id,
+      sku_id: productInA.skus[0]!.id,
+      price: 100,
+      stock: 1,
+      opens_at: t.clock.now(),
+      closes_at: t.clock.now() + 3_600_000,
+    })
+  ).body.id;
+  return saleOfA;
+}
+
 const fixtures: Record<string, Fixture> = {
   '/api/v1/orders/{id}': { create: async () => orderInA, bodies: {} },
   '/api/v1/orders/{id}/ship': {
@@ -135,6 +151,9 @@ const fixtures: Record<string, Fixture> = {
       ).body.id,
     bodies: { put: { refund_expired: true } },
   },
+  '/api/v1/flash-sales/{id}': { create: async (t, token) => saleInA(t, token), bodies: {} },
+  '/api/v1/flash-sales/{id}/board': { create: async (t, token) => saleInA(t, token), bodies: {} },
+  '/api/v1/flash-sales/{id}/resync': { create: async (t, token) => saleInA(t, token), bodies: {} },
   '/api/v1/products/{id}': { create: async () => productInA.id, bodies: { patch: { title: 'hijacked' } } },
   '/api/v1/skus/{id}/stock': { create: async () => productInA.skus[0]!.id, bodies: { put: { stock: 0 } } },
   '/api/v1/stores/{id}': { create: async () => storeInA, bodies: { patch: { name: 'hijacked' } } },

@@ -10,6 +10,7 @@ export const marketingMigrations: ModuleMigrations = { '0020_marketing': marketi
 
 export { couponAdminRoutes, couponShopRoutes } from './coupons.routes.ts';
 export { couponOptions, priceItems } from './coupons.service.ts';
+export { flashAdminRoutes, flashShopRoutes } from './flash.routes.ts';
 export { registerMarketingJobs } from './marketing.jobs.ts';
 export type { MarketingTables } from './marketing.schema.ts';
 export { describeCampaign, marketingPageRoutes, voucherQr } from './marketing-pages.routes.ts';

@@ -8,6 +8,7 @@ import { accountForCallback } from '../accounts/index.ts';
 import { FAN_COOKIE, fanCtx, resolveFan } from '../orders/index.ts';
 import type { CampaignView } from './coupons.service.ts';
 import { fanCoupons, getCampaign } from './coupons.service.ts';
+import { flashPageRoutes } from './flash-pages.ts';
 
 const script = (name: string) => readFileSync(new URL(`./assets/${name}`, import.meta.url), 'utf8');
 
@@ -31,7 +32,12 @@ export function describeCampaign(c: Pick<CampaignView, 'kind' | 'value' | 'min_s
 
 /** The fan's coupon pages and the clerk's redeem page, server-rendered and mobile-first. */
 export function marketingPageRoutes(app: FastifyInstance, deps: AppDeps): void {
-  const assets = { 'marketing.js': script('marketing.js'), 'clerk.js': script('clerk.js') };
+  flashPageRoutes(app, deps);
+  const assets = {
+    'marketing.js': script('marketing.js'),
+    'clerk.js': script('clerk.js'),
+    'flash.js': script('flash.js'),
+  };
   app.get<{ Params: { name: string } }>('/marketing/assets/:name', async (request, reply) => {
     const body = assets[request.params.name as keyof typeof assets];
     if (!body) return reply.status(404).send();

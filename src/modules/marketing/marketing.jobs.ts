@@ -5,6 +5,8 @@ import { WeChatApiError } from '../../wechat/api-client.ts';
 import { apiClientFor, getAccount } from '../accounts/index.ts';
 import { getOrder, ORDER_EVENTS } from '../orders/index.ts';
 import { releaseCoupon } from './coupons.service.ts';
+import { sendSaleReminders } from './flash-reminder.ts';
+import { FLASH_REMINDER_JOB, passPaid, returnUnit } from './flash-sales.service.ts';
 import { expireOrderVouchers, voidRefundedVouchers } from './voucher-policy.service.ts';
 import { issueVouchers, orderVouchers, VOUCHER_EXPIRY_JOB, VOUCHER_NOTICE_JOB } from './vouchers.service.ts';
 
@@ -47,6 +49,23 @@ export function registerMarketingJobs(deps: AppDeps): void {
   deps.events.subscribe(ORDER_EVENTS.paid, 'marketing.issue_vouchers', async (event) => {
     const { ctx, order } = await orderOf(event.merchantId, event.payload.orderId);
     if (await issueVouchers(ctx, order.id)) deps.wakeJobs();
+  });
+
+  deps.events.subscribe(ORDER_EVENTS.cancelled, 'marketing.return_flash_unit', async (event) => {
+    await returnUnit(ctxOf(event.merchantId), String(event.payload.orderId));
+  });
+
+  deps.events.subscribe(ORDER_EVENTS.paid, 'marketing.flash_paid', async (event) => {
+    await passPaid(ctxOf(event.merchantId), String(event.payload.orderId));
+  });
+
+  deps.jobHandlers.set(FLASH_REMINDER_JOB, async (job) => {
+    await sendSaleReminders(
+      deps,
+      ctxOf(job.merchantId),
+      String(job.payload.saleId),
+      String(job.payload.after ?? ''),
+    );
   });
 
   deps.events.subscribe(ORDER_EVENTS.refunded, 'marketing.void_vouchers', async (event) => {

@@ -161,3 +161,56 @@ export const VoucherReport = Type.Object({
   breakage: Count,
   refunded: Count,
 });
+
+export const SaleBody = Type.Object({
+  title: Type.String({ minLength: 1, maxLength: 60 }),
+  product_id: Type.String({ maxLength: 64 }),
+  sku_id: Type.String({ maxLength: 64 }),
+  price: Fen('秒杀价（分）'),
+  stock: Type.Integer({ minimum: 1, maximum: 10_000_000 }),
+  opens_at: Instant,
+  closes_at: Instant,
+  per_buyer_limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  requires_reservation: Type.Optional(Type.Boolean()),
+  remind_before_minutes: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_080 })),
+});
+
+export const Sale = Type.Object({
+  id: Type.String(),
+  title: Type.String(),
+  product_id: Type.String(),
+  sku_id: Type.String(),
+  price: Type.Integer(),
+  stock: Type.Integer(),
+  sold: Type.Integer(),
+  paid: Type.Integer(),
+  returned: Type.Integer(),
+  per_buyer_limit: Type.Integer(),
+  requires_reservation: Type.Integer(),
+  opens_at: Type.Integer(),
+  closes_at: Type.Integer(),
+  remind_before_ms: Type.Integer(),
+  created_at: Type.Integer(),
+});
+
+export const SaleBoard = Type.Object({
+  sale_id: Type.String(),
+  stock: Type.Integer(),
+  sold: Type.Integer(),
+  paid: Type.Integer(),
+  awaiting_payment: Type.Integer(),
+  returned: Type.Integer(),
+  left: Type.Integer(),
+  gate_left: Nullable(Type.Integer()),
+  attempts: Type.Integer(),
+  reservations: Type.Integer(),
+  now: Type.Integer(),
+});
+
+export const BuyAnswer = Type.Object({
+  result: Type.String({
+    description: 'got / sold_out / already_bought / not_reserved / not_open / closed / busy',
+  }),
+  order_id: Type.Optional(Type.String()),
+  total: Type.Optional(Type.Integer()),
+});
