@@ -2,19 +2,17 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { Api, AppDeps } from '../../deps.ts';
 import { IdParams, withErrors } from '../../platform/http/schemas.ts';
 import { OrderSchema, requireFan } from '../orders/index.ts';
+import { checkoutWithCoupon, couponOptions, priceItems } from './coupon-checkout.ts';
 import {
   claimCoupon,
-  couponOptions,
   couponReport,
   createCampaign,
   fanCoupons,
   getCampaign,
   listCampaigns,
-  priceItems,
   updateCampaign,
 } from './coupons.service.ts';
 import { Campaign, CampaignBody, CouponReportRow, FanCouponSchema, OrderBody } from './marketing.schemas.ts';
-import { checkoutWithCoupon } from './promo-checkout.ts';
 
 const tags = ['marketing'];
 

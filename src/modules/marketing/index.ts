@@ -8,8 +8,8 @@ import { up as marketing } from './migrations/0020_marketing.ts';
 
 export const marketingMigrations: ModuleMigrations = { '0020_marketing': marketing };
 
+export { couponOptions, priceItems } from './coupon-checkout.ts';
 export { couponAdminRoutes, couponShopRoutes } from './coupons.routes.ts';
-export { couponOptions, priceItems } from './coupons.service.ts';
 export { flashAdminRoutes, flashShopRoutes } from './flash.routes.ts';
 export { registerMarketingJobs } from './marketing.jobs.ts';
 export type { MarketingTables } from './marketing.schema.ts';
