@@ -6,6 +6,7 @@ import { html, mobilePage } from '../../platform/http/html.ts';
 import { formatFen } from '../../platform/money.ts';
 import { accountForCallback } from '../accounts/index.ts';
 import { FAN_COOKIE, fanCtx, resolveFan } from '../orders/index.ts';
+import { adminAuthHook } from '../tenants/index.ts';
 import type { CampaignView } from './coupons.service.ts';
 import { fanCoupons, getCampaign } from './coupons.service.ts';
 import { flashPageRoutes } from './flash-pages.ts';
@@ -106,11 +107,17 @@ export function marketingPageRoutes(app: FastifyInstance, deps: AppDeps): void {
   });
 
   // The clerk's page: a console login (clerk role), then type or scan a code and redeem with one tap.
-  app.get('/clerk', async (_request, reply) =>
-    mobilePage(
+  const signedIn = adminAuthHook(deps);
+  app.get('/clerk', async (request, reply) => {
+    // Known on the server, so the page never probes the API just to learn it must show the login.
+    const known = await signedIn(request).then(
+      () => true,
+      () => false,
+    );
+    return mobilePage(
       reply,
       '团购券核销',
-      `<div id="login" class="card" hidden><b>店员登录</b>
+      `<div id="login" class="card" data-signed-in="${known ? 1 : 0}" hidden><b>店员登录</b>
 <label class="field">邮箱<input name="email" type="email" autocomplete="username"></label>
 <label class="field">密码<input name="password" type="password" autocomplete="current-password"></label>
 <button class="btn" id="sign-in" type="button">登录</button></div>
@@ -120,8 +127,8 @@ export function marketingPageRoutes(app: FastifyInstance, deps: AppDeps): void {
 <video id="camera" playsinline muted hidden style="width:100%"></video>
 <div class="card" id="result" hidden></div></div>
 <p class="error" id="error" role="alert"></p>
-<div class="bar" id="redeem-bar" hidden><button class="btn" id="redeem" type="button">确认核销</button></div>`,
+<div class="bar" id="redeem-bar" style="display:none"><button class="btn" id="redeem" type="button">确认核销</button></div>`,
       { scripts: ['/marketing/assets/clerk.js'] },
-    ),
-  );
+    );
+  });
 }

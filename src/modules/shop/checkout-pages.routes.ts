@@ -6,7 +6,7 @@ import { formatFen } from '../../platform/money.ts';
 import { accountForCallback } from '../accounts/index.ts';
 import { getProduct, specText } from '../catalog/index.ts';
 import { followInvite } from '../channel/index.ts';
-import { orderVouchers, voucherQr } from '../marketing/index.ts';
+import { couponOptions, orderVouchers, priceItems, voucherQr } from '../marketing/index.ts';
 import {
   FAN_COOKIE,
   type FanSession,
@@ -70,6 +70,20 @@ export function checkoutPageRoutes(app: FastifyInstance, deps: AppDeps): void {
       productReviews(ctxOf(fan), product.id, 5),
     ]);
     const firstInStock = product.skus.find((s) => s.stock > 0);
+    // The best of the fan's coupons for this item, already applied: the server recomputes it at checkout.
+    const [best] = firstInStock
+      ? await couponOptions(
+          fanCtx(deps, fan),
+          await priceItems(fanCtx(deps, fan), [{ sku_id: firstInStock.id, quantity: 1 }]),
+        )
+      : [];
+    const couponAttrs =
+      best && firstInStock
+        ? ` data-coupon="${html(best.coupon_id)}" data-coupon-sku="${html(firstInStock.id)}" data-total="${firstInStock.price - best.off}"`
+        : '';
+    const couponCard = best
+      ? `<div class="card" id="coupon">优惠券：${html(best.name)} <span class="price">-${formatFen(best.off)}</span></div>`
+      : '';
     const skus = product.skus
       .map(
         (s) =>
@@ -102,16 +116,16 @@ export function checkoutPageRoutes(app: FastifyInstance, deps: AppDeps): void {
     return mobilePage(
       reply,
       product.title,
-      `<form id="checkout" data-appid="${html(request.params.appid)}" data-product="${html(product.id)}" data-simulator="${deps.config.simulator ? `${html(deps.config.wechatApiBase)}` : ''}">
+      `<form id="checkout"${couponAttrs} data-appid="${html(request.params.appid)}" data-product="${html(product.id)}" data-simulator="${deps.config.simulator ? `${html(deps.config.wechatApiBase)}` : ''}">
 <div class="card"><div class="price" style="font-size:22px">${formatFen(product.price)}${product.original_price > product.price ? `<del>${formatFen(product.original_price)}</del>` : ''}</div>
 <div><b>${html(product.title)}</b></div><div class="muted">${html(product.subtitle)}</div>
 <div class="muted">${product.rating === null ? '暂无评价' : `${product.rating.toFixed(1)}分 · ${product.rating_count}条评价`} · 已售 ${product.sales}</div></div>
 <div class="card"><b>规格</b><div>${skus}</div></div>
-${addressBlock}
+${couponCard}${addressBlock}
 <div class="card">${html(product.description).replaceAll('\n', '<br>') || '<span class="muted">暂无详情</span>'}</div>
 ${reviewsBlock}
 <p class="error" id="error" role="alert"></p>
-<div class="bar">${cart}${cod}<button class="btn" name="method" value="wechat" id="pay" ${firstInStock ? '' : 'disabled'}>${firstInStock ? `微信支付 ${formatFen(firstInStock.price)}` : '已售罄'}</button></div>
+<div class="bar">${cart}${cod}<button class="btn" name="method" value="wechat" id="pay" ${firstInStock ? '' : 'disabled'}>${firstInStock ? `微信支付 ${formatFen(best ? firstInStock.price - best.off : firstInStock.price)}` : '已售罄'}</button></div>
 </form>`,
       { scripts: ['/shop/assets/checkout.js'] },
     );

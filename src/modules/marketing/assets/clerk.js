@@ -16,6 +16,11 @@
   const showError = (message) => {
     $('error').textContent = message;
   };
+  // The bar's own display:flex would beat the hidden attribute, so it is toggled by style.
+  const showBar = (visible) => {
+    $('redeem-bar').style.display = visible ? '' : 'none';
+  };
+  showBar(false);
   const money = (fen) => `¥${(fen / 100).toFixed(2)}`;
   const when = (ms) => new Date(ms).toLocaleString('zh-CN', { hour12: false });
 
@@ -65,12 +70,12 @@
     if (v.status === 'redeemed') line(`已核销 ${when(v.redeemed_at)}`, 'error');
     else if (!check.redeemable) line(check.reason ?? '不可核销', 'error');
     else line('可以核销', 'ok');
-    $('redeem-bar').hidden = !check.redeemable;
+    showBar(check.redeemable);
   }
 
   async function lookup(code) {
     showError('');
-    $('redeem-bar').hidden = true;
+    showBar(false);
     try {
       render(await api('POST', '/clerk/check', { code }));
     } catch (error) {
@@ -121,5 +126,6 @@
     tick();
   });
 
-  start();
+  if ($('login').dataset.signedIn === '1') start();
+  else $('login').hidden = false;
 })();
