@@ -11,8 +11,9 @@ export const marketingMigrations: ModuleMigrations = { '0020_marketing': marketi
 export { couponOptions, priceItems } from './coupon-checkout.ts';
 export { couponAdminRoutes, couponShopRoutes } from './coupons.routes.ts';
 export { flashAdminRoutes, flashShopRoutes } from './flash.routes.ts';
+export { createSale, saleBoard } from './flash-sales.service.ts';
 export { registerMarketingJobs } from './marketing.jobs.ts';
 export type { MarketingTables } from './marketing.schema.ts';
 export { describeCampaign, marketingPageRoutes, voucherQr } from './marketing-pages.routes.ts';
 export { voucherRoutes } from './vouchers.routes.ts';
-export { orderVouchers } from './vouchers.service.ts';
+export { bindClerk, orderVouchers } from './vouchers.service.ts';
