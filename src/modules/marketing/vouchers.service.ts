@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { Ctx } from '../../context.ts';
 import { actorLabel, requireRole } from '../../platform/auth/roles.ts';
+import { expiringMap } from '../../platform/cache/cache.ts';
 import { inTransaction } from '../../platform/db/database.ts';
 import { badRequest, conflict, forbidden, notFound } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
@@ -135,23 +136,38 @@ export async function bindClerk(ctx: Ctx, principalId: string, storeId: string) 
       oc.columns(['merchant_id', 'principal_id']).doUpdateSet({ store_id: store.id, created_at: ctx.now }),
     )
     .execute();
+  ctx.deps.local
+    .slot('marketing.clerk_stores', () => expiringMap<StoreView | null>(5_000))
+    .delete(`${ctx.merchantId}:${principalId}:`);
   return { principal_id: principalId, store_id: store.id, store_name: store.name };
 }
 
-/** The store this clerk redeems at: their binding; an owner or operator names one. */
-export async function clerkStore(ctx: Ctx, storeId?: string) {
+type StoreView = Awaited<ReturnType<typeof getStore>>;
+
+/**
+ * The store this clerk redeems at: their binding; an owner or operator names one. A clerk scans
+ * all day, so the binding is kept a few seconds in-process (a re-binding shows within that time).
+ */
+export async function clerkStore(ctx: Ctx, storeId?: string): Promise<StoreView> {
   requireRole(ctx, 'clerk', 'operator');
+  const principal = principalOf(ctx);
+  const cache = ctx.deps.local.slot('marketing.clerk_stores', () => expiringMap<StoreView | null>(5_000));
+  const key = `${ctx.merchantId}:${principal}:${storeId ?? ''}`;
+  const hit = cache.get(key, ctx.now);
+  if (hit) return hit;
   const bound = await ctx.db
     .selectFrom('clerk_stores')
     .select('store_id')
     .where('merchant_id', '=', ctx.merchantId)
-    .where('principal_id', '=', principalOf(ctx))
+    .where('principal_id', '=', principal)
     .executeTakeFirst();
   const isClerk = ctx.actor.kind !== 'system' && ctx.actor.kind !== 'fan' && ctx.actor.role === 'clerk';
   const id = isClerk ? bound?.store_id : (storeId ?? bound?.store_id);
   if (!id)
     throw badRequest('no_store', '店员尚未绑定门店，请联系店长', 'This clerk is not bound to a store yet');
-  return getStore(ctx, id);
+  const store = await getStore(ctx, id);
+  cache.set(key, store, ctx.now);
+  return store;
 }
 
 /** Why a voucher cannot be redeemed here and now, or null. */
@@ -199,7 +215,13 @@ export async function redeemVoucher(ctx: Ctx, code: string, storeId?: string): P
     return true;
   });
   if (!won) throw conflict('already_redeemed', '该券已核销', 'This voucher was already redeemed');
-  return getVoucher(ctx, voucher.id);
+  return {
+    ...voucher,
+    status: 'redeemed',
+    redeemed_at: ctx.now,
+    redeemed_store_id: store.id,
+    redeemed_by: by,
+  };
 }
 
 async function logVoucher(
