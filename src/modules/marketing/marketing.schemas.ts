@@ -132,6 +132,7 @@ export const VoucherSchema = Type.Object({
 });
 
 export const VoucherEvent = Type.Object({
+  id: Type.String(),
   action: Type.String(),
   store_id: Nullable(Type.String()),
   actor: Type.String(),

@@ -272,7 +272,7 @@ export async function voucherHistory(ctx: Ctx, id: string) {
   await getVoucher(ctx, id);
   return ctx.db
     .selectFrom('voucher_events')
-    .select(['action', 'store_id', 'actor', 'reason', 'created_at'])
+    .select(['id', 'action', 'store_id', 'actor', 'reason', 'created_at'])
     .where('merchant_id', '=', ctx.merchantId)
     .where('voucher_id', '=', id)
     .orderBy('created_at')

@@ -94,7 +94,10 @@ for (const [name, make] of [
         await cache.eval(
           {
             lua: `redis.call('SET', KEYS[1], ARGV[1]) return 1`,
-            local: (s, k, a) => (s.set(k[0]!, a[0]!), 1),
+            local: (s, k, a) => {
+              s.set(k[0]!, a[0]!);
+              return 1;
+            },
           },
           ['stock'],
           ['7'],
