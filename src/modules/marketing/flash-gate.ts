@@ -24,6 +24,7 @@ export interface GateSale {
 // One hash tag per sale ({id}) keeps a sale's keys in one Redis Cluster slot.
 const keys = (saleId: string, openid = '') => ({
   meta: `fs:{${saleId}}:meta`,
+  generation: `fs:{${saleId}}:gen`,
   left: `fs:{${saleId}}:left`,
   attempts: `fs:{${saleId}}:attempts`,
   buyer: `fs:{${saleId}}:b:${openid}`,
@@ -33,20 +34,28 @@ const keys = (saleId: string, openid = '') => ({
 /**
  * The buy attempt: open? reserved? under the buyer's limit? a unit left? — then take it, all in
  * one atomic step, with no database. KEYS: meta, left, buyer, reserved, attempts. ARGV: now.
+ * A buyer's count is "generation:count": counts written before the last rebuild from the
+ * database belong to an older generation and count as zero (the rebuild set the true ones).
  */
 const TAKE: CacheScript<number> = {
   lua: `local meta = redis.call('GET', KEYS[1])
 if not meta then return -1 end
 redis.call('INCR', KEYS[5])
-local opens, closes, limit, requires = string.match(meta, '^(%d+)|(%d+)|(%d+)|(%d+)$')
+local opens, closes, limit, requires, gen = string.match(meta, '^(%d+)|(%d+)|(%d+)|(%d+)|(%d+)$')
 local now = tonumber(ARGV[1])
 if now < tonumber(opens) then return 4 end
 if now >= tonumber(closes) then return 5 end
 if requires == '1' and not redis.call('GET', KEYS[4]) then return 3 end
-if tonumber(redis.call('GET', KEYS[3]) or '0') >= tonumber(limit) then return 2 end
+local mine = 0
+local held = redis.call('GET', KEYS[3])
+if held then
+  local g, n = string.match(held, '^(%d+):(%d+)$')
+  if g == gen then mine = tonumber(n) end
+end
+if mine >= tonumber(limit) then return 2 end
 if tonumber(redis.call('GET', KEYS[2]) or '0') <= 0 then return 1 end
 redis.call('DECR', KEYS[2])
-redis.call('INCR', KEYS[3])
+redis.call('SET', KEYS[3], gen .. ':' .. (mine + 1))
 return 0`,
   local(
     store: ScriptStore,
@@ -56,31 +65,60 @@ return 0`,
     const m = store.get(meta!);
     if (m === null) return GATE.unloaded;
     store.incrBy(attempts!, 1);
-    const [opens, closes, limit, requires] = m.split('|').map(Number) as [number, number, number, number];
+    const [opens, closes, limit, requires, gen] = m.split('|').map(Number) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     const at = Number(now);
     if (at < opens) return GATE.notOpen;
     if (at >= closes) return GATE.closed;
     if (requires === 1 && store.get(reserved!) === null) return GATE.notReserved;
-    if (Number(store.get(buyer!) ?? 0) >= limit) return GATE.already;
+    const mine = heldBy(store.get(buyer!), gen);
+    if (mine >= limit) return GATE.already;
     if (Number(store.get(left!) ?? 0) <= 0) return GATE.soldOut;
     store.incrBy(left!, -1);
-    store.incrBy(buyer!, 1);
+    store.set(buyer!, `${gen}:${mine + 1}`);
     return GATE.got;
   },
 };
 
+/** A buyer's count in this generation ("generation:count"), zero for an older one. */
+function heldBy(value: string | null, gen: number): number {
+  if (value === null) return 0;
+  const [g, n] = value.split(':').map(Number);
+  return g === gen ? (n ?? 0) : 0;
+}
+
 /** A unit back (the order failed, or went unpaid): KEYS: meta, left, buyer. Ignored while unloaded. */
 const GIVE_BACK: CacheScript<number> = {
-  lua: `if not redis.call('GET', KEYS[1]) then return 0 end
+  lua: `local meta = redis.call('GET', KEYS[1])
+if not meta then return 0 end
+local gen = string.match(meta, '|(%d+)$')
 redis.call('INCR', KEYS[2])
-if tonumber(redis.call('GET', KEYS[3]) or '0') > 0 then redis.call('DECR', KEYS[3]) end
+local held = redis.call('GET', KEYS[3])
+if held then
+  local g, n = string.match(held, '^(%d+):(%d+)$')
+  if g == gen and tonumber(n) > 0 then redis.call('SET', KEYS[3], gen .. ':' .. (tonumber(n) - 1)) end
+end
 return 1`,
   local(store, [meta, left, buyer]) {
-    if (store.get(meta!) === null) return 0;
+    const m = store.get(meta!);
+    if (m === null) return 0;
+    const gen = Number(m.split('|')[4]);
     store.incrBy(left!, 1);
-    if (Number(store.get(buyer!) ?? 0) > 0) store.incrBy(buyer!, -1);
+    const mine = heldBy(store.get(buyer!), gen);
+    if (mine > 0) store.set(buyer!, `${gen}:${mine - 1}`);
     return 1;
   },
+};
+
+/** The next generation number for a rebuild. KEYS: generation. */
+const NEXT_GENERATION: CacheScript<number> = {
+  lua: `return redis.call('INCR', KEYS[1])`,
+  local: (store, [generation]) => store.incrBy(generation!, 1),
 };
 
 /** Sets keys (buyers' counts, reservations) before the sale is marked loaded. ARGV: value for every key. */
@@ -160,6 +198,8 @@ export async function loadGate(
   reserved: readonly string[],
 ): Promise<boolean> {
   const cache = gateCache(ctx);
+  const k = keys(sale.id);
+  const gen = await cache.eval(NEXT_GENERATION, [k.generation], []);
   const chunk = 2_000;
   for (let i = 0; i < reserved.length; i += chunk) {
     const part = reserved.slice(i, i + chunk);
@@ -174,11 +214,10 @@ export async function loadGate(
     await cache.eval(
       SET_MANY,
       part.map((b) => keys(sale.id, b.openid).buyer),
-      part.map((b) => String(b.n)),
+      part.map((b) => `${gen}:${b.n}`),
     );
   }
-  const k = keys(sale.id);
-  const meta = `${sale.opens_at}|${sale.closes_at}|${sale.per_buyer_limit}|${sale.requires_reservation}`;
+  const meta = `${sale.opens_at}|${sale.closes_at}|${sale.per_buyer_limit}|${sale.requires_reservation}|${gen}`;
   return (await cache.eval(FINISH_LOAD, [k.meta, k.left], [meta, String(sale.stock - sale.sold)])) === 1;
 }
 
