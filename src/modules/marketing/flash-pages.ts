@@ -4,7 +4,7 @@ import { html, mobilePage } from '../../platform/http/html.ts';
 import { formatFen } from '../../platform/money.ts';
 import { accountForCallback } from '../accounts/index.ts';
 import { getProduct } from '../catalog/index.ts';
-import { FAN_COOKIE, fanCtx, resolveFan } from '../orders/index.ts';
+import { FAN_COOKIE, fanCtx, listAddresses, resolveFan } from '../orders/index.ts';
 import { getSale } from './flash-sales.service.ts';
 
 /**
@@ -30,6 +30,15 @@ export function flashPageRoutes(app: FastifyInstance, deps: AppDeps): void {
       .where('sale_id', '=', sale.id)
       .where('openid', '=', fan.openid)
       .executeTakeFirst();
+    // The tap must be one tap: the address is settled before the sale opens.
+    const [saved] = await listAddresses(ctx);
+    const addressBlock = saved
+      ? `<div class="card" id="address" data-address-id="${html(saved.id)}">送至：${html(saved.name)} ${html(saved.phone)}<div class="muted">${html(saved.region)} ${html(saved.detail)}</div></div>`
+      : `<div class="card" id="address"><b>收货地址（开抢前填好）</b>
+<label class="field">收货人<input name="name" required maxlength="30"></label>
+<label class="field">手机号<input name="phone" type="tel" required maxlength="20"></label>
+<label class="field">所在地区<input name="region" required maxlength="60"></label>
+<label class="field">详细地址<input name="detail" required maxlength="120"></label></div>`;
     const opensAt = new Date(sale.opens_at).toLocaleString('zh-CN', {
       timeZone: 'Asia/Shanghai',
       hour12: false,
@@ -41,7 +50,7 @@ export function flashPageRoutes(app: FastifyInstance, deps: AppDeps): void {
 <div><b>${html(product.title)}</b></div><div class="muted">限量 ${sale.stock} 件 · 每人限购 ${sale.per_buyer_limit} 件</div>
 <div class="muted">${html(opensAt)} 开抢</div></div>
 <div class="card" style="text-align:center"><div class="muted">距开抢</div><div id="countdown" style="font-size:28px;font-variant-numeric:tabular-nums">--:--:--</div></div>
-<p class="ok" id="message"></p><p class="error" id="error" role="alert"></p>
+${addressBlock}<p class="ok" id="message"></p><p class="error" id="error" role="alert"></p>
 <div class="bar" id="flash" data-appid="${html(appid)}" data-sale="${html(sale.id)}" data-opens="${sale.opens_at}" data-closes="${sale.closes_at}" data-now="${deps.clock.now()}" data-requires="${sale.requires_reservation}" data-reserved="${reserved ? 1 : 0}">
 <button class="btn secondary" id="reserve" type="button" ${reserved || !sale.requires_reservation ? 'hidden' : ''}>预约</button>
 <button class="btn" id="buy" type="button" disabled>即将开抢</button></div>`,

@@ -75,8 +75,21 @@
     not_open: '还没开始，请稍候',
     closed: '活动已结束',
   };
+  function address() {
+    const box = document.getElementById('address');
+    if (box.dataset.addressId) return { address_id: box.dataset.addressId };
+    const value = (name) => box.querySelector(`[name="${name}"]`).value.trim();
+    return {
+      address: {
+        name: value('name'),
+        phone: value('phone'),
+        region: value('region'),
+        detail: value('detail'),
+      },
+    };
+  }
   async function attempt(tries) {
-    const answer = await api('/buy');
+    const answer = await api('/buy', address());
     if (answer.result === 'got') {
       message('抢到了！正在前往支付…');
       location.href = `/shop/${appid}/orders/${answer.order_id}`;
