@@ -161,13 +161,9 @@ export async function claimCoupon(ctx: Ctx, campaignId: string): Promise<Coupons
       const campaign = await getCampaign({ db: trx, merchantId: ctx.merchantId }, campaignId);
       if (campaign.status !== 'active' || (campaign.valid_until !== null && campaign.valid_until <= ctx.now))
         throw conflict('campaign_closed', '活动已结束', 'This campaign has ended');
-      const mine = await trx
-        .selectFrom('coupons')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('campaign_id', '=', campaignId)
-        .where('openid', '=', openid)
-        .executeTakeFirstOrThrow();
-      if (Number(mine.n) >= campaign.per_fan_limit) throw limitReached();
+      // The guarded UPDATE comes first: its row lock queues every claim of this campaign, so the
+      // count below already sees the coupons of claims that committed before (PostgreSQL's read
+      // committed takes a fresh snapshot per statement); the unique seq is the last word.
       const took = await trx
         .updateTable('coupon_campaigns')
         .set((eb) => ({ claimed: eb('claimed', '+', 1), updated_at: ctx.now }))
@@ -176,6 +172,13 @@ export async function claimCoupon(ctx: Ctx, campaignId: string): Promise<Coupons
         .executeTakeFirst();
       if (Number(took.numUpdatedRows) === 0)
         throw conflict('coupons_gone', '优惠券已领完', 'All coupons have been claimed');
+      const mine = await trx
+        .selectFrom('coupons')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('campaign_id', '=', campaignId)
+        .where('openid', '=', openid)
+        .executeTakeFirstOrThrow();
+      if (Number(mine.n) >= campaign.per_fan_limit) throw limitReached();
       const validFrom = Math.max(campaign.valid_from ?? ctx.now, ctx.now);
       const byDays = campaign.valid_days ? ctx.now + campaign.valid_days * DAY : Number.MAX_SAFE_INTEGER;
       const coupon: CouponsTable = {
