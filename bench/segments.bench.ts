@@ -6,7 +6,7 @@
 import { createReadStream, createWriteStream, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
 import type { Ctx } from '../src/context.ts';
 import type { DB } from '../src/database.ts';
