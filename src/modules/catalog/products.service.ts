@@ -5,7 +5,7 @@ import { badRequest, notFound } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { requireRole } from '../tenants/tenants.service.ts';
 import type { ProductKind, ProductStatus, ProductsTable, SkusTable } from './catalog.schema.ts';
-import { productChanged } from './search.service.ts';
+import { indexProduct } from './search.service.ts';
 
 export interface SkuInput {
   id?: string;
@@ -130,10 +130,9 @@ export async function createProduct(ctx: Ctx, input: ProductInput): Promise<Prod
       .execute();
     await writeSkus(trx, ctx, id, input.skus);
     await writeStores(trx, ctx.merchantId, id, input.store_ids ?? []);
+    await indexProduct(trx, ctx.merchantId, id);
   });
-  const product = await getProduct(ctx, id);
-  productChanged(ctx.merchantId, product);
-  return product;
+  return getProduct(ctx, id);
 }
 
 async function checkStores(db: Db, merchantId: string, storeIds: string[]): Promise<void> {
@@ -222,10 +221,9 @@ export async function updateProduct(
       .execute();
     if (patch.skus) await writeSkus(trx, ctx, id, patch.skus);
     if (patch.store_ids) await writeStores(trx, ctx.merchantId, id, patch.store_ids);
+    await indexProduct(trx, ctx.merchantId, id);
   });
-  const product = await getProduct(ctx, id);
-  productChanged(ctx.merchantId, product);
-  return product;
+  return getProduct(ctx, id);
 }
 
 function toView(row: ProductsTable, skus: SkusTable[], storeIds: string[]): ProductView {
@@ -343,7 +341,7 @@ export async function takeStock(
     .where('stock', '>=', quantity)
     .executeTakeFirst();
   if (Number(result.numUpdatedRows) === 0) throw new OutOfStockError(`not enough stock for ${skuId}`);
-  await shiftProductStock(db, skuId, -quantity, now);
+  await shiftProductStock(db, merchantId, skuId, -quantity, now);
 }
 
 /** Gives stock back (a cancelled or unpaid order). */
@@ -360,34 +358,43 @@ export async function returnStock(
     .where('id', '=', skuId)
     .where('merchant_id', '=', merchantId)
     .execute();
-  await shiftProductStock(db, skuId, quantity, now);
+  await shiftProductStock(db, merchantId, skuId, quantity, now);
 }
 
 /**
  * Moves the product's stock total by the same delta as its SKU. Deltas commute, so concurrent
  * buyers on other connections can never leave a stale total behind (a recomputed sum could).
+ * Selling out or restocking moves the product in search, which ranks in-stock products first.
  */
-async function shiftProductStock(db: Db, skuId: string, delta: number, now: number): Promise<void> {
-  await db
+async function shiftProductStock(
+  db: Db,
+  merchantId: string,
+  skuId: string,
+  delta: number,
+  now: number,
+): Promise<void> {
+  const product = await db
     .updateTable('products')
     .set((eb) => ({ stock: eb('stock', '+', delta), updated_at: now }))
     .where('id', '=', (eb) => eb.selectFrom('skus').select('product_id').where('id', '=', skuId))
-    .execute();
+    .where('merchant_id', '=', merchantId)
+    .returning(['id', 'stock'])
+    .executeTakeFirst();
+  if (product && product.stock > 0 !== product.stock - delta > 0)
+    await indexProduct(db, merchantId, product.id);
 }
 
-async function syncProductStock(db: Db, skuId: string, now: number): Promise<void> {
-  const sku = await db.selectFrom('skus').select('product_id').where('id', '=', skuId).executeTakeFirst();
-  if (!sku) return;
+async function syncStockTotal(db: Db, productId: string, now: number): Promise<void> {
   await db
     .updateTable('products')
     .set((eb) => ({
       stock: eb
         .selectFrom('skus')
         .select((s) => s.fn.coalesce(s.fn.sum<number>('stock'), s.lit(0)).as('total'))
-        .where('product_id', '=', sku.product_id),
+        .where('product_id', '=', productId),
       updated_at: now,
     }))
-    .where('id', '=', sku.product_id)
+    .where('id', '=', productId)
     .execute();
 }
 
@@ -395,14 +402,18 @@ export async function setStock(ctx: Ctx, skuId: string, stock: number): Promise<
   requireRole(ctx, 'operator');
   if (!Number.isSafeInteger(stock) || stock < 0)
     throw badRequest('invalid_stock', '库存必须是非负整数', 'Stock must be a non-negative integer');
-  const result = await ctx.db
-    .updateTable('skus')
-    .set({ stock })
-    .where('merchant_id', '=', ctx.merchantId)
-    .where('id', '=', skuId)
-    .executeTakeFirst();
-  if (Number(result.numUpdatedRows) === 0) throw notFound({ zh: 'SKU', en: 'SKU' });
-  await syncProductStock(ctx.db, skuId, ctx.now);
+  await inTransaction(ctx.db, async (trx) => {
+    const sku = await trx
+      .updateTable('skus')
+      .set({ stock })
+      .where('merchant_id', '=', ctx.merchantId)
+      .where('id', '=', skuId)
+      .returning('product_id')
+      .executeTakeFirst();
+    if (!sku) throw notFound({ zh: 'SKU', en: 'SKU' });
+    await syncStockTotal(trx, sku.product_id, ctx.now);
+    await indexProduct(trx, ctx.merchantId, sku.product_id);
+  });
   const sku = await ctx.db.selectFrom('skus').selectAll().where('id', '=', skuId).executeTakeFirstOrThrow();
   return {
     id: sku.id,
