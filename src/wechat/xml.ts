@@ -60,7 +60,8 @@ function fail(message: string, at: number): never {
 }
 
 function attach(parent: Open, name: string, value: Value): void {
-  const children = (parent.children ??= {});
+  parent.children ??= {};
+  const children = parent.children;
   const existing = children[name];
   if (existing === undefined) children[name] = value;
   else if (Array.isArray(existing)) existing.push(value);
