@@ -26,7 +26,13 @@ export async function up(db: AnyDb): Promise<void> {
     await sql`create index product_search_rank on product_search (merchant_id, rank desc, product_id)`.execute(
       db,
     );
-    await sql`create index product_search_terms on product_search using gin (terms)`.execute(db);
+    // Reads must not scan a pending list: each write is one product, GIN can take it at once.
+    await sql`create index product_search_terms on product_search using gin (terms) with (fastupdate = off)`.execute(
+      db,
+    );
+    // Enough common words in the statistics that the planner can tell a word held by 30,000
+    // products (walk the rank index, stop early) from one held by none (ask GIN).
+    await sql`alter table product_search alter column terms set statistics 1000`.execute(db);
   } else {
     await sql`create table search_merchants (
       merchant_id text primary key references merchants(id) on delete cascade,
@@ -63,6 +69,7 @@ export async function up(db: AnyDb): Promise<void> {
     for (const row of rows) await engine.write(db, entryFor(row));
     after = rows.at(-1)!.id;
   }
+  if (postgres) await sql`analyze product_search`.execute(db);
 }
 
 export async function down(db: AnyDb): Promise<void> {

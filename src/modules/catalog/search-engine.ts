@@ -24,10 +24,35 @@ export type Groups = string[][];
 
 /**
  * How good a match is, best first: every group in the strong fields, every group somewhere,
- * some groups. The tiers are disjoint, so their queries can be chained without de-duplicating.
+ * some groups. Each tier holds the one before it, so a tier's query asks for as many more rows
+ * as were already found and skips those: no NOT in the engine's query, whose cost the planner
+ * cannot guess and which would walk every product when it matches nothing.
  */
 export type Tier = 'strong' | 'all' | 'some';
 export const TIERS: readonly Tier[] = ['strong', 'all', 'some'];
+
+/**
+ * Runs the tiers of one stock range in order until `hits` holds `limit`. `query` returns ids
+ * in static-rank order, at most `take`, or null when the tier does not apply.
+ */
+export async function fillTiers(
+  hits: Hit[],
+  limit: number,
+  query: (tier: Tier, take: number) => Promise<string[] | null>,
+): Promise<void> {
+  const inRange = new Set<string>();
+  for (const tier of TIERS) {
+    const left = limit - hits.length;
+    if (left <= 0) return;
+    const ids = await query(tier, left + inRange.size);
+    if (!ids) continue;
+    for (const productId of ids) {
+      if (inRange.has(productId) || hits.length >= limit) continue;
+      inRange.add(productId);
+      hits.push({ productId, tier });
+    }
+  }
+}
 
 export interface Hit {
   productId: string;

@@ -1,5 +1,12 @@
 import { sql } from 'kysely';
-import { type Groups, type Hit, SALES_CAP, type SearchEngine, TIERS, type Tier } from './search-engine.ts';
+import {
+  fillTiers,
+  type Groups,
+  type Hit,
+  SALES_CAP,
+  type SearchEngine,
+  type Tier,
+} from './search-engine.ts';
 
 /*
  * PostgreSQL: one row per on-sale product with its jieba terms as a tsvector (strong fields
@@ -27,12 +34,10 @@ const alternatives = (group: string[], weights = '') =>
   `(${group.map((t) => (weights ? `${lexeme(t)}:${weights}` : lexeme(t))).join(' | ')})`;
 
 function tsquery(groups: Groups, tier: Tier): string | null {
-  const strong = groups.map((g) => alternatives(g, 'A')).join(' & ');
-  const all = groups.map((g) => alternatives(g)).join(' & ');
-  if (tier === 'strong') return strong;
-  if (tier === 'all') return `(${all}) & !(${strong})`;
+  if (tier === 'strong') return groups.map((g) => alternatives(g, 'A')).join(' & ');
+  if (tier === 'all') return groups.map((g) => alternatives(g)).join(' & ');
   if (groups.length < 2) return null;
-  return `(${groups.map((g) => alternatives(g)).join(' | ')}) & !(${all})`;
+  return groups.map((g) => alternatives(g)).join(' | ');
 }
 
 export const postgresSearch: SearchEngine = {
@@ -62,22 +67,21 @@ export const postgresSearch: SearchEngine = {
 
   async find(db, merchantId, groups, { limit, kind }) {
     if (groups.length === 0) return [];
-    // One statement: the arms run in order and the outer LIMIT stops them once it has enough.
-    const arms = [];
+    const hits: Hit[] = [];
     for (const inStock of [true, false]) {
-      for (const tier of TIERS) {
+      await fillTiers(hits, limit, async (tier, take) => {
         const query = tsquery(groups, tier);
-        if (!query) continue;
-        arms.push(sql`(select product_id, ${tier}::text as tier from product_search
+        if (!query) return null;
+        const { rows } = await sql<{ product_id: string }>`
+          select product_id from product_search
           where merchant_id = ${merchantId}
             and ${inStock ? sql`rank >= ${IN_STOCK}` : sql`rank < ${IN_STOCK}`}
             ${kind ? sql`and kind = ${kind}` : sql``}
             and terms @@ ${query}::tsquery
-          order by rank desc, product_id limit ${limit})`);
-      }
+          order by rank desc, product_id limit ${take}`.execute(db);
+        return rows.map((r) => r.product_id);
+      });
     }
-    const { rows } = await sql<{ product_id: string; tier: Tier }>`
-      ${sql.join(arms, sql` union all `)} limit ${limit}`.execute(db);
-    return rows.map((r): Hit => ({ productId: r.product_id, tier: r.tier }));
+    return hits;
   },
 };

@@ -1,6 +1,13 @@
 import { sql } from 'kysely';
 import type { Db } from '../../database.ts';
-import { type Groups, type Hit, SALES_CAP, type SearchEngine, TIERS, type Tier } from './search-engine.ts';
+import {
+  fillTiers,
+  type Groups,
+  type Hit,
+  SALES_CAP,
+  type SearchEngine,
+  type Tier,
+} from './search-engine.ts';
 
 /*
  * SQLite: an FTS5 table over jieba's terms whose rowid *is* the static rank:
@@ -44,13 +51,11 @@ const alternatives = (group: string[]) =>
   group.length === 1 ? phrase(group[0]!) : `(${group.map(phrase).join(' OR ')})`;
 
 function matchExpression(groups: Groups, tier: Tier, kind?: string): string | null {
-  const strong = groups.map((g) => `strong : ${alternatives(g)}`).join(' AND ');
-  const all = groups.map(alternatives).join(' AND ');
   let expression: string;
-  if (tier === 'strong') expression = strong;
-  else if (tier === 'all') expression = `(${all}) NOT (${strong})`;
+  if (tier === 'strong') expression = groups.map((g) => `strong : ${alternatives(g)}`).join(' AND ');
+  else if (tier === 'all') expression = groups.map(alternatives).join(' AND ');
   else if (groups.length < 2) return null;
-  else expression = `(${groups.map(alternatives).join(' OR ')}) NOT (${all})`;
+  else expression = groups.map(alternatives).join(' OR ');
   return kind ? `kind : ${phrase(kind)} AND (${expression})` : expression;
 }
 
@@ -121,20 +126,18 @@ export const sqliteSearch: SearchEngine = {
     if (key === null || groups.length === 0) return [];
     const hits: Hit[] = [];
     for (const [lo, hi] of ranges(key)) {
-      for (const tier of TIERS) {
-        const left = limit - hits.length;
-        if (left <= 0) return hits;
+      await fillTiers(hits, limit, async (tier, take) => {
         const match = matchExpression(groups, tier, kind);
-        if (!match) continue;
+        if (!match) return null;
         const { rows } = await sql<{ id: string }>`
           select s.product_id as id
           from (select rowid as doc from product_search_fts
                 where product_search_fts match ${match} and rowid between ${lo} and ${hi}
-                order by rowid desc limit ${left}) as f
+                order by rowid desc limit ${take}) as f
           join product_search s on s.doc = f.doc
           order by f.doc desc`.execute(db);
-        for (const row of rows) hits.push({ productId: row.id, tier });
-      }
+        return rows.map((r) => r.id);
+      });
     }
     return hits;
   },

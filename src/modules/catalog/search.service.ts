@@ -43,12 +43,18 @@ export interface SearchResult {
 
 const TIER_SCORE = { strong: 3, all: 2, some: 1 } as const;
 
+interface Plan {
+  /** The query's words (not their parts), each with the merchant's synonyms for it. */
+  groups: Groups;
+  /** The same without the words no product holds, a missing word replaced by its parts. */
+  refine(): Promise<Groups>;
+}
+
 /**
- * The query as groups of alternatives: each word with the merchant's synonyms for it. Jieba's
- * search mode also yields the parts of long words (连衣裙 → 连衣, 衣裙); a part stands in only
- * when the whole word is found in no product.
+ * The query as groups of alternatives. Jieba's search mode also yields the parts of long words
+ * (连衣裙 → 连衣, 衣裙); a part stands in only when the whole word is found in no product.
  */
-async function plan(db: Db, merchantId: string, query: string): Promise<Groups> {
+async function plan(db: Db, merchantId: string, query: string): Promise<Plan> {
   const synonyms = await loadSynonyms(db, merchantId);
   let words = terms(query);
   const lowered = query.toLowerCase();
@@ -63,21 +69,26 @@ async function plan(db: Db, merchantId: string, query: string): Promise<Groups> 
   const group = (word: string) => [word, ...(synonyms.get(word) ?? [])];
   const partsOf = (word: string) => words.filter((w) => w !== word && word.includes(w));
   const whole = words.filter((w) => !words.some((other) => other !== w && other.includes(w)));
-  const found = await engine(db).probe(db, merchantId, whole.map(group));
-  const groups: Groups = [];
-  const parts: string[] = [];
-  whole.forEach((word, i) => {
-    if (found[i]) groups.push(group(word));
-    else parts.push(...partsOf(word));
-  });
-  if (parts.length) {
-    const unique = [...new Set(parts)];
-    const partFound = await engine(db).probe(db, merchantId, unique.map(group));
-    unique.forEach((word, i) => {
-      if (partFound[i]) groups.push(group(word));
-    });
-  }
-  return groups;
+  return {
+    groups: whole.map(group),
+    async refine() {
+      const found = await engine(db).probe(db, merchantId, whole.map(group));
+      const groups: Groups = [];
+      const parts: string[] = [];
+      whole.forEach((word, i) => {
+        if (found[i]) groups.push(group(word));
+        else parts.push(...partsOf(word));
+      });
+      if (parts.length) {
+        const unique = [...new Set(parts)];
+        const partFound = await engine(db).probe(db, merchantId, unique.map(group));
+        unique.forEach((word, i) => {
+          if (partFound[i]) groups.push(group(word));
+        });
+      }
+      return groups;
+    },
+  };
 }
 
 /**
@@ -89,12 +100,19 @@ export async function searchProducts(
   query: string,
   options: { limit?: number; kind?: 'goods' | 'deal' } = {},
 ): Promise<SearchResult[]> {
-  const groups = await plan(ctx.db, ctx.merchantId, query);
+  const { groups, refine } = await plan(ctx.db, ctx.merchantId, query);
   if (groups.length === 0) return [];
-  const hits = await engine(ctx.db).find(ctx.db, ctx.merchantId, groups, {
-    limit: options.limit ?? 8,
-    kind: options.kind,
-  });
+  const find = (g: Groups) =>
+    engine(ctx.db).find(ctx.db, ctx.merchantId, g, { limit: options.limit ?? 8, kind: options.kind });
+  let hits = await find(groups);
+  // Most queries fill the page with products holding every word. When they do not, a chat word
+  // no product holds ("有没有黑色的风衣": 有没有) may be what kept them out: drop such words, retry.
+  if (hits.length < (options.limit ?? 8) || hits.some((h) => h.tier === 'some')) {
+    const refined = await refine();
+    if (refined.length === 0) return [];
+    if (refined.length !== groups.length || refined.some((g, i) => g[0] !== groups[i]![0]))
+      hits = await find(refined);
+  }
   if (hits.length === 0) return [];
   const rows = await ctx.db
     .selectFrom('products')
