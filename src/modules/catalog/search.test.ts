@@ -4,7 +4,6 @@ import { createTestApp, engine, type TestApp, testDatabase } from '../../../test
 import type { DB } from '../../database.ts';
 import { migrations } from '../../migrations/index.ts';
 import { openDatabase } from '../../platform/db/database.ts';
-import { migrateToLatest } from '../../platform/db/migrate.ts';
 import { takeStock } from './products.service.ts';
 import { searchProducts } from './search.service.ts';
 
@@ -82,7 +81,13 @@ describe(`the search migration on ${engine}`, () => {
     const { db, close } = openDatabase<DB>(database);
     try {
       const provider = { getMigrations: async () => migrations as Record<string, Migration> };
-      await new Migrator({ db: db as Kysely<unknown>, provider }).migrateTo('0004_orders');
+      // Named, on PostgreSQL: Kysely otherwise takes another schema's migration tables for ours.
+      const migrator = new Migrator({
+        db: db as Kysely<unknown>,
+        provider,
+        ...(database.kind === 'postgres' ? { migrationTableSchema: database.schema } : {}),
+      });
+      await migrator.migrateTo('0004_orders');
       await db
         .insertInto('merchants')
         .values({ id: 'mch_old', slug: 'old', name: 'old', timezone: 'Asia/Shanghai', created_at: 1 })
@@ -116,7 +121,7 @@ describe(`the search migration on ${engine}`, () => {
         .insertInto('products')
         .values([product('prd_a', '旧款碎花连衣裙', 'on_sale'), product('prd_b', '草稿连衣裙', 'draft')])
         .execute();
-      await migrateToLatest(db as Kysely<unknown>);
+      await migrator.migrateToLatest();
       const hits = await searchProducts({ db, merchantId: 'mch_old' }, '连衣裙');
       expect(hits.map((h) => h.id)).toEqual(['prd_a']);
     } finally {
