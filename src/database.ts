@@ -2,21 +2,27 @@ import type { Kysely } from 'kysely';
 import type { AccountsTables } from './modules/accounts/accounts.schema.ts';
 import type { CatalogTables } from './modules/catalog/catalog.schema.ts';
 import type { ChannelTables } from './modules/channel/channel.schema.ts';
+import type { CrmTables } from './modules/crm/crm.schema.ts';
+import type { InboxTables } from './modules/inbox/inbox.schema.ts';
 import type { OrdersTables } from './modules/orders/orders.schema.ts';
 import type { PaymentsTables } from './modules/payments/payments.schema.ts';
 import type { TenantsTables } from './modules/tenants/tenants.schema.ts';
 import type { DialectName } from './platform/db/database.ts';
 import type { JobTables } from './platform/jobs/jobs.schema.ts';
+import type { VaultTables } from './platform/vault/vault.schema.ts';
 
 /** Every table Weiloop owns; each module declares its own in `<module>.schema.ts`. */
 export interface DB
   extends JobTables,
+    VaultTables,
     TenantsTables,
     AccountsTables,
     ChannelTables,
     CatalogTables,
     OrdersTables,
-    PaymentsTables {}
+    PaymentsTables,
+    CrmTables,
+    InboxTables {}
 
 export type Db = Kysely<DB>;
 

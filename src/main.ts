@@ -10,16 +10,13 @@ import {
   type Values,
   withDatabase,
 } from './cli/command.ts';
+import { keyCommands } from './cli/key-commands.ts';
 import { simulatorCommands } from './cli/simulator-commands.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, isLoopback, loadConfig } from './config.ts';
 import type { DB } from './database.ts';
 import { DEMO, isEmptyDatabase, seedDemo } from './demo.ts';
-import {
-  addMember,
-  createApiToken,
-  createMerchant,
-  findMerchantBySlug,
-} from './modules/tenants/tenants.service.ts';
+import { migrations } from './migrations.ts';
+import { addMember, createApiToken, createMerchant, findMerchantBySlug } from './modules/tenants/index.ts';
 import { isRole, ROLES } from './platform/auth/roles.ts';
 import { openDatabase } from './platform/db/database.ts';
 import { migrateToLatest } from './platform/db/migrate.ts';
@@ -53,11 +50,12 @@ const commands: Record<string, Command> = {
         weiloop.worker.start();
       }
       const address = await weiloop.app.listen({ port: config.port, host: config.host });
-      if (config.simulator && !['127.0.0.1', 'localhost', '::1'].includes(config.host)) {
-        // Anyone who reaches /sim can play WeChat (and pay): fine on a laptop, never in production.
-        weiloop.deps.logger.warn(
-          `the WeChat simulator is on and listening on ${config.host}: set SIMULATOR=off in production`,
-        );
+      if (config.simulator && !isLoopback(config.host)) {
+        // Only an explicit SIMULATOR=on gets here. Anyone who reaches /sim can play WeChat: be any
+        // fan, read their orders, pay. Say so where nobody can miss it.
+        const warning = `WARNING: the WeChat simulator is ON and listening on ${config.host}: anyone who reaches this server can act as any fan. Never do this in production (unset SIMULATOR).`;
+        weiloop.deps.logger.warn(warning);
+        process.stderr.write(`\n${'!'.repeat(100)}\n${warning}\n${'!'.repeat(100)}\n\n`);
       }
       onShutdown(weiloop.deps.logger, () => weiloop.close());
       const base = config.publicUrl;
@@ -102,7 +100,7 @@ const commands: Record<string, Command> = {
     async run() {
       const database = openDatabase<DB>(env().database);
       try {
-        const applied = await migrateToLatest(database.db as Kysely<unknown>);
+        const applied = await migrateToLatest(database.db as Kysely<unknown>, migrations);
         process.stdout.write(
           applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n',
         );
@@ -188,6 +186,7 @@ const commands: Record<string, Command> = {
   },
   ...channelCommands,
   ...simulatorCommands,
+  ...keyCommands,
 };
 
 function onShutdown(logger: { info(msg: string): void }, close: () => Promise<void>): void {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { provisionSimulatedPay } from '../src/modules/payments/payments.service.ts';
+import { provisionSimulatedPay } from '../src/demo-pay.ts';
 import { encryptResource, signResponse } from '../src/wechat/pay/pay-crypto.ts';
 import { confirmPay, fanSession, shop, until } from './support/shopper.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
@@ -19,7 +19,7 @@ beforeAll(async () => {
   token = m.token;
   merchantId = m.id;
   appid = (await connectAccount(t, token)).appid;
-  await provisionSimulatedPay(t.deps, merchantId, t.clock.now(), { codEnabled: true });
+  await provisionSimulatedPay(t.deps, merchantId, { codEnabled: true });
   const product = await t.call(token, 'POST', '/api/v1/products', {
     title: '法式碎花连衣裙',
     status: 'on_sale',
@@ -130,6 +130,8 @@ describe('checkout and WeChat Pay', () => {
 
     // A notice as WeChat Pay would send it: signed with its key, encrypted with our APIv3 key.
     const pay = t.simulator!.sim.pay();
+    // Stored sealed with the merchant's data key (encryption at rest).
+    const apiV3Key = await t.deps.vault.open(settings.merchant_id, settings.api_v3_key);
     const genuine = (total: number, transactionId = '4200000000001') => {
       const body = JSON.stringify({
         id: `n-${total}`,
@@ -144,7 +146,7 @@ describe('checkout and WeChat Pay', () => {
             amount: { total, currency: 'CNY' },
             payer: { openid: 'o_forge' },
           }),
-          settings.api_v3_key,
+          apiV3Key,
           'transaction',
           'transaction',
         ),

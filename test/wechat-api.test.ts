@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClientFor } from '../src/modules/accounts/accounts.service.ts';
-import { LATE_REPLY_JOB } from '../src/modules/channel/inbound.service.ts';
+import { merchantCtx } from '../src/context.ts';
+import { apiClientFor, getAccount } from '../src/modules/accounts/index.ts';
+import { LATE_REPLY_JOB } from '../src/modules/channel/index.ts';
 import { memoryCache } from '../src/platform/cache/cache.ts';
 import { enqueueJob } from '../src/platform/jobs/jobs.ts';
 import { createSimulatorState } from '../src/simulator/simulator.ts';
@@ -27,11 +28,12 @@ afterAll(() => t.close());
 
 async function clientFor(input: Parameters<typeof connectAccount>[2] = {}) {
   const account = await connectAccount(t, token, input);
-  const row = await t.deps.db
+  const { merchant_id } = await t.deps.db
     .selectFrom('official_accounts')
-    .selectAll()
+    .select('merchant_id')
     .where('id', '=', account.id)
     .executeTakeFirstOrThrow();
+  const row = await getAccount(merchantCtx(t.deps, merchant_id), account.id);
   return { account, client: apiClientFor(t.deps, row) };
 }
 
@@ -145,6 +147,7 @@ describe('OAuth and JS-SDK', () => {
     });
     const redirect = await t.app.inject({
       url: `${url.replace(t.deps.config.publicUrl, '').replace('#wechat_redirect', '')}&as=o_oauth`,
+      headers: await t.simAuth(account.appid),
     });
     expect(redirect.statusCode).toBe(302);
     const location = new URL(redirect.headers.location as string);

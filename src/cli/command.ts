@@ -1,9 +1,10 @@
-import type { Kysely } from 'kysely';
+import pino from 'pino';
+import { openApp } from '../app.ts';
 import { loadConfig } from '../config.ts';
-import type { DB } from '../database.ts';
-import { findMerchantBySlug } from '../modules/tenants/tenants.service.ts';
-import { type DialectName, openDatabase } from '../platform/db/database.ts';
-import { migrateToLatest } from '../platform/db/migrate.ts';
+import { type Ctx, merchantCtx, type SystemCtx } from '../context.ts';
+import type { AppDeps } from '../deps.ts';
+import { accountForCallback } from '../modules/accounts/index.ts';
+import { createApiToken, findMerchantBySlug, revokeApiToken } from '../modules/tenants/index.ts';
 
 export class UsageError extends Error {}
 
@@ -16,22 +17,24 @@ export interface Command {
   run(values: Values): Promise<void>;
 }
 
-export interface CliCtx {
-  db: Kysely<DB>;
-  dialect: DialectName;
-  now: number;
+export interface CliCtx extends SystemCtx {
+  deps: AppDeps;
 }
 
-/** Opens (and migrates) the configured database for one command, and closes it after. */
+/** Opens (and migrates) the configured database and the app's services for one command, and closes them after. */
 export async function withDatabase<T>(work: (ctx: CliCtx) => Promise<T>): Promise<T> {
-  const database = openDatabase<DB>(loadConfig(process.env).database);
+  const config = loadConfig(process.env);
+  const core = await openApp(config, { logger: pino({ level: 'silent' }) });
   try {
-    await migrateToLatest(database.db as Kysely<unknown>);
-    return await work({ db: database.db, dialect: database.dialect, now: Date.now() });
+    const { deps } = core;
+    return await work({ db: deps.db, dialect: deps.dialect, now: deps.clock.now(), deps });
   } finally {
-    await database.close();
+    await core.close();
   }
 }
+
+/** A merchant's service context for a CLI command, acting as the system. */
+export const cliMerchantCtx = (ctx: CliCtx, merchantId: string): Ctx => merchantCtx(ctx.deps, merchantId);
 
 export function required(values: Values, name: string): string {
   const value = values[name];
@@ -55,4 +58,28 @@ export async function merchantBySlug(ctx: CliCtx, slug: string) {
 
 export function write(line: string): void {
   process.stdout.write(`${line}\n`);
+}
+
+/**
+ * Runs `work` with headers that sign it in to a running server's simulator as the merchant that
+ * owns `appid` (acting as a fan takes the owner's sign-in): a token minted for the call, revoked after.
+ */
+export async function asAccountOwner<T>(
+  appid: string,
+  work: (headers: Record<string, string>) => Promise<T>,
+) {
+  const minted = await withDatabase(async (ctx) => {
+    const found = await accountForCallback(ctx.deps, appid, ctx.now);
+    if (!found) throw new UsageError(`no account with AppID ${appid} (connect it with: account add …)`);
+    const merchantId = found.account.merchant_id;
+    return {
+      merchantId,
+      ...(await createApiToken({ ...ctx, merchantId }, { name: 'cli-simulator', role: 'operator' })),
+    };
+  });
+  try {
+    return await work({ authorization: `Bearer ${minted.token}` });
+  } finally {
+    await withDatabase((ctx) => revokeApiToken(cliMerchantCtx(ctx, minted.merchantId), minted.id));
+  }
 }

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasChromium, launchBrowser } from '../support/browser.ts';
+import { hasChromium, launchBrowser, signInConsole } from '../support/browser.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 import { AES_KEY, appId } from '../support/wechat-fan.ts';
 
@@ -32,9 +32,9 @@ describe.skipIf(!hasChromium)('the merchant console', () => {
     ).newPage();
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
     page.on('pageerror', (e) => errors.push(e.message));
-    phone = await (
-      await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' })
-    ).newPage();
+    const phoneContext = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+    await signInConsole(phoneContext, base, owner);
+    phone = await phoneContext.newPage();
   });
   afterAll(async () => {
     await browser?.close();
@@ -147,10 +147,10 @@ describe.skipIf(!hasChromium)('the merchant console', () => {
     await page.waitForSelector('#nearest >> text=新街口店');
 
     // A fan buys (cash on delivery) and later reviews in chat.
-    const { provisionSimulatedPay } = await import('../../src/modules/payments/payments.service.ts');
+    const { provisionSimulatedPay } = await import('../../src/demo-pay.ts');
     const { fanSession, shop } = await import('../support/shopper.ts');
     const { fan, say } = await import('../support/wechat-fan.ts');
-    await provisionSimulatedPay(t.deps, owner.id, t.clock.now(), { codEnabled: true });
+    await provisionSimulatedPay(t.deps, owner.id, { codEnabled: true });
     const product = (
       await t.call(owner.token, 'GET', `/api/v1/products?q=${encodeURIComponent('控制台连衣裙')}`)
     ).body.items[0];

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,8 @@ import pino from 'pino';
 import { type BuildOptions, buildApp, type Weiloop } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import type { SystemCtx } from '../../src/context.ts';
-import { addMember, createApiToken, createMerchant } from '../../src/modules/tenants/tenants.service.ts';
+import { accountForCallback } from '../../src/modules/accounts/index.ts';
+import { addMember, createApiToken, createMerchant } from '../../src/modules/tenants/index.ts';
 import type { Role } from '../../src/platform/auth/roles.ts';
 import { manualClock } from '../../src/platform/clock.ts';
 import { newSecret } from '../../src/platform/ids.ts';
@@ -53,6 +55,11 @@ export interface TestApp extends Weiloop {
     slug: string,
     role?: Role,
   ): Promise<{ id: string; token: string; email: string; password: string }>;
+  /**
+   * Headers that sign a request in as the merchant owning `appid`, for the simulator's control
+   * API (acting as a fan takes the owner's console).
+   */
+  simAuth(appid: string): Promise<Record<string, string>>;
   /** Shorthand for app.inject with a Bearer token and JSON body. */
   call(
     token: string | null,
@@ -76,7 +83,21 @@ export async function createTestApp(
       REDIS_URL: process.env.REDIS_URL,
       REDIS_PREFIX: `test:${newSecret(6)}:`,
     },
-    { database, demo: false, worker: false, ...overrides },
+    {
+      database,
+      demo: false,
+      worker: false,
+      // On PostgreSQL there is no database file to keep the key beside: each test app gets its own.
+      ...(database.kind === 'postgres'
+        ? {
+            masterKey: {
+              env: randomBytes(32).toString('base64'),
+              file: join(tmpdir(), `weiloop-${database.schema}.key`),
+            },
+          }
+        : {}),
+      ...overrides,
+    },
   );
   const weiloop = await buildApp(config, {
     clock,
@@ -84,6 +105,7 @@ export async function createTestApp(
     ...options,
   });
   const system = () => ({ db: weiloop.deps.db, dialect: weiloop.deps.dialect, now: clock.now() });
+  const simTokens = new Map<string, string>();
   return {
     ...weiloop,
     clock,
@@ -102,6 +124,18 @@ export async function createTestApp(
         { name: 'test', role },
       );
       return { id: merchant.id, token, email, password };
+    },
+    async simAuth(appid) {
+      const found = await accountForCallback(weiloop.deps, appid, clock.now());
+      if (!found) return {} as Record<string, string>;
+      const merchantId = found.account.merchant_id;
+      let token = simTokens.get(merchantId);
+      if (!token) {
+        token = (await createApiToken({ ...system(), merchantId }, { name: 'simulator', role: 'operator' }))
+          .token;
+        simTokens.set(merchantId, token);
+      }
+      return { authorization: `Bearer ${token}` };
     },
     async call(token, method, url, body) {
       const response = await weiloop.app.inject({

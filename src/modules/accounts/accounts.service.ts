@@ -1,8 +1,11 @@
 import type { Ctx } from '../../context.ts';
 import type { AppDeps } from '../../deps.ts';
+import { requireRole } from '../../platform/auth/roles.ts';
+import { type SecretHint, secretHint } from '../../platform/auth/secrets.ts';
 import { expiringMap } from '../../platform/cache/cache.ts';
 import { AppError, badRequest, conflict, notFound } from '../../platform/http/errors.ts';
 import { newId, newSecret } from '../../platform/ids.ts';
+import type { Vault } from '../../platform/vault/vault.ts';
 import {
   createApiClient,
   type WeChatApiClient,
@@ -12,13 +15,14 @@ import {
 import type { MessageMode } from '../../wechat/envelope.ts';
 import { createMessageCrypto, isEncodingAesKey, type MessageCrypto } from '../../wechat/message-crypto.ts';
 import { callbackSignature } from '../../wechat/signature.ts';
-import { requireRole } from '../tenants/tenants.service.ts';
 import type { AccountType, OfficialAccountsTable } from './accounts.schema.ts';
 
 export type Account = OfficialAccountsTable;
-export type AccountView = Omit<Account, 'app_secret' | 'verified'> & {
+export type AccountView = Omit<Account, 'app_secret' | 'verified' | 'token' | 'aes_key'> & {
   verified: boolean;
   callback_url: string;
+  /** The callback Token, EncodingAESKey and AppSecret are never read back: a mask and a fingerprint. */
+  secrets: { token: SecretHint; aes_key: SecretHint | null; app_secret: SecretHint };
 };
 
 const NOT_FOUND = { zh: '公众号', en: 'Official account' };
@@ -35,14 +39,68 @@ export interface AccountInput {
   original_id?: string | null;
 }
 
+const SECRET_COLUMNS = ['app_secret', 'token', 'aes_key'] as const;
+
+/** The row as stored: its secrets sealed with the merchant's data key. */
+async function sealSecrets(vault: Vault, account: Account): Promise<Account> {
+  const sealed = { ...account };
+  for (const column of SECRET_COLUMNS) {
+    const value = account[column];
+    if (value !== null) sealed[column] = await vault.seal(account.merchant_id, value);
+  }
+  return sealed;
+}
+
+async function openSecrets(vault: Vault, row: Account): Promise<Account> {
+  const opened = { ...row };
+  for (const column of SECRET_COLUMNS) {
+    const value = row[column];
+    if (value !== null) opened[column] = await vault.open(row.merchant_id, value);
+  }
+  return opened;
+}
+
+/**
+ * Seals secrets stored before encryption at rest existed (run at start; a no-op once done).
+ * Returns how many accounts it sealed.
+ */
+export async function sealStoredAccountSecrets(deps: Pick<AppDeps, 'db' | 'vault'>): Promise<number> {
+  const rows = await deps.db.selectFrom('official_accounts').selectAll().execute();
+  let sealed = 0;
+  for (const row of rows) {
+    if (SECRET_COLUMNS.every((c) => row[c] === null || deps.vault.isSealed(row[c]))) continue;
+    const patch: Partial<Account> = {};
+    for (const column of SECRET_COLUMNS) {
+      const value = row[column];
+      if (value !== null && !deps.vault.isSealed(value))
+        patch[column] = await deps.vault.seal(row.merchant_id, value);
+    }
+    await deps.db.updateTable('official_accounts').set(patch).where('id', '=', row.id).execute();
+    sealed += 1;
+  }
+  return sealed;
+}
+
 export function callbackUrl(publicUrl: string, appid: string): string {
   return `${publicUrl}/wechat/${appid}`;
 }
 
-/** What the API shows: never the AppSecret. */
+/**
+ * What the API shows, to every role: no secret. Whoever holds the callback Token or the AES key
+ * can forge WeChat's pushes, and the AppSecret is the account's API password.
+ */
 export function accountView(account: Account, publicUrl: string): AccountView {
-  const { app_secret: _secret, verified, ...rest } = account;
-  return { ...rest, verified: verified === 1, callback_url: callbackUrl(publicUrl, account.appid) };
+  const { app_secret, token, aes_key, verified, ...rest } = account;
+  return {
+    ...rest,
+    verified: verified === 1,
+    callback_url: callbackUrl(publicUrl, account.appid),
+    secrets: {
+      token: secretHint(token),
+      aes_key: aes_key ? secretHint(aes_key) : null,
+      app_secret: secretHint(app_secret),
+    },
+  };
 }
 
 function validate(input: Partial<AccountInput>): void {
@@ -104,19 +162,23 @@ export async function createAccount(
     created_at: ctx.now,
     updated_at: ctx.now,
   };
-  await ctx.db.insertInto('official_accounts').values(account).execute();
-  forgetAccount(account.appid);
+  await ctx.db
+    .insertInto('official_accounts')
+    .values(await sealSecrets(ctx.deps.vault, account))
+    .execute();
+  forgetAccount(ctx, account.appid);
   await deps.onAccountSaved?.(account);
   return account;
 }
 
 export async function listAccounts(ctx: Ctx): Promise<Account[]> {
-  return ctx.db
+  const rows = await ctx.db
     .selectFrom('official_accounts')
     .selectAll()
     .where('merchant_id', '=', ctx.merchantId)
     .orderBy('created_at')
     .execute();
+  return Promise.all(rows.map((row) => openSecrets(ctx.deps.vault, row)));
 }
 
 export async function getAccount(ctx: Ctx, id: string): Promise<Account> {
@@ -127,7 +189,7 @@ export async function getAccount(ctx: Ctx, id: string): Promise<Account> {
     .where('id', '=', id)
     .executeTakeFirst();
   if (!account) throw notFound(NOT_FOUND);
-  return account;
+  return openSecrets(ctx.deps.vault, account);
 }
 
 export async function updateAccount(
@@ -137,6 +199,9 @@ export async function updateAccount(
   patch: Partial<Omit<AccountInput, 'appid'>>,
 ): Promise<Account> {
   requireRole(ctx, 'operator');
+  // Replacing a secret is the owner's: it can lock the account out of WeChat.
+  if (patch.secret !== undefined || patch.token !== undefined || patch.aes_key !== undefined)
+    requireRole(ctx, 'owner');
   const current = await getAccount(ctx, id);
   const next = {
     ...patch,
@@ -144,19 +209,22 @@ export async function updateAccount(
     aes_key: patch.aes_key === undefined ? current.aes_key : patch.aes_key,
   };
   validate(next);
-  const { secret, verified, ...rest } = patch;
+  const { secret, verified, token, aes_key, ...rest } = patch;
+  const seal = (value: string) => ctx.deps.vault.seal(ctx.merchantId, value);
   await ctx.db
     .updateTable('official_accounts')
     .set({
       ...rest,
-      ...(secret === undefined ? {} : { app_secret: secret }),
+      ...(secret === undefined ? {} : { app_secret: await seal(secret) }),
+      ...(token === undefined ? {} : { token: await seal(token) }),
+      ...(aes_key === undefined ? {} : { aes_key: aes_key === null ? null : await seal(aes_key) }),
       ...(verified === undefined ? {} : { verified: verified ? 1 : 0 }),
       updated_at: ctx.now,
     })
     .where('merchant_id', '=', ctx.merchantId)
     .where('id', '=', id)
     .execute();
-  forgetAccount(current.appid);
+  forgetAccount(ctx, current.appid);
   const updated = await getAccount(ctx, id);
   await deps.onAccountSaved?.(updated);
   return updated;
@@ -170,40 +238,44 @@ export async function deleteAccount(ctx: Ctx, id: string): Promise<void> {
     .where('merchant_id', '=', ctx.merchantId)
     .where('id', '=', id)
     .execute();
-  forgetAccount(account.appid);
+  forgetAccount(ctx, account.appid);
 }
 
-// The callback path looks an account up on every push; a short in-process cache keeps that off
-// the database. Edits in this process clear it at once, other processes within the TTL.
-const byAppId = expiringMap<{ account: Account; crypto: MessageCrypto | null } | null>(10_000);
+type CallbackAccount = { account: Account; crypto: MessageCrypto | null } | null;
 
-function forgetAccount(appid: string): void {
-  byAppId.delete(appid);
+// The callback path looks an account up on every push; a short cache in the app keeps that off
+// the database. Edits in this app clear it at once, other processes within the TTL.
+const byAppId = (deps: Pick<AppDeps, 'local'>) =>
+  deps.local.slot('accounts.byAppId', () => expiringMap<CallbackAccount>(10_000));
+
+function forgetAccount(ctx: Pick<Ctx, 'deps'>, appid: string): void {
+  byAppId(ctx.deps).delete(appid);
 }
 
 /** For WeChat callbacks: which merchant's account an AppID belongs to, with its message crypto. */
 export async function accountForCallback(
-  deps: Pick<AppDeps, 'db'>,
+  deps: Pick<AppDeps, 'db' | 'local' | 'vault'>,
   appid: string,
   now: number,
-): Promise<{ account: Account; crypto: MessageCrypto | null } | null> {
-  const hit = byAppId.get(appid, now);
+): Promise<CallbackAccount> {
+  const cache = byAppId(deps);
+  const hit = cache.get(appid, now);
   if (hit !== undefined) return hit;
-  const account =
-    (await deps.db
-      .selectFrom('official_accounts')
-      .selectAll()
-      .where('appid', '=', appid)
-      .executeTakeFirst()) ?? null;
+  const row = await deps.db
+    .selectFrom('official_accounts')
+    .selectAll()
+    .where('appid', '=', appid)
+    .executeTakeFirst();
+  const account = row ? await openSecrets(deps.vault, row) : null;
   const crypto = account?.aes_key ? createMessageCrypto(account.aes_key, account.appid) : null;
   const found = account ? { account, crypto } : null;
-  byAppId.set(appid, found, now);
+  cache.set(appid, found, now);
   return found;
 }
 
 /** A WeChat API client for the account, sharing access tokens through the app cache. */
 export function apiClientFor(
-  deps: Pick<AppDeps, 'config' | 'cache' | 'wechatFetch'>,
+  deps: Pick<AppDeps, 'config' | 'cache' | 'wechatFetch' | 'local'>,
   account: Account,
 ): WeChatApiClient {
   return createApiClient({
@@ -211,6 +283,7 @@ export function apiClientFor(
     appId: account.appid,
     secret: account.app_secret,
     store: deps.cache,
+    refreshing: deps.local.slot('accounts.tokenRefreshes', () => new Map<string, Promise<string>>()),
     fetch: deps.wechatFetch,
   });
 }

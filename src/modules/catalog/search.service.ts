@@ -1,9 +1,9 @@
 import { PostgresAdapter } from 'kysely';
 import type { Ctx } from '../../context.ts';
 import type { Db } from '../../database.ts';
+import { requireRole } from '../../platform/auth/roles.ts';
 import { badRequest, notFound } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
-import { requireRole } from '../tenants/tenants.service.ts';
 import { entryFor, type Groups, INDEX_COLUMNS, type SearchEngine } from './search-engine.ts';
 import { postgresSearch } from './search-postgres.ts';
 import { sqliteSearch } from './search-sqlite.ts';

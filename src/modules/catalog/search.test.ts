@@ -1,10 +1,11 @@
-import { type Kysely, type Migration, Migrator } from 'kysely';
+import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, engine, type TestApp, testDatabase } from '../../../test/support/test-app.ts';
 import type { DB } from '../../database.ts';
-import { migrations } from '../../migrations/index.ts';
+import { migrations } from '../../migrations.ts';
 import { openDatabase } from '../../platform/db/database.ts';
-import { takeStock } from './products.service.ts';
+import { migrateToLatest } from '../../platform/db/migrate.ts';
+import { takeStock } from './inventory.service.ts';
 import { searchProducts } from './search.service.ts';
 
 let t: TestApp;
@@ -80,14 +81,7 @@ describe(`the search migration on ${engine}`, () => {
     const { database, cleanup } = await testDatabase();
     const { db, close } = openDatabase<DB>(database);
     try {
-      const provider = { getMigrations: async () => migrations as Record<string, Migration> };
-      // Named, on PostgreSQL: Kysely otherwise takes another schema's migration tables for ours.
-      const migrator = new Migrator({
-        db: db as Kysely<unknown>,
-        provider,
-        ...(database.kind === 'postgres' ? { migrationTableSchema: database.schema } : {}),
-      });
-      await migrator.migrateTo('0004_orders');
+      await migrateToLatest(db as Kysely<unknown>, migrations, { target: '0011_inbox' });
       await db
         .insertInto('merchants')
         .values({ id: 'mch_old', slug: 'old', name: 'old', timezone: 'Asia/Shanghai', created_at: 1 })
@@ -121,7 +115,7 @@ describe(`the search migration on ${engine}`, () => {
         .insertInto('products')
         .values([product('prd_a', '旧款碎花连衣裙', 'on_sale'), product('prd_b', '草稿连衣裙', 'draft')])
         .execute();
-      await migrator.migrateToLatest();
+      await migrateToLatest(db as Kysely<unknown>, migrations);
       const hits = await searchProducts({ db, merchantId: 'mch_old' }, '连衣裙');
       expect(hits.map((h) => h.id)).toEqual(['prd_a']);
     } finally {

@@ -1,27 +1,19 @@
 import { Type } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import type { Api, AppDeps } from '../../deps.ts';
-import { hashToken } from '../../platform/auth/secrets.ts';
-import { unauthorized } from '../../platform/http/errors.ts';
+import { badRequest, unauthorized } from '../../platform/http/errors.ts';
 import { withErrors } from '../../platform/http/schemas.ts';
 import { newSecret } from '../../platform/ids.ts';
-import { oauthAuthorizeUrl } from '../../wechat/api-client.ts';
-import { accountForCallback, apiClientFor } from '../accounts/accounts.service.ts';
-import { orderPolicy, startPayment, syncPayment } from '../payments/payments.service.ts';
-import { FAN_COOKIE, resolveFan } from './fan-session.ts';
-import { Me, OrderPage, OrderSchema, PayStart } from './orders.schemas.ts';
-import {
-  type BuyerCtx,
-  buyerCancel,
-  confirmReceipt,
-  getOrder,
-  listAddresses,
-  listOrders,
-  placeOrder,
-} from './orders.service.ts';
+import { oauthAuthorizeUrl, WeChatApiError } from '../../wechat/api-client.ts';
+import { accountForCallback, apiClientFor } from '../accounts/index.ts';
+import { buyerOf } from './buyer.ts';
+import { listAddresses, placeOrder } from './checkout.service.ts';
+import { FAN_COOKIE, FAN_SESSION_MS, requireFan, startFanSession } from './fan-session.ts';
+import { buyerCancel, confirmReceipt } from './lifecycle.service.ts';
+import { Me, OrderPage, OrderSchema } from './orders.schemas.ts';
+import { getOrder, listOrders } from './queries.service.ts';
 import { reviewOrder } from './reviews.service.ts';
 
-const FAN_SESSION_MS = 30 * 24 * 3_600_000;
+const OAUTH_COOKIE = 'wl_oauth';
 
 /** Where a fan's browser goes to authorise: the simulator in development, WeChat in production. */
 function authorizeBase(deps: AppDeps): string {
@@ -47,7 +39,16 @@ export function shopApiRoutes(app: Api, deps: AppDeps): void {
       const { appid } = request.params;
       await account(appid);
       const next = safeNext(appid, request.query.next);
-      const state = Buffer.from(next).toString('base64url');
+      // The sign-in is bound to this browser: the state WeChat echoes back must match a cookie
+      // only this browser holds, so a code obtained elsewhere cannot be redeemed here.
+      const state = newSecret(12).replace(/[^A-Za-z0-9]/g, '');
+      reply.setCookie(OAUTH_COOKIE, `${state}.${Buffer.from(next).toString('base64url')}`, {
+        httpOnly: true,
+        sameSite: 'lax',
+        path: `/shop/${appid}`,
+        maxAge: 600,
+        secure: deps.config.publicUrl.startsWith('https:'),
+      });
       const redirectUri = `${deps.config.publicUrl}/shop/${appid}/oauth/callback`;
       return reply.redirect(
         oauthAuthorizeUrl({
@@ -68,20 +69,28 @@ export function shopApiRoutes(app: Api, deps: AppDeps): void {
       const found = await account(appid);
       if (!request.query.code)
         return reply.status(400).send({ error: { code: 'oauth_denied', message: '未获得微信授权' } });
-      const { openid } = await apiClientFor(deps, found).oauthExchange(request.query.code);
-      const token = newSecret();
-      const now = deps.clock.now();
-      await deps.db
-        .insertInto('fan_sessions')
-        .values({
-          token_hash: hashToken(token),
-          merchant_id: found.merchant_id,
-          account_id: found.id,
-          openid,
-          expires_at: now + FAN_SESSION_MS,
-          created_at: now,
-        })
-        .execute();
+      const [nonce, encodedNext] = (request.cookies[OAUTH_COOKIE] ?? '').split('.');
+      if (!nonce || nonce !== request.query.state)
+        throw badRequest(
+          'oauth_state_mismatch',
+          '请在同一个浏览器中完成微信授权',
+          'Finish the WeChat sign-in in the browser that started it',
+        );
+      reply.clearCookie(OAUTH_COOKIE, { path: `/shop/${appid}` });
+      const next = safeNext(appid, Buffer.from(encodedNext ?? '', 'base64url').toString());
+      const { openid } = await apiClientFor(deps, found)
+        .oauthExchange(request.query.code)
+        .catch((error) => {
+          // A stale, reused or forged code: WeChat refuses it, and so do we.
+          if (error instanceof WeChatApiError)
+            throw badRequest(
+              'oauth_failed',
+              '微信授权已失效，请重新打开页面',
+              'WeChat sign-in failed; open the page again',
+            );
+          throw error;
+        });
+      const token = await startFanSession(deps, found, openid);
       reply.setCookie(FAN_COOKIE, token, {
         httpOnly: true,
         sameSite: 'lax',
@@ -89,20 +98,11 @@ export function shopApiRoutes(app: Api, deps: AppDeps): void {
         maxAge: FAN_SESSION_MS / 1000,
         secure: deps.config.publicUrl.startsWith('https:'),
       });
-      const next = safeNext(appid, Buffer.from(request.query.state ?? '', 'base64url').toString());
       return reply.redirect(next);
     },
   );
 
-  const buyer = async (request: {
-    cookies: FastifyRequest['cookies'];
-    params: { appid: string };
-  }): Promise<BuyerCtx> => {
-    const now = deps.clock.now();
-    const session = await resolveFan(deps, request.params.appid, request.cookies[FAN_COOKIE], now);
-    if (!session) throw unauthorized();
-    return { db: deps.db, dialect: deps.dialect, ...session, now, actor: `fan:${session.openid}` };
-  };
+  const buyer = (request: Parameters<typeof requireFan>[1]) => requireFan(deps, request);
 
   const tags = ['shop'];
   const Params = Type.Object({ appid: Type.String({ maxLength: 32 }) });
@@ -122,7 +122,7 @@ export function shopApiRoutes(app: Api, deps: AppDeps): void {
     { schema: { tags, params: Params, response: withErrors({ 200: Me }) } },
     async (request) => {
       const ctx = await buyer(request);
-      return { openid: ctx.openid, addresses: await listAddresses(ctx) };
+      return { openid: buyerOf(ctx).openid, addresses: await listAddresses(ctx) };
     },
   );
 
@@ -154,7 +154,7 @@ export function shopApiRoutes(app: Api, deps: AppDeps): void {
     },
     async (request, reply) => {
       const ctx = await buyer(request);
-      const order = await placeOrder(ctx, await orderPolicy(deps, ctx.merchantId), request.body);
+      const order = await placeOrder(ctx, request.body);
       deps.wakeJobs();
       return reply.status(201).send(order);
     },
@@ -165,7 +165,7 @@ export function shopApiRoutes(app: Api, deps: AppDeps): void {
     { schema: { tags, params: Params, response: withErrors({ 200: OrderPage }) } },
     async (request) => {
       const ctx = await buyer(request);
-      return listOrders(ctx, { openid: ctx.openid, limit: 50 });
+      return listOrders(ctx, { openid: buyerOf(ctx).openid, limit: 50 });
     },
   );
 
@@ -174,42 +174,7 @@ export function shopApiRoutes(app: Api, deps: AppDeps): void {
     { schema: { tags, params: OrderParams, response: withErrors({ 200: OrderSchema }) } },
     async (request) => {
       const ctx = await buyer(request);
-      return getOrder(ctx, request.params.id);
-    },
-  );
-
-  app.post(
-    '/shop/:appid/api/orders/:id/pay',
-    {
-      schema: {
-        tags,
-        summary: '发起微信支付 / Start WeChat Pay',
-        params: OrderParams,
-        response: withErrors({ 200: PayStart }),
-      },
-    },
-    async (request) => {
-      const ctx = await buyer(request);
-      return startPayment(deps, ctx, request.params.id);
-    },
-  );
-
-  app.post(
-    '/shop/:appid/api/orders/:id/sync',
-    {
-      schema: {
-        tags,
-        summary: '向微信支付查询结果 / Ask WeChat Pay',
-        params: OrderParams,
-        response: withErrors({ 200: OrderSchema }),
-      },
-    },
-    async (request) => {
-      const ctx = await buyer(request);
-      await getOrder(ctx, request.params.id);
-      await syncPayment(deps, ctx.merchantId, request.params.id).catch(() => 'ignored');
-      deps.wakeJobs();
-      return getOrder(ctx, request.params.id);
+      return getOrder({ ...ctx, openid: buyerOf(ctx).openid }, request.params.id);
     },
   );
 
@@ -258,8 +223,15 @@ export function shopApiRoutes(app: Api, deps: AppDeps): void {
   );
 }
 
-/** Only paths inside this account's shop: never an open redirect. */
+/** Only paths inside this account's shop: never an open redirect, never a header injection. */
 function safeNext(appid: string, next: string | undefined): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+  if (next && /[\u0000-\u001f\u007f]/.test(next))
+    throw badRequest(
+      'invalid_next',
+      '跳转地址含有非法字符',
+      'The return address contains control characters',
+    );
   const base = `/shop/${appid}/`;
   return next?.startsWith(base) && !next.includes('//') && !next.includes('\\') ? next : base;
 }

@@ -20,6 +20,13 @@ const OrdersPage = lazy(() => import('./pages/OrdersPage.tsx').then((m) => ({ de
 const QrCodesPage = lazy(() => import('./pages/QrCodesPage.tsx').then((m) => ({ default: m.QrCodesPage })));
 const RepliesPage = lazy(() => import('./pages/RepliesPage.tsx').then((m) => ({ default: m.RepliesPage })));
 const ReviewsPage = lazy(() => import('./pages/ReviewsPage.tsx').then((m) => ({ default: m.ReviewsPage })));
+const CarePage = lazy(() => import('./pages/CarePage.tsx').then((m) => ({ default: m.CarePage })));
+const InboxPage = lazy(() => import('./pages/InboxPage.tsx').then((m) => ({ default: m.InboxPage })));
+const MembersPage = lazy(() => import('./pages/MembersPage.tsx').then((m) => ({ default: m.MembersPage })));
+const SegmentsPage = lazy(() =>
+  import('./pages/SegmentsPage.tsx').then((m) => ({ default: m.SegmentsPage })),
+);
+const TagsPage = lazy(() => import('./pages/TagsPage.tsx').then((m) => ({ default: m.TagsPage })));
 const StoresPage = lazy(() => import('./pages/StoresPage.tsx').then((m) => ({ default: m.StoresPage })));
 
 export interface Me {
@@ -35,6 +42,11 @@ const PAGES = [
   'menu',
   'qrcodes',
   'followers',
+  'inbox',
+  'members',
+  'care',
+  'segments',
+  'tags',
   'catalog',
   'stores',
   'orders',
@@ -72,6 +84,11 @@ export default function Shell({
     menu: t('自定义菜单'),
     qrcodes: t('渠道二维码'),
     followers: t('粉丝'),
+    inbox: t('客服消息'),
+    members: t('会员'),
+    care: t('今日关怀'),
+    segments: t('分群'),
+    tags: t('标签'),
     catalog: t('商品'),
     stores: t('门店'),
     orders: t('订单'),
@@ -153,6 +170,11 @@ export default function Shell({
                 {page === 'menu' && account && <MenuPage account={account} />}
                 {page === 'qrcodes' && account && <QrCodesPage account={account} />}
                 {page === 'followers' && <FollowersPage accounts={accounts} />}
+                {page === 'inbox' && <InboxPage accounts={accounts} />}
+                {page === 'members' && <MembersPage />}
+                {page === 'care' && <CarePage />}
+                {page === 'segments' && <SegmentsPage />}
+                {page === 'tags' && <TagsPage accounts={accounts} />}
                 {page === 'catalog' && <CatalogPage />}
                 {page === 'stores' && <StoresPage />}
                 {page === 'orders' && <OrdersPage />}

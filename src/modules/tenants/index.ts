@@ -1,0 +1,18 @@
+/** Tenants: merchants, users and their roles, console sessions, API tokens. */
+import type { ModuleMigrations } from '../../platform/db/migrate.ts';
+import { up as foundation } from './migrations/0001_foundation.ts';
+
+export const tenantsMigrations: ModuleMigrations = { '0001_foundation': foundation };
+
+export { adminAuthHook, principalOf, SESSION_COOKIE } from './admin-auth.ts';
+export { sessionRoutes, tenantsRoutes } from './tenants.routes.ts';
+export type { TenantsTables } from './tenants.schema.ts';
+export {
+  addMember,
+  createApiToken,
+  createMerchant,
+  findMerchantBySlug,
+  getMerchant,
+  hasMerchants,
+  revokeApiToken,
+} from './tenants.service.ts';
