@@ -13,7 +13,7 @@ import { testDatabase } from '../test/support/test-app.ts';
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const BUDGET_GZIP = 400 * 1024;
 
-const built = spawnSync(process.execPath, ['scripts/build-console.ts'], { stdio: 'inherit' });
+const built = spawnSync(process.execPath, ['scripts/build-console.ts', '--force'], { stdio: 'inherit' });
 if (built.status !== 0) throw new Error('console build failed');
 
 const { database, cleanup } = await testDatabase();
