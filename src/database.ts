@@ -4,6 +4,7 @@ import type { CatalogTables } from './modules/catalog/catalog.schema.ts';
 import type { ChannelTables } from './modules/channel/channel.schema.ts';
 import type { CrmTables } from './modules/crm/crm.schema.ts';
 import type { InboxTables } from './modules/inbox/inbox.schema.ts';
+import type { MarketingTables } from './modules/marketing/marketing.schema.ts';
 import type { OrdersTables } from './modules/orders/orders.schema.ts';
 import type { PaymentsTables } from './modules/payments/payments.schema.ts';
 import type { TenantsTables } from './modules/tenants/tenants.schema.ts';
@@ -22,7 +23,8 @@ export interface DB
     OrdersTables,
     PaymentsTables,
     CrmTables,
-    InboxTables {}
+    InboxTables,
+    MarketingTables {}
 
 export type Db = Kysely<DB>;
 

@@ -25,6 +25,9 @@ const PAGES: readonly string[] = [
   'stores',
   'orders',
   'reviews',
+  'coupons',
+  'vouchers',
+  'flash',
 ];
 
 function currentPage(): Page {

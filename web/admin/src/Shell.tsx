@@ -27,6 +27,13 @@ const SegmentsPage = lazy(() =>
   import('./pages/SegmentsPage.tsx').then((m) => ({ default: m.SegmentsPage })),
 );
 const TagsPage = lazy(() => import('./pages/TagsPage.tsx').then((m) => ({ default: m.TagsPage })));
+const CouponsPage = lazy(() => import('./pages/CouponsPage.tsx').then((m) => ({ default: m.CouponsPage })));
+const VouchersPage = lazy(() =>
+  import('./pages/VouchersPage.tsx').then((m) => ({ default: m.VouchersPage })),
+);
+const FlashSalesPage = lazy(() =>
+  import('./pages/FlashSalesPage.tsx').then((m) => ({ default: m.FlashSalesPage })),
+);
 const StoresPage = lazy(() => import('./pages/StoresPage.tsx').then((m) => ({ default: m.StoresPage })));
 
 export interface Me {
@@ -51,6 +58,9 @@ const PAGES = [
   'stores',
   'orders',
   'reviews',
+  'coupons',
+  'vouchers',
+  'flash',
 ] as const;
 export type Page = (typeof PAGES)[number];
 
@@ -93,6 +103,9 @@ export default function Shell({
     stores: t('门店'),
     orders: t('订单'),
     reviews: t('评价'),
+    coupons: t('优惠券'),
+    vouchers: t('团购券核销'),
+    flash: t('秒杀'),
   };
   return (
     <AntApp>
@@ -179,6 +192,9 @@ export default function Shell({
                 {page === 'stores' && <StoresPage />}
                 {page === 'orders' && <OrdersPage />}
                 {page === 'reviews' && <ReviewsPage />}
+                {page === 'coupons' && <CouponsPage accounts={accounts} />}
+                {page === 'vouchers' && <VouchersPage isOwner={me.actor.role === 'owner'} />}
+                {page === 'flash' && <FlashSalesPage accounts={accounts} />}
               </Suspense>
             </CanEditContext.Provider>
           </Layout.Content>
