@@ -19,7 +19,12 @@ function newest(dir: string): number {
 const sources = Math.max(newest(join(root, 'src')), statSync(join(root, 'index.html')).mtimeMs, statSync(join(root, 'vite.config.ts')).mtimeMs);
 if (!existsSync(built) || statSync(built).mtimeMs < sources || process.argv.includes('--force')) {
   const vite = join(import.meta.dirname, '..', 'node_modules', '.bin', 'vite');
-  const result = spawnSync(vite, ['build', '--config', join(root, 'vite.config.ts'), '--logLevel', 'warn'], { stdio: 'inherit' });
+  const result = spawnSync(vite, ['build', '--config', join(root, 'vite.config.ts'), '--logLevel', 'warn'], {
+    stdio: 'inherit',
+    // Always a production build: under vitest NODE_ENV is "test", which gives React's development
+    // build (three times the JavaScript, slower), and `npm start` would then serve that dist.
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
   if (result.status !== 0) {
     process.stderr.write('weiloop: building the console failed\n');
     process.exit(result.status ?? 1);

@@ -12,7 +12,6 @@ import {
   type SkuInput,
   updateProduct,
 } from './products.service.ts';
-import { forgetSearchIndex } from './search.service.ts';
 
 /** One row per SKU; rows sharing product_id (or, for new products, the title) are one product. */
 export const CSV_COLUMNS = [
@@ -178,8 +177,6 @@ export async function importProductsCsv(ctx: Ctx, text: string): Promise<ImportR
       }
     });
   } catch (error) {
-    // The search index saw rows that were rolled back: have it reload from the database.
-    forgetSearchIndex(ctx.merchantId);
     if (error instanceof ImportLineError)
       return { created: 0, updated: 0, errors: [{ line: error.line, message: error.message }] };
     throw error;

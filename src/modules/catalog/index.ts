@@ -1,8 +1,9 @@
 /** Catalog: products and SKUs, stock, deals, stores, Chinese search. */
 import type { ModuleMigrations } from '../../platform/db/migrate.ts';
 import { up as catalog } from './migrations/0003_catalog.ts';
+import { up as search } from './migrations/0012_search.ts';
 
-export const catalogMigrations: ModuleMigrations = { '0003_catalog': catalog };
+export const catalogMigrations: ModuleMigrations = { '0003_catalog': catalog, '0012_search': search };
 
 export { catalogRoutes } from './catalog.routes.ts';
 export type { CatalogTables } from './catalog.schema.ts';
@@ -17,5 +18,7 @@ export {
   takeStock,
 } from './inventory.service.ts';
 export { createProduct, getProduct, type ProductInput, specText } from './products.service.ts';
-export { addSynonyms, forgetSearchIndex, searchProducts } from './search.service.ts';
+export { addSynonyms, searchProducts } from './search.service.ts';
+/** The words search cuts a text into (jieba): what benchmarks feed a reference index. */
+export { terms as searchTerms } from './segmenter.ts';
 export { createStore, getStore, nearestStores } from './stores.service.ts';

@@ -1,8 +1,10 @@
 import type { Ctx } from '../../context.ts';
 import type { Db } from '../../database.ts';
 import { requireRole } from '../../platform/auth/roles.ts';
+import { inTransaction } from '../../platform/db/database.ts';
 import { badRequest, notFound } from '../../platform/http/errors.ts';
 import type { SkuView } from './products.service.ts';
+import { indexProduct } from './search.service.ts';
 
 export class OutOfStockError extends Error {}
 
@@ -27,7 +29,7 @@ export async function takeStock(
     .where('stock', '>=', quantity)
     .executeTakeFirst();
   if (Number(result.numUpdatedRows) === 0) throw new OutOfStockError(`not enough stock for ${skuId}`);
-  await shiftProductStock(db, skuId, -quantity, now);
+  await shiftProductStock(db, merchantId, skuId, -quantity, now);
 }
 
 /** Gives stock back (a cancelled or unpaid order). */
@@ -44,34 +46,43 @@ export async function returnStock(
     .where('id', '=', skuId)
     .where('merchant_id', '=', merchantId)
     .execute();
-  await shiftProductStock(db, skuId, quantity, now);
+  await shiftProductStock(db, merchantId, skuId, quantity, now);
 }
 
 /**
  * Moves the product's stock total by the same delta as its SKU. Deltas commute, so concurrent
  * buyers on other connections can never leave a stale total behind (a recomputed sum could).
+ * Selling out or restocking moves the product in search, which ranks in-stock products first.
  */
-async function shiftProductStock(db: Db, skuId: string, delta: number, now: number): Promise<void> {
-  await db
+async function shiftProductStock(
+  db: Db,
+  merchantId: string,
+  skuId: string,
+  delta: number,
+  now: number,
+): Promise<void> {
+  const product = await db
     .updateTable('products')
     .set((eb) => ({ stock: eb('stock', '+', delta), updated_at: now }))
     .where('id', '=', (eb) => eb.selectFrom('skus').select('product_id').where('id', '=', skuId))
-    .execute();
+    .where('merchant_id', '=', merchantId)
+    .returning(['id', 'stock'])
+    .executeTakeFirst();
+  if (product && product.stock > 0 !== product.stock - delta > 0)
+    await indexProduct(db, merchantId, product.id);
 }
 
-async function syncProductStock(db: Db, skuId: string, now: number): Promise<void> {
-  const sku = await db.selectFrom('skus').select('product_id').where('id', '=', skuId).executeTakeFirst();
-  if (!sku) return;
+async function syncStockTotal(db: Db, productId: string, now: number): Promise<void> {
   await db
     .updateTable('products')
     .set((eb) => ({
       stock: eb
         .selectFrom('skus')
         .select((s) => s.fn.coalesce(s.fn.sum<number>('stock'), s.lit(0)).as('total'))
-        .where('product_id', '=', sku.product_id),
+        .where('product_id', '=', productId),
       updated_at: now,
     }))
-    .where('id', '=', sku.product_id)
+    .where('id', '=', productId)
     .execute();
 }
 
@@ -79,14 +90,18 @@ export async function setStock(ctx: Ctx, skuId: string, stock: number): Promise<
   requireRole(ctx, 'operator');
   if (!Number.isSafeInteger(stock) || stock < 0)
     throw badRequest('invalid_stock', '库存必须是非负整数', 'Stock must be a non-negative integer');
-  const result = await ctx.db
-    .updateTable('skus')
-    .set({ stock })
-    .where('merchant_id', '=', ctx.merchantId)
-    .where('id', '=', skuId)
-    .executeTakeFirst();
-  if (Number(result.numUpdatedRows) === 0) throw notFound({ zh: 'SKU', en: 'SKU' });
-  await syncProductStock(ctx.db, skuId, ctx.now);
+  await inTransaction(ctx.db, async (trx) => {
+    const sku = await trx
+      .updateTable('skus')
+      .set({ stock })
+      .where('merchant_id', '=', ctx.merchantId)
+      .where('id', '=', skuId)
+      .returning('product_id')
+      .executeTakeFirst();
+    if (!sku) throw notFound({ zh: 'SKU', en: 'SKU' });
+    await syncStockTotal(trx, sku.product_id, ctx.now);
+    await indexProduct(trx, ctx.merchantId, sku.product_id);
+  });
   const sku = await ctx.db.selectFrom('skus').selectAll().where('id', '=', skuId).executeTakeFirstOrThrow();
   return {
     id: sku.id,
@@ -146,10 +161,14 @@ export async function addSales(
   units: number,
 ) {
   if (!Number.isSafeInteger(units) || units <= 0) return;
-  await ctx.db
-    .updateTable('products')
-    .set((eb) => ({ sales: eb('sales', '+', units), updated_at: ctx.now }))
-    .where('id', '=', productId)
-    .where('merchant_id', '=', ctx.merchantId)
-    .execute();
+  await inTransaction(ctx.db, async (trx) => {
+    await trx
+      .updateTable('products')
+      .set((eb) => ({ sales: eb('sales', '+', units), updated_at: ctx.now }))
+      .where('id', '=', productId)
+      .where('merchant_id', '=', ctx.merchantId)
+      .execute();
+    // Sales are part of the static rank search orders by.
+    await indexProduct(trx, ctx.merchantId, productId);
+  });
 }

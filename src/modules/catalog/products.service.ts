@@ -5,7 +5,7 @@ import { inTransaction } from '../../platform/db/database.ts';
 import { badRequest, notFound } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import type { ProductKind, ProductStatus, ProductsTable, SkusTable } from './catalog.schema.ts';
-import { productChanged } from './search.service.ts';
+import { indexProduct } from './search.service.ts';
 
 export interface SkuInput {
   id?: string;
@@ -130,10 +130,9 @@ export async function createProduct(ctx: Ctx, input: ProductInput): Promise<Prod
       .execute();
     await writeSkus(trx, ctx, id, input.skus);
     await writeStores(trx, ctx.merchantId, id, input.store_ids ?? []);
+    await indexProduct(trx, ctx.merchantId, id);
   });
-  const product = await getProduct(ctx, id);
-  productChanged(ctx.merchantId, product);
-  return product;
+  return getProduct(ctx, id);
 }
 
 async function checkStores(db: Db, merchantId: string, storeIds: string[]): Promise<void> {
@@ -222,10 +221,9 @@ export async function updateProduct(
       .execute();
     if (patch.skus) await writeSkus(trx, ctx, id, patch.skus);
     if (patch.store_ids) await writeStores(trx, ctx.merchantId, id, patch.store_ids);
+    await indexProduct(trx, ctx.merchantId, id);
   });
-  const product = await getProduct(ctx, id);
-  productChanged(ctx.merchantId, product);
-  return product;
+  return getProduct(ctx, id);
 }
 
 function toView(row: ProductsTable, skus: SkusTable[], storeIds: string[]): ProductView {

@@ -1,118 +1,29 @@
+import { PostgresAdapter } from 'kysely';
 import type { Ctx } from '../../context.ts';
 import type { Db } from '../../database.ts';
 import { requireRole } from '../../platform/auth/roles.ts';
 import { badRequest, notFound } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
-import type { ProductsTable } from './catalog.schema.ts';
-import { type IndexedProduct, type SearchHit, SearchIndex } from './search-index.ts';
+import { entryFor, type Groups, INDEX_COLUMNS, type SearchEngine } from './search-engine.ts';
+import { postgresSearch } from './search-postgres.ts';
+import { sqliteSearch } from './search-sqlite.ts';
 import { addWords, terms } from './segmenter.ts';
 
-/** How stale another process's edits may be here: the index re-reads changed rows this often. */
-const REFRESH_INTERVAL_MS = 1_000;
-
-interface MerchantSearch {
-  index: SearchIndex;
-  synonyms: Map<string, string[]>;
-  checkedAt: number;
-  loading: Promise<void> | null;
-}
-
-const merchants = new Map<string, MerchantSearch>();
-
-type IndexSource = Omit<Pick<ProductsTable, keyof IndexedProduct>, 'tags'> & { tags: string | string[] };
-
-function indexed(row: IndexSource): IndexedProduct {
-  const { tags, ...rest } = row;
-  return {
-    id: rest.id,
-    kind: rest.kind,
-    title: rest.title,
-    subtitle: rest.subtitle,
-    category: rest.category,
-    status: rest.status,
-    price: rest.price,
-    original_price: rest.original_price,
-    stock: rest.stock,
-    sales: rest.sales,
-    rating_sum: rest.rating_sum,
-    rating_count: rest.rating_count,
-    city: rest.city,
-    valid_until: rest.valid_until,
-    updated_at: rest.updated_at,
-    tags: typeof tags === 'string' ? (JSON.parse(tags) as string[]) : tags,
-  };
-}
-
-const INDEX_COLUMNS = [
-  'id',
-  'kind',
-  'title',
-  'subtitle',
-  'category',
-  'tags',
-  'status',
-  'price',
-  'original_price',
-  'stock',
-  'sales',
-  'rating_sum',
-  'rating_count',
-  'city',
-  'valid_until',
-  'updated_at',
-] as const;
+const engine = (db: Db): SearchEngine =>
+  db.getExecutor().adapter instanceof PostgresAdapter ? postgresSearch : sqliteSearch;
 
 /**
- * Transactions commit within this long of their `updated_at`: rows newer than the watermark minus
- * this are read again, so a write that committed just after the last read is never missed.
+ * Brings a product's search entry up to date with its row. Call it in the transaction that
+ * writes the row, so every process sees the edit once it commits, and a rollback undoes both.
  */
-const COMMIT_SKEW_MS = 2_000;
-
-/** Applies rows changed since the index's watermark (all rows on first use), and the synonyms. */
-async function refresh(db: Db, merchantId: string, state: MerchantSearch, now: number): Promise<void> {
-  const since = state.index.size === 0 ? -1 : Math.min(state.index.watermark, now - COMMIT_SKEW_MS);
-  const rows = await db
+export async function indexProduct(db: Db, merchantId: string, productId: string): Promise<void> {
+  const row = await db
     .selectFrom('products')
-    .select(INDEX_COLUMNS)
+    .select([...INDEX_COLUMNS])
     .where('merchant_id', '=', merchantId)
-    .where('updated_at', '>', since)
-    .execute();
-  for (const row of rows) state.index.upsert(indexed(row), true);
-  state.synonyms = await loadSynonyms(db, merchantId);
-}
-
-function synonymMap(groups: string[][]): Map<string, string[]> {
-  const map = new Map<string, string[]>();
-  for (const group of groups) {
-    const words = group.map((w) => w.trim().toLowerCase()).filter(Boolean);
-    addWords(words);
-    for (const word of words)
-      map.set(word, [...new Set([...(map.get(word) ?? []), ...words.filter((w) => w !== word)])]);
-  }
-  return map;
-}
-
-async function searchState(db: Db, merchantId: string, now: number): Promise<MerchantSearch> {
-  let state = merchants.get(merchantId);
-  if (!state) {
-    state = { index: new SearchIndex(), synonyms: new Map(), checkedAt: 0, loading: null };
-    merchants.set(merchantId, state);
-  }
-  if (now - state.checkedAt >= REFRESH_INTERVAL_MS) {
-    state.checkedAt = now;
-    const current = state;
-    state.loading ??= refresh(db, merchantId, current, now).finally(() => {
-      current.loading = null;
-    });
-  }
-  // The first load must finish; later refreshes run while searches use the current index.
-  if (state.index.size === 0 && state.loading) await state.loading;
-  return state;
-}
-
-/** Called after a product is written in this process, so its own edits show at once. */
-export function productChanged(merchantId: string, product: IndexSource): void {
-  merchants.get(merchantId)?.index.upsert(indexed(product));
+    .where('id', '=', productId)
+    .executeTakeFirst();
+  if (row) await engine(db).write(db, entryFor(row));
 }
 
 export interface SearchResult {
@@ -126,35 +37,128 @@ export interface SearchResult {
   sales: number;
   rating: number | null;
   rating_count: number;
+  /** 3: every word in the title, category or tags; 2: every word somewhere; 1: some words. */
   score: number;
 }
 
-function toResult({ product, score }: SearchHit): SearchResult {
+const TIER_SCORE = { strong: 3, all: 2, some: 1 } as const;
+
+interface Plan {
+  /** The query's words (not their parts), each with the merchant's synonyms for it. */
+  groups: Groups;
+  /** The same without the words no product holds, a missing word replaced by its parts. */
+  refine(): Promise<Groups>;
+}
+
+/**
+ * The query as groups of alternatives. Jieba's search mode also yields the parts of long words
+ * (连衣裙 → 连衣, 衣裙); a part stands in only when the whole word is found in no product.
+ */
+async function plan(db: Db, merchantId: string, query: string): Promise<Plan> {
+  const synonyms = await loadSynonyms(db, merchantId);
+  let words = terms(query);
+  const lowered = query.toLowerCase();
+  const unknown = [...synonyms.keys()].filter(
+    (w) => lowered.includes(w) && !words.includes(w) && !/\s/.test(w),
+  );
+  if (unknown.length) {
+    // A merchant's own word (a brand, a nickname) jieba does not know: teach it, cut again.
+    addWords(unknown);
+    words = terms(query);
+  }
+  const group = (word: string) => [word, ...(synonyms.get(word) ?? [])];
+  const partsOf = (word: string) => words.filter((w) => w !== word && word.includes(w));
+  const whole = words.filter((w) => !words.some((other) => other !== w && other.includes(w)));
   return {
-    id: product.id,
-    kind: product.kind,
-    title: product.title,
-    subtitle: product.subtitle,
-    price: product.price,
-    original_price: product.original_price,
-    in_stock: product.stock > 0,
-    sales: product.sales,
-    rating: product.rating_count ? Math.round((product.rating_sum / product.rating_count) * 10) / 10 : null,
-    rating_count: product.rating_count,
-    score: Math.round(score * 100) / 100,
+    groups: whole.map(group),
+    async refine() {
+      const found = await engine(db).probe(db, merchantId, whole.map(group));
+      const groups: Groups = [];
+      const parts: string[] = [];
+      whole.forEach((word, i) => {
+        if (found[i]) groups.push(group(word));
+        else parts.push(...partsOf(word));
+      });
+      if (parts.length) {
+        const unique = [...new Set(parts)];
+        const partFound = await engine(db).probe(db, merchantId, unique.map(group));
+        unique.forEach((word, i) => {
+          if (partFound[i]) groups.push(group(word));
+        });
+      }
+      return groups;
+    },
   };
 }
 
-/** Fan-facing search: on-sale products matching the words of `query` (and their synonyms). */
+/**
+ * Fan-facing search: on-sale products holding the words of `query` (or their synonyms); in
+ * stock first, then those holding every word, then by sales.
+ */
 export async function searchProducts(
-  ctx: Pick<Ctx, 'db' | 'merchantId' | 'now'>,
+  ctx: Pick<Ctx, 'db' | 'merchantId'>,
   query: string,
   options: { limit?: number; kind?: 'goods' | 'deal' } = {},
 ): Promise<SearchResult[]> {
-  const state = await searchState(ctx.db, ctx.merchantId, ctx.now);
-  return state.index
-    .search(query, { limit: options.limit ?? 8, synonyms: state.synonyms, kind: options.kind })
-    .map(toResult);
+  const { groups, refine } = await plan(ctx.db, ctx.merchantId, query);
+  if (groups.length === 0) return [];
+  const find = (g: Groups) =>
+    engine(ctx.db).find(ctx.db, ctx.merchantId, g, { limit: options.limit ?? 8, kind: options.kind });
+  let hits = await find(groups);
+  // Most queries fill the page with products holding every word. When they do not, a chat word
+  // no product holds ("有没有黑色的风衣": 有没有) may be what kept them out: drop such words, retry.
+  if (hits.length < (options.limit ?? 8) || hits.some((h) => h.tier === 'some')) {
+    const refined = await refine();
+    if (refined.length === 0) return [];
+    if (refined.length !== groups.length || refined.some((g, i) => g[0] !== groups[i]![0]))
+      hits = await find(refined);
+  }
+  if (hits.length === 0) return [];
+  const rows = await ctx.db
+    .selectFrom('products')
+    .select([
+      'id',
+      'merchant_id',
+      'status',
+      'kind',
+      'title',
+      'subtitle',
+      'price',
+      'original_price',
+      'stock',
+      'sales',
+      'rating_sum',
+      'rating_count',
+    ])
+    .where(
+      'id',
+      'in',
+      hits.map((h) => h.productId),
+    )
+    .execute();
+  // Checked here, not in SQL: with them there, SQLite would walk the merchant's products index.
+  const byId = new Map(
+    rows.filter((r) => r.merchant_id === ctx.merchantId && r.status === 'on_sale').map((r) => [r.id, r]),
+  );
+  return hits.flatMap(({ productId, tier }) => {
+    const p = byId.get(productId);
+    if (!p) return [];
+    return [
+      {
+        id: p.id,
+        kind: p.kind,
+        title: p.title,
+        subtitle: p.subtitle,
+        price: p.price,
+        original_price: p.original_price,
+        in_stock: p.stock > 0,
+        sales: p.sales,
+        rating: p.rating_count ? Math.round((p.rating_sum / p.rating_count) * 10) / 10 : null,
+        rating_count: p.rating_count,
+        score: TIER_SCORE[tier],
+      },
+    ];
+  });
 }
 
 export async function segmentPreview(query: string): Promise<string[]> {
@@ -194,7 +198,6 @@ export async function addSynonyms(ctx: Ctx, words: string[]): Promise<SynonymVie
     created_at: ctx.now,
   };
   await ctx.db.insertInto('search_synonyms').values(row).execute();
-  await reloadSynonyms(ctx.db, ctx.merchantId);
   return { id: row.id, words: clean, created_at: row.created_at };
 }
 
@@ -206,25 +209,20 @@ export async function deleteSynonyms(ctx: Ctx, id: string): Promise<void> {
     .where('id', '=', id)
     .executeTakeFirst();
   if (Number(result.numDeletedRows) === 0) throw notFound({ zh: '同义词', en: 'Synonym group' });
-  await reloadSynonyms(ctx.db, ctx.merchantId);
 }
 
-/** Drops a merchant's index; the next search rebuilds it from the database. */
-export function forgetSearchIndex(merchantId: string): void {
-  merchants.delete(merchantId);
-}
-
+/** Each word to the other words of its groups. Read per search: a few rows, never stale. */
 async function loadSynonyms(db: Db, merchantId: string): Promise<Map<string, string[]>> {
   const groups = await db
     .selectFrom('search_synonyms')
     .select('words')
     .where('merchant_id', '=', merchantId)
     .execute();
-  return synonymMap(groups.map((g) => JSON.parse(g.words) as string[]));
-}
-
-/** This process's own synonym edits apply to the very next search. */
-async function reloadSynonyms(db: Db, merchantId: string): Promise<void> {
-  const state = merchants.get(merchantId);
-  if (state) state.synonyms = await loadSynonyms(db, merchantId);
+  const map = new Map<string, string[]>();
+  for (const { words } of groups) {
+    const clean = (JSON.parse(words) as string[]).map((w) => w.trim().toLowerCase()).filter(Boolean);
+    for (const word of clean)
+      map.set(word, [...new Set([...(map.get(word) ?? []), ...clean.filter((w) => w !== word)])]);
+  }
+  return map;
 }

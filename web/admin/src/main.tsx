@@ -1,4 +1,4 @@
-import { App as AntApp, ConfigProvider } from 'antd';
+import { ConfigProvider } from 'antd';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
 import { StrictMode, useState } from 'react';
@@ -14,11 +14,9 @@ function Root() {
   };
   return (
     <ConfigProvider locale={lang === 'en' ? enUS : zhCN} theme={{ token: { colorPrimary: '#07c160' } }}>
-      <AntApp>
-        <LangContext.Provider value={lang}>
-          <App lang={lang} onLang={switchLang} />
-        </LangContext.Provider>
-      </AntApp>
+      <LangContext.Provider value={lang}>
+        <App lang={lang} onLang={switchLang} />
+      </LangContext.Provider>
     </ConfigProvider>
   );
 }

@@ -1,0 +1,205 @@
+import { App as AntApp, Button, Layout, Menu, Select, Space, Spin, Typography } from 'antd';
+import { lazy, Suspense } from 'react';
+import { type Account, post } from './api.ts';
+import { CanEditContext, type Lang, useT } from './i18n.ts';
+
+// Each page is its own chunk, fetched when first opened: the dashboard brings ECharts, the
+// catalog and orders their tables and forms, and no page pays for the others.
+const AccountsPage = lazy(() =>
+  import('./pages/AccountsPage.tsx').then((m) => ({ default: m.AccountsPage })),
+);
+const CatalogPage = lazy(() => import('./pages/CatalogPage.tsx').then((m) => ({ default: m.CatalogPage })));
+const DashboardPage = lazy(() =>
+  import('./pages/DashboardPage.tsx').then((m) => ({ default: m.DashboardPage })),
+);
+const FollowersPage = lazy(() =>
+  import('./pages/FollowersPage.tsx').then((m) => ({ default: m.FollowersPage })),
+);
+const MenuPage = lazy(() => import('./pages/MenuPage.tsx').then((m) => ({ default: m.MenuPage })));
+const OrdersPage = lazy(() => import('./pages/OrdersPage.tsx').then((m) => ({ default: m.OrdersPage })));
+const QrCodesPage = lazy(() => import('./pages/QrCodesPage.tsx').then((m) => ({ default: m.QrCodesPage })));
+const RepliesPage = lazy(() => import('./pages/RepliesPage.tsx').then((m) => ({ default: m.RepliesPage })));
+const ReviewsPage = lazy(() => import('./pages/ReviewsPage.tsx').then((m) => ({ default: m.ReviewsPage })));
+const CarePage = lazy(() => import('./pages/CarePage.tsx').then((m) => ({ default: m.CarePage })));
+const InboxPage = lazy(() => import('./pages/InboxPage.tsx').then((m) => ({ default: m.InboxPage })));
+const MembersPage = lazy(() => import('./pages/MembersPage.tsx').then((m) => ({ default: m.MembersPage })));
+const SegmentsPage = lazy(() =>
+  import('./pages/SegmentsPage.tsx').then((m) => ({ default: m.SegmentsPage })),
+);
+const TagsPage = lazy(() => import('./pages/TagsPage.tsx').then((m) => ({ default: m.TagsPage })));
+const CouponsPage = lazy(() => import('./pages/CouponsPage.tsx').then((m) => ({ default: m.CouponsPage })));
+const VouchersPage = lazy(() =>
+  import('./pages/VouchersPage.tsx').then((m) => ({ default: m.VouchersPage })),
+);
+const FlashSalesPage = lazy(() =>
+  import('./pages/FlashSalesPage.tsx').then((m) => ({ default: m.FlashSalesPage })),
+);
+const StoresPage = lazy(() => import('./pages/StoresPage.tsx').then((m) => ({ default: m.StoresPage })));
+
+export interface Me {
+  actor: { role: string };
+  merchant: { id: string; name: string };
+  merchants: Array<{ id: string; name: string; role: string }>;
+}
+
+const PAGES = [
+  'dashboard',
+  'accounts',
+  'replies',
+  'menu',
+  'qrcodes',
+  'followers',
+  'inbox',
+  'members',
+  'care',
+  'segments',
+  'tags',
+  'catalog',
+  'stores',
+  'orders',
+  'reviews',
+  'coupons',
+  'vouchers',
+  'flash',
+] as const;
+export type Page = (typeof PAGES)[number];
+
+export default function Shell({
+  me,
+  page,
+  accounts,
+  accountId,
+  lang,
+  onLang,
+  onAccount,
+  onReload,
+  onSignedOut,
+}: {
+  me: Me;
+  page: Page;
+  accounts: Account[];
+  accountId: string | undefined;
+  lang: Lang;
+  onLang: (lang: Lang) => void;
+  onAccount: (id: string | undefined) => void;
+  onReload: () => Promise<void>;
+  onSignedOut: () => void;
+}) {
+  const t = useT();
+  const account = accounts.find((a) => a.id === accountId);
+  const labels: Record<Page, string> = {
+    dashboard: t('经营看板'),
+    accounts: t('公众号'),
+    replies: t('自动回复'),
+    menu: t('自定义菜单'),
+    qrcodes: t('渠道二维码'),
+    followers: t('粉丝'),
+    inbox: t('客服消息'),
+    members: t('会员'),
+    care: t('今日关怀'),
+    segments: t('分群'),
+    tags: t('标签'),
+    catalog: t('商品'),
+    stores: t('门店'),
+    orders: t('订单'),
+    reviews: t('评价'),
+    coupons: t('优惠券'),
+    vouchers: t('团购券核销'),
+    flash: t('秒杀'),
+  };
+  return (
+    <AntApp>
+      <Layout style={{ minHeight: '100vh' }}>
+        <Layout.Sider theme="light" width={200}>
+          <Typography.Title level={4} style={{ padding: '16px 24px', margin: 0 }}>
+            微环 Weiloop
+          </Typography.Title>
+          <Menu
+            mode="inline"
+            selectedKeys={[page]}
+            items={PAGES.map((key) => ({ key, label: labels[key] }))}
+            onClick={({ key }) => {
+              location.hash = `#/${key}`;
+            }}
+          />
+        </Layout.Sider>
+        <Layout>
+          <Layout.Header
+            style={{
+              background: '#fff',
+              display: 'flex',
+              justifyContent: 'space-between',
+              alignItems: 'center',
+              padding: '0 24px',
+            }}
+          >
+            <Space>
+              <Select
+                aria-label="merchant"
+                value={me.merchant.id}
+                style={{ minWidth: 200 }}
+                options={me.merchants.map((m) => ({ value: m.id, label: m.name }))}
+                onChange={async (merchantId) => {
+                  await post('/auth/switch-merchant', { merchant_id: merchantId });
+                  onAccount(undefined);
+                  await onReload();
+                }}
+              />
+              {accounts.length > 0 && ['replies', 'menu', 'qrcodes'].includes(page) && (
+                <Select
+                  aria-label="account"
+                  value={accountId}
+                  style={{ minWidth: 200 }}
+                  options={accounts.map((a) => ({
+                    value: a.id,
+                    label: `${a.name}（${a.type === 'service' ? '服务号' : '订阅号'}）`,
+                  }))}
+                  onChange={onAccount}
+                />
+              )}
+            </Space>
+            <Space>
+              <Button size="small" onClick={() => onLang(lang === 'zh' ? 'en' : 'zh')}>
+                {lang === 'zh' ? 'English' : '中文'}
+              </Button>
+              <Typography.Text type="secondary">{me.actor.role}</Typography.Text>
+              <Button
+                size="small"
+                onClick={async () => {
+                  await post('/auth/logout');
+                  onSignedOut();
+                }}
+              >
+                {t('退出')}
+              </Button>
+            </Space>
+          </Layout.Header>
+          <Layout.Content style={{ margin: 24 }}>
+            <CanEditContext.Provider value={me.actor.role === 'owner' || me.actor.role === 'operator'}>
+              <Suspense fallback={<Spin style={{ margin: 80 }} />}>
+                {page === 'dashboard' && <DashboardPage accounts={accounts} />}
+                {page === 'accounts' && <AccountsPage accounts={accounts} onChange={onReload} />}
+                {page === 'replies' && account && <RepliesPage account={account} />}
+                {page === 'menu' && account && <MenuPage account={account} />}
+                {page === 'qrcodes' && account && <QrCodesPage account={account} />}
+                {page === 'followers' && <FollowersPage accounts={accounts} />}
+                {page === 'inbox' && <InboxPage accounts={accounts} />}
+                {page === 'members' && <MembersPage />}
+                {page === 'care' && <CarePage />}
+                {page === 'segments' && <SegmentsPage />}
+                {page === 'tags' && <TagsPage accounts={accounts} />}
+                {page === 'catalog' && <CatalogPage />}
+                {page === 'stores' && <StoresPage />}
+                {page === 'orders' && <OrdersPage />}
+                {page === 'reviews' && <ReviewsPage />}
+                {page === 'coupons' && <CouponsPage accounts={accounts} />}
+                {page === 'vouchers' && <VouchersPage isOwner={me.actor.role === 'owner'} />}
+                {page === 'flash' && <FlashSalesPage accounts={accounts} />}
+              </Suspense>
+            </CanEditContext.Provider>
+          </Layout.Content>
+        </Layout>
+      </Layout>
+    </AntApp>
+  );
+}
