@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import {
+  AUTH_SCHEME,
   authorizationHeader,
   decryptResource,
   type EncryptedResource,
@@ -80,7 +81,14 @@ export function createPayClient(
     const timestamp = get('Wechatpay-Timestamp') ?? '';
     const nonceStr = get('Wechatpay-Nonce') ?? '';
     const signature = get('Wechatpay-Signature') ?? '';
+    // WeChat Pay names the scheme on every signed answer; a missing or other one is not its signature.
+    const signatureType = get('Wechatpay-Signature-Type');
+    if (signatureType !== AUTH_SCHEME)
+      throw new PaySignatureError(`unsupported Wechatpay-Signature-Type ${signatureType}`);
     if (serial !== config.platformKeyId) throw new PaySignatureError(`unknown Wechatpay-Serial ${serial}`);
+    // Number('') is 0 and Number('1e9') parses: only plain whole seconds may reach the age check.
+    if (!/^\d{1,12}$/.test(timestamp))
+      throw new PaySignatureError('Wechatpay-Timestamp is not whole seconds');
     if (!verifyResponse({ timestamp, nonce: nonceStr, body, signature }, platformKey))
       throw new PaySignatureError('bad Wechatpay-Signature');
     if (Math.abs(now() / 1000 - Number(timestamp)) > NOTICE_MAX_AGE_S)
