@@ -127,6 +127,12 @@ export async function provisionSimulatedPay(
   const mchid = String(1_900_000_000 + (Number.parseInt(randomBytes(3).toString('hex'), 16) % 99_999_999));
   const serialNo = randomBytes(20).toString('hex').toUpperCase();
   const apiV3Key = randomBytes(16).toString('hex');
+  // WeChat Pay takes payments only for AppIDs bound to the merchant number.
+  const accounts = await deps.db
+    .selectFrom('official_accounts')
+    .select('appid')
+    .where('merchant_id', '=', merchantId)
+    .execute();
   const response = await deps.wechatFetch(`${deps.config.wechatApiBase}/pay/merchants`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -135,6 +141,8 @@ export async function provisionSimulatedPay(
       serialNo,
       publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
       apiV3Key,
+      appids: accounts.map((a) => a.appid),
+      owner: merchantId,
     }),
   });
   if (!response.ok) throw new Error(`simulated WeChat Pay refused the merchant: ${await response.text()}`);
