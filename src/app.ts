@@ -94,7 +94,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     handlers: jobHandlers,
   });
 
-  const app = await createServer({ logger, bodyLimitBytes: config.bodyLimitBytes, version: config.version });
+  const app = await createServer({
+    logger,
+    bodyLimitBytes: config.bodyLimitBytes,
+    version: config.version,
+    https: config.publicUrl.startsWith('https:'),
+  });
   await app.register(cookie);
 
   let simulator: EmbeddedSimulator | null = null;
