@@ -19,6 +19,7 @@ import { shopApiRoutes } from './modules/orders/shop-api.routes.ts';
 import { shopCheckoutPages } from './modules/orders/shop-checkout.pages.ts';
 import { payNotifyRoutes } from './modules/payments/notify.routes.ts';
 import { adminAuthHook } from './modules/tenants/admin-auth.ts';
+import { authFailureRoutes } from './modules/tenants/auth-failures.ts';
 import { sessionRoutes, tenantsRoutes } from './modules/tenants/tenants.routes.ts';
 import { type Cache, memoryCache, redisCache } from './platform/cache/cache.ts';
 import { type Clock, systemClock } from './platform/clock.ts';
@@ -143,6 +144,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         const adminApi = admin as unknown as Api;
         adminApi.addHook('onRequest', adminAuthHook(deps));
         tenantsRoutes(adminApi);
+        authFailureRoutes(adminApi);
         accountsRoutes(adminApi, deps);
         channelRoutes(adminApi, deps);
         catalogRoutes(adminApi);

@@ -4,6 +4,7 @@ import type { CatalogTables } from './modules/catalog/catalog.schema.ts';
 import type { ChannelTables } from './modules/channel/channel.schema.ts';
 import type { OrdersTables } from './modules/orders/orders.schema.ts';
 import type { PaymentsTables } from './modules/payments/payments.schema.ts';
+import type { AuthFailuresTables } from './modules/tenants/auth-failures.ts';
 import type { TenantsTables } from './modules/tenants/tenants.schema.ts';
 import type { DialectName } from './platform/db/database.ts';
 import type { JobTables } from './platform/jobs/jobs.schema.ts';
@@ -16,7 +17,8 @@ export interface DB
     ChannelTables,
     CatalogTables,
     OrdersTables,
-    PaymentsTables {}
+    PaymentsTables,
+    AuthFailuresTables {}
 
 export type Db = Kysely<DB>;
 

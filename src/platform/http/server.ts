@@ -7,7 +7,7 @@ import addFormats from 'ajv-formats';
 import Fastify, { type FastifyError, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { contentTypeGuard } from './content-type-guard.ts';
-import { AppError, pickLanguage } from './errors.ts';
+import { AppError, pickLanguage, TooManyRequests } from './errors.ts';
 import { ErrorSchema } from './schemas.ts';
 
 export interface ServerOptions {
@@ -99,6 +99,7 @@ export async function createServer(options: ServerOptions) {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const lang = pickLanguage(request.headers['accept-language']);
     if (error instanceof AppError) {
+      if (error instanceof TooManyRequests) reply.header('retry-after', String(error.retryAfterS));
       return reply.status(error.status).send({ error: { code: error.code, message: error.text[lang] } });
     }
     if (error.validation) {
