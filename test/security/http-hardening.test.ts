@@ -178,13 +178,7 @@ describe('security headers', () => {
   });
 
   it('sends HSTS when PUBLIC_URL is https', async () => {
-    // A second app in this file: on SQLite whatever the engine (Kysely's migrator would find the
-    // first app's PostgreSQL schema and skip its own lock table).
-    const https = await createTestApp({
-      publicUrl: 'https://shop.example.com',
-      simulator: false,
-      database: { kind: 'sqlite', path: ':memory:' },
-    });
+    const https = await createTestApp({ publicUrl: 'https://shop.example.com', simulator: false });
     try {
       const response = await https.app.inject({ url: '/healthz' });
       expect(response.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
