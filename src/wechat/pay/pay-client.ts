@@ -183,12 +183,22 @@ export function createPayClient(
     /** Verifies a notice's signature and serial, then decrypts its resource. Throws on anything wrong. */
     openNotice<T>(headers: Record<string, string | string[] | undefined>, body: string): Notice<T> {
       checkSigned(headers, body);
-      const parsed = JSON.parse(body) as { id: string; event_type: string; resource: EncryptedResource };
-      return {
-        id: parsed.id,
-        eventType: parsed.event_type,
-        resource: JSON.parse(decryptResource(parsed.resource, config.apiV3Key)) as T,
-      };
+      // Signed, yet not a notice we can read (a WeChat bug, a key mix-up): refused like a bad signature,
+      // so WeChat retries and nothing is acted upon.
+      try {
+        const parsed = JSON.parse(body) as {
+          id?: unknown;
+          event_type?: unknown;
+          resource?: EncryptedResource;
+        };
+        if (typeof parsed?.event_type !== 'string' || !parsed.resource || typeof parsed.resource !== 'object')
+          throw new Error('no event_type or resource');
+        const resource = JSON.parse(decryptResource(parsed.resource, config.apiV3Key)) as unknown;
+        if (!resource || typeof resource !== 'object') throw new Error('resource is not an object');
+        return { id: String(parsed.id ?? ''), eventType: parsed.event_type, resource: resource as T };
+      } catch (error) {
+        throw new PaySignatureError(`unreadable notice: ${(error as Error).message}`);
+      }
     },
   };
 }
