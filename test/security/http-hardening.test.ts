@@ -124,6 +124,22 @@ describe('a page on another site cannot change state with a simple (preflight-fr
   });
 });
 
+describe('text PostgreSQL cannot store', () => {
+  it('refuses NUL in a JSON body or in the URL with 400, on both engines alike', async () => {
+    const body = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/merchant',
+      headers: { authorization: `Bearer ${owner.token}` },
+      payload: { name: '空\u0000字符' },
+    });
+    expect(body.statusCode).toBe(400);
+    expect(body.json().error.code).toBe('invalid_text');
+    const url = await t.app.inject({ url: `/shop/${appid}/api/orders/ord%00x`, headers: { cookie } });
+    expect(url.statusCode).toBe(400);
+    expect(url.json().error.code).toBe('invalid_text');
+  });
+});
+
 describe('every failure has the error shape, even before routing', () => {
   it('answers a malformed URL with 400 bad_url', async () => {
     const response = await t.app.inject({ url: `/shop/${appid}/api/orders/%E0%A4%A` });

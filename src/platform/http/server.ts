@@ -8,6 +8,7 @@ import Fastify, { type FastifyError, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { contentTypeGuard } from './content-type-guard.ts';
 import { AppError, pickLanguage, TooManyRequests } from './errors.ts';
+import { refuseNulInBody, refuseNulInUrl } from './nul-guard.ts';
 import { ErrorSchema } from './schemas.ts';
 
 export interface ServerOptions {
@@ -79,6 +80,8 @@ export async function createServer(options: ServerOptions) {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addHook('onRequest', contentTypeGuard);
+  app.addHook('onRequest', refuseNulInUrl);
+  app.addHook('preValidation', refuseNulInBody);
   app.addHook('onSend', async (_request, reply) => {
     // Baseline for every answer; pages add their own Content-Security-Policy.
     reply.header('x-content-type-options', 'nosniff');
