@@ -100,6 +100,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     bodyLimitBytes: config.bodyLimitBytes,
     version: config.version,
     https: config.publicUrl.startsWith('https:'),
+    trustProxy: config.trustProxy,
   });
   await app.register(cookie);
 

@@ -134,3 +134,26 @@ describe('API tokens under brute force', () => {
     ]);
   });
 });
+
+describe('the client address behind a load balancer', () => {
+  it('counts per-IP failures by the socket address unless TRUST_PROXY says whom to believe', async () => {
+    const { loadConfig } = await import('../../src/config.ts');
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8' }).trustProxy).toBe('10.0.0.0/8');
+    // Without TRUST_PROXY, rotating X-Forwarded-For does not escape the per-IP limit.
+    const ip = '192.0.2.90';
+    const statuses: number[] = [];
+    for (let i = 0; i < 32; i++) {
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        remoteAddress: ip,
+        headers: { 'x-forwarded-for': `10.9.${i}.1` },
+        payload: { email: `spoof${i}@example.com`, password: 'x' },
+      });
+      statuses.push(response.statusCode);
+    }
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
+  });
+});

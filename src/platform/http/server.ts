@@ -17,6 +17,8 @@ export interface ServerOptions {
   version: string;
   /** Served over HTTPS (PUBLIC_URL is https): browsers are told to never use plain HTTP here. */
   https?: boolean;
+  /** Fastify's trustProxy: whose X-Forwarded-For names the client (default: nobody's). */
+  trustProxy?: boolean | number | string;
 }
 
 // Fastify's own 4xx codes, renamed to ours.
@@ -61,6 +63,8 @@ export async function createServer(options: ServerOptions) {
   const app = Fastify({
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimitBytes,
+    // Fastify takes a hop count too (documented), though its types leave number out.
+    trustProxy: (options.trustProxy ?? false) as boolean | string,
     // Per-request lines cost more than the inbound hot path itself; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     clientErrorHandler,
