@@ -26,13 +26,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 describe('a fan’s address cannot become a formula in the merchant’s spreadsheet', () => {
-  const payloads = [
-    '=HYPERLINK("http://x.cn","领")',
-    '\t=1+1',
-    '\r=cmd|"/c calc"!A1',
-    '＝1+1',
-    '＠SUM(1)',
-  ];
+  const payloads = ['=HYPERLINK("http://x.cn","领")', '\t=1+1', '\r=cmd|"/c calc"!A1', '＝1+1', '＠SUM(1)'];
 
   it('exports every planted cell as text', async () => {
     const cookie = await fanSession(t, appid, 'o_csv_attacker');
