@@ -211,6 +211,25 @@ describe('the simulated WeChat Pay is as strict as WeChat Pay', () => {
       user_received_account: '支付用户零钱',
     });
     expect(resource.refund_id).toMatch(/^\d{29}$/);
+
+    // Weiloop's own client reads the same answers (and checks their signatures).
+    const client = createPayClient(
+      {
+        baseUrl: t.deps.config.wechatApiBase,
+        mchid,
+        serialNo,
+        privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        apiV3Key,
+        platformPublicKeyPem: platform.platformPublicKeyPem,
+        platformKeyId: platform.platformKeyId,
+      },
+      { fetch: t.deps.wechatFetch },
+    );
+    expect((await client.queryByTransactionId(transactionId)).out_trade_no).toBe(outTradeNo);
+    expect(await client.queryRefund(`r_${outTradeNo}`)).toMatchObject({
+      status: 'SUCCESS',
+      amount: { refund: 100 },
+    });
   });
 });
 

@@ -159,6 +159,14 @@ export function createPayClient(
         'GET',
         `/v3/pay/transactions/out-trade-no/${encodeURIComponent(outTradeNo)}?mchid=${config.mchid}`,
       ),
+    queryByTransactionId: (transactionId: string) =>
+      call<Transaction>(
+        'GET',
+        `/v3/pay/transactions/id/${encodeURIComponent(transactionId)}?mchid=${config.mchid}`,
+      ),
+    /** A refund's state: WeChat answers PROCESSING first; ask when its notice is overdue. */
+    queryRefund: (outRefundNo: string) =>
+      call<RefundResult>('GET', `/v3/refund/domestic/refunds/${encodeURIComponent(outRefundNo)}`),
     close: (outTradeNo: string) =>
       call<Record<string, never>>(
         'POST',
