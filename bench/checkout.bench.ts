@@ -8,10 +8,11 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
-import { createAccount } from '../src/modules/accounts/accounts.service.ts';
-import { createProduct } from '../src/modules/catalog/products.service.ts';
-import { provisionSimulatedPay } from '../src/modules/payments/payments.service.ts';
-import { createMerchant } from '../src/modules/tenants/tenants.service.ts';
+import { merchantCtx } from '../src/context.ts';
+import { provisionSimulatedPay } from '../src/demo-pay.ts';
+import { createAccount } from '../src/modules/accounts/index.ts';
+import { createProduct } from '../src/modules/catalog/index.ts';
+import { createMerchant } from '../src/modules/tenants/index.ts';
 import { hashToken } from '../src/platform/auth/secrets.ts';
 import { newSecret } from '../src/platform/ids.ts';
 
@@ -30,8 +31,8 @@ const weiloop = await buildApp(config, { logger: pino({ level: 'silent' }) });
 const { deps } = weiloop;
 const now = Date.now();
 const system = { db: deps.db, dialect: deps.dialect, now };
-const merchant = await createMerchant(system, { slug: 'flash', name: '小米闪购' });
-const ctx = { ...system, merchantId: merchant.id, actor: { kind: 'system' as const } };
+const merchant = await createMerchant(system, { slug: 'flash', name: '闪购压测店' });
+const ctx = merchantCtx(weiloop.deps, merchant.id);
 const account = await createAccount(ctx, deps, {
   name: '闪购服务号',
   appid: 'wxbenchcheckout01',
@@ -40,7 +41,7 @@ const account = await createAccount(ctx, deps, {
   token: 'benchtoken',
   mode: 'plain',
 });
-await provisionSimulatedPay(deps, merchant.id, now, { codEnabled: false });
+await provisionSimulatedPay(deps, merchant.id, { codEnabled: false });
 const product = await createProduct(ctx, {
   title: '红米手机 限量首发',
   status: 'on_sale',
@@ -100,7 +101,7 @@ await Promise.all(
       const t0 = performance.now();
       const order = await post(`${shop}/orders`, cookie, {
         items: [{ sku_id: skuId, quantity: 1 }],
-        address: { name: '买家', phone: '13800138000', region: '北京市海淀区', detail: '小米科技园' },
+        address: { name: '买家', phone: '13800138000', region: '北京市海淀区', detail: '科技园 1 号' },
         payment_method: 'wechat',
         expected_total: 69_900,
         idempotency_key: `attempt-${i}`,

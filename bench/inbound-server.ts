@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
-import { createAccount } from '../src/modules/accounts/accounts.service.ts';
-import { createRule, setSingletonRule } from '../src/modules/channel/replies.service.ts';
-import { createMerchant } from '../src/modules/tenants/tenants.service.ts';
+import { merchantCtx } from '../src/context.ts';
+import { createAccount } from '../src/modules/accounts/index.ts';
+import { createRule, setSingletonRule } from '../src/modules/channel/index.ts';
+import { createMerchant } from '../src/modules/tenants/index.ts';
 
 if (process.env.BENCH_PROFILE) mkdirSync(process.env.BENCH_PROFILE, { recursive: true });
 const RULES = Number(process.env.BENCH_RULES ?? 1000);
@@ -29,7 +30,7 @@ const weiloop = await buildApp(config, { logger: pino({ level: 'silent' }) });
 const now = Date.now();
 const system = { db: weiloop.deps.db, dialect: weiloop.deps.dialect, now };
 const merchant = await createMerchant(system, { slug: `bench-${now}`, name: 'Bench' });
-const ctx = { ...system, merchantId: merchant.id, actor: { kind: 'system' as const } };
+const ctx = merchantCtx(weiloop.deps, merchant.id);
 const appid = `wxbench${String(now).slice(-11)}`;
 const aesKey = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 const account = await createAccount(

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { DB } from '../src/database.ts';
-import { nearestStores } from '../src/modules/catalog/stores.service.ts';
+import { migrations } from '../src/migrations.ts';
+import { nearestStores } from '../src/modules/catalog/index.ts';
 import { openDatabase } from '../src/platform/db/database.ts';
 import { migrateToLatest } from '../src/platform/db/migrate.ts';
 import { newId } from '../src/platform/ids.ts';
@@ -46,7 +47,7 @@ const around = ([, lat, lng]: [string, number, number, number]) =>
 
 const dir = mkdtempSync(join(tmpdir(), 'weiloop-nearest-'));
 const database = openDatabase<DB>({ kind: 'sqlite', path: join(dir, 'nearest.db') });
-await migrateToLatest(database.db as Kysely<unknown>);
+await migrateToLatest(database.db as Kysely<unknown>, migrations);
 const now = Date.UTC(2026, 10, 25, 6, 0, 0);
 const merchantId = newId('mch', now);
 await database.db

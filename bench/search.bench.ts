@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { DB } from '../src/database.ts';
-import { forgetSearchIndex, searchProducts } from '../src/modules/catalog/search.service.ts';
+import { migrations } from '../src/migrations.ts';
+import { forgetSearchIndex, searchProducts } from '../src/modules/catalog/index.ts';
 import { openDatabase } from '../src/platform/db/database.ts';
 import { migrateToLatest } from '../src/platform/db/migrate.ts';
 import { newId } from '../src/platform/ids.ts';
@@ -41,7 +42,7 @@ const pick = <T>(list: readonly T[], i: number) => list[i % list.length]!;
 const dir = mkdtempSync(join(tmpdir(), 'weiloop-search-'));
 const database = openDatabase<DB>({ kind: 'sqlite', path: join(dir, 'search.db') });
 const db = database.db;
-await migrateToLatest(db as Kysely<unknown>);
+await migrateToLatest(db as Kysely<unknown>, migrations);
 const now = Date.now();
 const merchantId = newId('mch', now);
 await db

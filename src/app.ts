@@ -1,35 +1,42 @@
 import { join } from 'node:path';
 import cookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { DB } from './database.ts';
 import type { Api, AppDeps } from './deps.ts';
-import { accountsRoutes } from './modules/accounts/accounts.routes.ts';
-import { analyticsRoutes } from './modules/analytics/analytics.routes.ts';
-import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
-import { shopPageRoutes } from './modules/catalog/shop-pages.routes.ts';
-import { callbackRoutes } from './modules/channel/callback.routes.ts';
-import { registerChannelJobs, scheduleMessagePruning } from './modules/channel/channel.jobs.ts';
-import { channelRoutes } from './modules/channel/channel.routes.ts';
-import { registerOrderJobs } from './modules/orders/orders.jobs.ts';
-import { ordersRoutes } from './modules/orders/orders.routes.ts';
-import { shopApiRoutes } from './modules/orders/shop-api.routes.ts';
-import { shopCheckoutPages } from './modules/orders/shop-checkout.pages.ts';
-import { payNotifyRoutes } from './modules/payments/notify.routes.ts';
-import { adminAuthHook } from './modules/tenants/admin-auth.ts';
-import { authFailureRoutes } from './modules/tenants/auth-failures.ts';
-import { sessionRoutes, tenantsRoutes } from './modules/tenants/tenants.routes.ts';
+import { migrations } from './migrations.ts';
+import { accountsRoutes } from './modules/accounts/index.ts';
+import { analyticsRoutes } from './modules/analytics/index.ts';
+import { catalogRoutes } from './modules/catalog/index.ts';
+import {
+  callbackRoutes,
+  channelRoutes,
+  registerChannelJobs,
+  registerOrderNotices,
+  scheduleMessagePruning,
+} from './modules/channel/index.ts';
+import { ordersRoutes, shopApiRoutes } from './modules/orders/index.ts';
+import {
+  paymentsRoutes,
+  payNotifyRoutes,
+  registerPaymentJobs,
+  shopPayRoutes,
+} from './modules/payments/index.ts';
+import { catalogPageRoutes, checkoutPageRoutes } from './modules/shop/index.ts';
+import { adminAuthHook, authFailureRoutes, sessionRoutes, tenantsRoutes } from './modules/tenants/index.ts';
 import { type Cache, memoryCache, redisCache } from './platform/cache/cache.ts';
 import { type Clock, systemClock } from './platform/clock.ts';
 import { type Database, openDatabase } from './platform/db/database.ts';
 import { migrateToLatest } from './platform/db/migrate.ts';
+import { createEventBus } from './platform/events/events.ts';
 import { injectFetch } from './platform/http/inject-fetch.ts';
 import { createServer, type Server } from './platform/http/server.ts';
 import { serveBuiltApp } from './platform/http/static-files.ts';
 import type { JobTables } from './platform/jobs/jobs.schema.ts';
 import { createJobWorker, type JobHandler, type JobWorker } from './platform/jobs/worker.ts';
+import { createLocalState } from './platform/local-state.ts';
 import { type EmbeddedSimulator, mountSimulator } from './simulator/embedded.ts';
 import type { SimulatorState } from './simulator/simulator.ts';
 
@@ -60,14 +67,25 @@ export function createLogger(config: Config): Logger {
   return pino({ level: config.logLevel, base: { service: 'weiloop' } });
 }
 
-/** The composition root: config → database → cache → services → HTTP. Nothing listens yet. */
-export async function buildApp(config: Config, options: BuildOptions = {}): Promise<Weiloop> {
+export interface AppCore {
+  deps: AppDeps;
+  worker: JobWorker;
+  /** Stops the worker, then closes the cache and the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * Everything but HTTP: database (migrated), cache, events, the job worker and every module's job
+ * handlers and event subscribers (so an event published here always has its subscribers' jobs).
+ * The CLI runs its commands on this; `buildApp` adds the server.
+ */
+export async function openApp(config: Config, options: BuildOptions = {}): Promise<AppCore> {
   const logger = options.logger ?? createLogger(config);
   const clock = options.clock ?? systemClock;
   const database: Database<DB> = openDatabase<DB>(config.database);
   let cache: Cache | null = null;
   try {
-    if (options.migrate !== false) await migrateToLatest(database.db as Kysely<unknown>);
+    if (options.migrate !== false) await migrateToLatest(database.db as Kysely<unknown>, migrations);
     cache = config.redisUrl ? await redisCache(config.redisUrl, config.redisPrefix) : memoryCache(clock.now);
   } catch (error) {
     await database.close();
@@ -84,6 +102,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     logger,
     cache,
     jobHandlers,
+    events: createEventBus(jobHandlers),
+    local: createLocalState(),
     wakeJobs: () => worker?.wake(),
     wechatFetch: fetch,
   };
@@ -94,7 +114,27 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     logger,
     handlers: jobHandlers,
   });
+  registerChannelJobs(deps);
+  registerOrderNotices(deps);
+  registerPaymentJobs(deps);
+  const ownedCache = cache;
+  const runningWorker = worker;
+  return {
+    deps,
+    worker: runningWorker,
+    async close() {
+      await runningWorker.stop();
+      await ownedCache.close();
+      await database.close();
+    },
+  };
+}
 
+/** The composition root: config → database → cache → services → HTTP. Nothing listens yet. */
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<Weiloop> {
+  const core = await openApp(config, options);
+  const { deps, worker } = core;
+  const { logger } = deps;
   const app = await createServer({
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
@@ -114,12 +154,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     deps.wechatFetch = injectFetch(app as unknown as FastifyInstance, config.publicUrl);
     deps.onAccountSaved = simulator.provision;
   }
-  registerChannelJobs(deps);
-  registerOrderJobs(deps);
   await app.register(async (scope) => callbackRoutes(scope, deps));
-  await app.register(async (scope) => shopPageRoutes(scope, deps));
-  await app.register(async (scope) => shopApiRoutes(scope as unknown as Api, deps));
-  await app.register(async (scope) => shopCheckoutPages(scope, deps));
+  await app.register(async (scope) => catalogPageRoutes(scope, deps));
+  await app.register(async (scope) => checkoutPageRoutes(scope, deps));
+  await app.register(async (scope) => {
+    shopApiRoutes(scope as unknown as Api, deps);
+    shopPayRoutes(scope as unknown as Api, deps);
+  });
   await app.register(async (scope) => payNotifyRoutes(scope, deps));
 
   serveBuiltApp(
@@ -133,8 +174,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.get('/favicon.ico', { schema: { hide: true } }, async (_request, reply) => reply.status(204).send());
 
   app.get('/healthz', { schema: { hide: true } }, async () => {
-    await database.db.selectFrom('merchants').select('id').limit(1).execute();
-    return { ok: true, db: database.dialect, version: config.version };
+    await sql`select 1`.execute(deps.db);
+    return { ok: true, db: deps.dialect, version: config.version };
   });
 
   await app.register(
@@ -150,26 +191,23 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         channelRoutes(adminApi, deps);
         catalogRoutes(adminApi);
         ordersRoutes(adminApi, deps);
+        paymentsRoutes(adminApi);
         analyticsRoutes(adminApi);
       });
     },
     { prefix: '/api/v1' },
   );
 
-  const ownedCache = cache;
-  const runningWorker = worker;
   return {
     app,
     deps,
-    worker: runningWorker,
+    worker,
     simulator,
-    scheduleMaintenance: () => scheduleMessagePruning(deps, clock.now()),
+    scheduleMaintenance: () => scheduleMessagePruning(deps, deps.clock.now()),
     async close() {
       await app.close();
-      await runningWorker.stop();
       simulator?.sim.flush();
-      await ownedCache.close();
-      await database.close();
+      await core.close();
     },
   };
 }

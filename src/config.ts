@@ -1,10 +1,11 @@
 import { resolve } from 'node:path';
+import type { DatabaseConfig } from './platform/db/database.ts';
 
 export interface Config {
   port: number;
   host: string;
   /** `postgres://…` or a SQLite file path. */
-  database: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; schema?: string };
+  database: DatabaseConfig;
   redisUrl: string | null;
   /** Prefix of every Redis key, so several deployments (or test files) can share one Redis. */
   redisPrefix: string;

@@ -4,8 +4,7 @@ import type { CatalogTables } from './modules/catalog/catalog.schema.ts';
 import type { ChannelTables } from './modules/channel/channel.schema.ts';
 import type { OrdersTables } from './modules/orders/orders.schema.ts';
 import type { PaymentsTables } from './modules/payments/payments.schema.ts';
-import type { AuthFailuresTables } from './modules/tenants/auth-failures.ts';
-import type { TenantsTables } from './modules/tenants/tenants.schema.ts';
+import type { AuthFailuresTables, TenantsTables } from './modules/tenants/tenants.schema.ts';
 import type { DialectName } from './platform/db/database.ts';
 import type { JobTables } from './platform/jobs/jobs.schema.ts';
 

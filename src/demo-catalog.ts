@@ -1,7 +1,11 @@
 import type { Ctx } from './context.ts';
-import { createProduct, type ProductInput } from './modules/catalog/products.service.ts';
-import { addSynonyms } from './modules/catalog/search.service.ts';
-import { createStore } from './modules/catalog/stores.service.ts';
+import {
+  addSales,
+  addSynonyms,
+  createProduct,
+  createStore,
+  type ProductInput,
+} from './modules/catalog/index.ts';
 
 const DAY = 24 * 3_600_000;
 
@@ -157,7 +161,7 @@ export async function seedDemoCatalog(ctx: Ctx): Promise<void> {
       store_ids: storeIds.get(city) ?? [],
       skus: [{ spec: {}, price, original_price: original, stock: 1000 }],
     });
-    await ctx.db.updateTable('products').set({ sales }).where('id', '=', deal.id).execute();
+    await addSales(ctx, deal.id, sales);
   }
   await addSynonyms(ctx, ['连衣裙', '裙子', '长裙']);
   await addSynonyms(ctx, ['面膜', '贴片']);

@@ -1,12 +1,16 @@
-import type { Ctx, SystemCtx } from './context.ts';
+import { type Ctx, merchantCtx, type SystemCtx } from './context.ts';
 import { seedDemoCatalog } from './demo-catalog.ts';
+import { provisionSimulatedPay } from './demo-pay.ts';
 import type { AppDeps } from './deps.ts';
-import { createAccount } from './modules/accounts/accounts.service.ts';
-import { createQrCode } from './modules/channel/audience.service.ts';
-import { publishMenu, saveMenu } from './modules/channel/menus.service.ts';
-import { createRule, setSingletonRule } from './modules/channel/replies.service.ts';
-import { provisionSimulatedPay } from './modules/payments/payments.service.ts';
-import { addMember, createMerchant, findMerchantBySlug } from './modules/tenants/tenants.service.ts';
+import { createAccount } from './modules/accounts/index.ts';
+import {
+  createQrCode,
+  createRule,
+  publishMenu,
+  saveMenu,
+  setSingletonRule,
+} from './modules/channel/index.ts';
+import { addMember, createMerchant, findMerchantBySlug, hasMerchants } from './modules/tenants/index.ts';
 import { inTransaction } from './platform/db/database.ts';
 
 export const DEMO = {
@@ -26,10 +30,7 @@ export interface DemoInfo {
 }
 
 /** Creates the demo merchant, its owner, two official accounts and their replies; once. */
-export async function seedDemo(
-  ctx: SystemCtx,
-  deps?: Pick<AppDeps, 'config' | 'cache' | 'wechatFetch' | 'onAccountSaved'>,
-): Promise<DemoInfo> {
+export async function seedDemo(ctx: SystemCtx, deps?: AppDeps): Promise<DemoInfo> {
   const existing = await findMerchantBySlug(ctx, DEMO.slug);
   if (existing) return { merchantId: existing.id, created: false };
   const merchant = await inTransaction(ctx.db, async (trx) => {
@@ -41,14 +42,11 @@ export async function seedDemo(
     );
     return merchant;
   });
-  if (deps) await seedDemoChannel({ ...ctx, merchantId: merchant.id, actor: { kind: 'system' } }, deps);
+  if (deps) await seedDemoChannel(merchantCtx(deps, merchant.id), deps);
   return { merchantId: merchant.id, created: true };
 }
 
-async function seedDemoChannel(
-  ctx: Ctx,
-  deps: Pick<AppDeps, 'config' | 'cache' | 'wechatFetch' | 'onAccountSaved'>,
-): Promise<void> {
+async function seedDemoChannel(ctx: Ctx, deps: AppDeps): Promise<void> {
   const service = await createAccount(ctx, deps, {
     name: '微乐服务号',
     appid: DEMO.serviceAppId,
@@ -139,10 +137,9 @@ async function seedDemoChannel(
   await createQrCode(ctx, deps, { account_id: service.id, name: '门店收银台' });
   await createQrCode(ctx, deps, { account_id: service.id, name: '包裹感谢卡' });
   await seedDemoCatalog(ctx);
-  await provisionSimulatedPay({ ...deps, db: ctx.db }, ctx.merchantId, ctx.now);
+  await provisionSimulatedPay(deps, ctx.merchantId);
 }
 
 export async function isEmptyDatabase(ctx: SystemCtx): Promise<boolean> {
-  const row = await ctx.db.selectFrom('merchants').select('id').limit(1).executeTakeFirst();
-  return !row;
+  return !(await hasMerchants(ctx));
 }

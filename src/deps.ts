@@ -8,13 +8,14 @@ import type {
 } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
-import type { Ctx } from './context.ts';
 import type { Db } from './database.ts';
 import type { OfficialAccountsTable } from './modules/accounts/accounts.schema.ts';
 import type { Cache } from './platform/cache/cache.ts';
 import type { Clock } from './platform/clock.ts';
 import type { DialectName } from './platform/db/database.ts';
+import type { EventBus } from './platform/events/events.ts';
 import type { JobHandler } from './platform/jobs/worker.ts';
+import type { LocalState } from './platform/local-state.ts';
 
 /** What route plugins and job handlers are built from. Created once in app.ts. */
 export interface AppDeps {
@@ -26,6 +27,10 @@ export interface AppDeps {
   cache: Cache;
   /** Job handlers by type; modules add theirs while the app is built. */
   jobHandlers: Map<string, JobHandler>;
+  /** Domain events through the jobs outbox; modules subscribe while the app is built. */
+  events: EventBus;
+  /** This app's in-process caches (never shared with another app in the same process). */
+  local: LocalState;
   /** How Weiloop reaches WeChat's API (tests route it into the in-process simulator). */
   wechatFetch: typeof fetch;
   /**
@@ -45,10 +50,3 @@ export type Api = FastifyInstance<
   FastifyBaseLogger,
   TypeBoxTypeProvider
 >;
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Set by the admin auth hook: the merchant, the actor and the request's "now". */
-    ctx: Ctx;
-  }
-}

@@ -15,12 +15,8 @@ import { simulatorCommands } from './cli/simulator-commands.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import type { DB } from './database.ts';
 import { DEMO, isEmptyDatabase, seedDemo } from './demo.ts';
-import {
-  addMember,
-  createApiToken,
-  createMerchant,
-  findMerchantBySlug,
-} from './modules/tenants/tenants.service.ts';
+import { migrations } from './migrations.ts';
+import { addMember, createApiToken, createMerchant, findMerchantBySlug } from './modules/tenants/index.ts';
 import { isRole, ROLES } from './platform/auth/roles.ts';
 import { openDatabase } from './platform/db/database.ts';
 import { migrateToLatest } from './platform/db/migrate.ts';
@@ -103,7 +99,7 @@ const commands: Record<string, Command> = {
     async run() {
       const database = openDatabase<DB>(env().database);
       try {
-        const applied = await migrateToLatest(database.db as Kysely<unknown>);
+        const applied = await migrateToLatest(database.db as Kysely<unknown>, migrations);
         process.stdout.write(
           applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n',
         );

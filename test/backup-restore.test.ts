@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.ts';
-import { provisionSimulatedPay } from '../src/modules/payments/payments.service.ts';
+import { provisionSimulatedPay } from '../src/demo-pay.ts';
 import { confirmPay, fanSession, shop, until } from './support/shopper.ts';
 import { createTestApp, engine, type TestApp, testDatabase } from './support/test-app.ts';
 import { connectAccount } from './support/wechat-fan.ts';
@@ -84,7 +84,7 @@ beforeAll(async () => {
   const m = await t.merchant('backup-shop');
   token = m.token;
   const { appid } = await connectAccount(t, token);
-  await provisionSimulatedPay(t.deps, m.id, t.clock.now(), { codEnabled: true });
+  await provisionSimulatedPay(t.deps, m.id, { codEnabled: true });
   const product = await t.call(token, 'POST', '/api/v1/products', {
     title: '备份演练商品',
     status: 'on_sale',
@@ -119,7 +119,7 @@ describe('backup and restore drill', () => {
   it('refuses to overwrite a database that holds data, without --force', async () => {
     const refused = await weiloop('restore', '--from', join(dir, 'drill.backup'));
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/already holds 1 merchant.*--force/);
+    expect(refused.stderr).toMatch(/database is in use.*--force/);
   });
 
   it('refuses a file that is not a backup, and a backup that would overwrite an earlier one', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { provisionSimulatedPay } from '../src/modules/payments/payments.service.ts';
+import { provisionSimulatedPay } from '../src/demo-pay.ts';
 import { encryptResource, signResponse } from '../src/wechat/pay/pay-crypto.ts';
 import { confirmPay, fanSession, shop, until } from './support/shopper.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
@@ -19,7 +19,7 @@ beforeAll(async () => {
   token = m.token;
   merchantId = m.id;
   appid = (await connectAccount(t, token)).appid;
-  await provisionSimulatedPay(t.deps, merchantId, t.clock.now(), { codEnabled: true });
+  await provisionSimulatedPay(t.deps, merchantId, { codEnabled: true });
   const product = await t.call(token, 'POST', '/api/v1/products', {
     title: '法式碎花连衣裙',
     status: 'on_sale',

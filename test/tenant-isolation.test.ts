@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { placeOrder, shipOrder } from '../src/modules/orders/orders.service.ts';
-import { reviewOrder } from '../src/modules/orders/reviews.service.ts';
+import { merchantCtx } from '../src/context.ts';
+import { placeOrder, reviewOrder, saveOrderSettings, shipOrder } from '../src/modules/orders/index.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { connectAccount, fan } from './support/wechat-fan.ts';
 
@@ -30,24 +30,13 @@ let storeInA = '';
 
 let orderInA = '';
 async function placeOrderInA(t: TestApp): Promise<string> {
-  const ctx = {
-    db: t.deps.db,
-    dialect: t.deps.dialect,
-    merchantId: a.id,
-    accountId: accountInA,
-    openid: 'o_buyer_a',
-    now: t.clock.now(),
-    actor: 'test',
-  };
-  const order = await placeOrder(
-    ctx,
-    { codEnabled: true, remindAfterMs: 600_000, cancelAfterMs: 1_800_000 },
-    {
-      items: [{ sku_id: productInA.skus[0]!.id, quantity: 1 }],
-      address: { name: '张三', phone: '13800138000', region: '南京', detail: '中山路 1 号' },
-      payment_method: 'cod',
-    },
-  );
+  await saveOrderSettings(merchantCtx(t.deps, a.id), { cod_enabled: true });
+  const ctx = merchantCtx(t.deps, a.id, { kind: 'fan', accountId: accountInA, openid: 'o_buyer_a' });
+  const order = await placeOrder(ctx, {
+    items: [{ sku_id: productInA.skus[0]!.id, quantity: 1 }],
+    address: { name: '张三', phone: '13800138000', region: '南京', detail: '中山路 1 号' },
+    payment_method: 'cod',
+  });
   return order.id;
 }
 
@@ -61,16 +50,10 @@ const fixtures: Record<string, Fixture> = {
   '/api/v1/orders/{id}/cancel': { create: async () => orderInA, bodies: {} },
   '/api/v1/reviews/{id}': {
     create: async (t) => {
-      const ctx = {
-        db: t.deps.db,
-        dialect: t.deps.dialect,
-        merchantId: a.id,
-        now: t.clock.now(),
-        actor: 'test',
-      };
       const shipped = await placeOrderInA(t);
-      await shipOrder(ctx, shipped, { carrier: '顺丰', tracking_no: 'SF2' });
-      await reviewOrder({ ...ctx, openid: 'o_buyer_a' }, shipped, {
+      await shipOrder(merchantCtx(t.deps, a.id), shipped, { carrier: '顺丰', tracking_no: 'SF2' });
+      const buyer = merchantCtx(t.deps, a.id, { kind: 'fan', accountId: accountInA, openid: 'o_buyer_a' });
+      await reviewOrder(buyer, shipped, {
         product_id: productInA.id,
         rating: 5,
         text: '很好',

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClientFor } from '../src/modules/accounts/accounts.service.ts';
-import { LATE_REPLY_JOB } from '../src/modules/channel/inbound.service.ts';
+import { apiClientFor } from '../src/modules/accounts/index.ts';
+import { LATE_REPLY_JOB } from '../src/modules/channel/index.ts';
 import { memoryCache } from '../src/platform/cache/cache.ts';
 import { enqueueJob } from '../src/platform/jobs/jobs.ts';
 import { createSimulatorState } from '../src/simulator/simulator.ts';

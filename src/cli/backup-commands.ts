@@ -27,11 +27,11 @@ export const backupCommands: Record<string, Command> = {
     },
   },
   restore: {
-    summary: 'Put a backup back (refuses a database with data unless --force; stop the server first)',
+    summary: 'Put a backup back (refuses a database in use unless --force; stop the servers first)',
     usage: 'restore --from FILE [--force]',
     options: {
       from: { type: 'string', description: 'A file written by `weiloop backup`' },
-      force: { type: 'boolean', description: 'Replace a database that already holds merchants' },
+      force: { type: 'boolean', description: 'Replace a database Weiloop has already set up' },
     },
     async run(values) {
       const { database } = loadConfig(process.env);

@@ -1,10 +1,10 @@
 import { loadConfig } from '../config.ts';
-import { accountView, createAccount } from '../modules/accounts/accounts.service.ts';
-import type { RuleKind } from '../modules/channel/channel.schema.ts';
-import { createRule, setSingletonRule } from '../modules/channel/replies.service.ts';
+import { accountForCallback, accountView, createAccount } from '../modules/accounts/index.ts';
+import { createRule, type RuleKind, setSingletonRule } from '../modules/channel/index.ts';
 import {
   type CliCtx,
   type Command,
+  cliMerchantCtx,
   merchantBySlug,
   optional,
   required,
@@ -14,11 +14,7 @@ import {
 } from './command.ts';
 
 async function accountByAppId(ctx: CliCtx, appid: string) {
-  const account = await ctx.db
-    .selectFrom('official_accounts')
-    .selectAll()
-    .where('appid', '=', appid)
-    .executeTakeFirst();
+  const account = (await accountForCallback(ctx.deps, appid, ctx.now))?.account;
   if (!account) throw new UsageError(`no account with AppID ${appid} (connect it with: account add …)`);
   return account;
 }
@@ -105,7 +101,7 @@ export const channelCommands: Record<string, Command> = {
       const account = await withDatabase(async (ctx) => {
         const merchant = await merchantBySlug(ctx, required(values, 'merchant'));
         return createAccount(
-          { ...ctx, merchantId: merchant.id, actor: { kind: 'system' } },
+          cliMerchantCtx(ctx, merchant.id),
           {},
           {
             name: optional(values, 'name') ?? required(values, 'appid'),
@@ -156,7 +152,7 @@ export const channelCommands: Record<string, Command> = {
         throw new UsageError('--match must be exact, contains or regex');
       const rule = await withDatabase(async (ctx) => {
         const account = await accountByAppId(ctx, required(values, 'appid'));
-        const serviceCtx = { ...ctx, merchantId: account.merchant_id, actor: { kind: 'system' as const } };
+        const serviceCtx = cliMerchantCtx(ctx, account.merchant_id);
         const input = {
           account_id: account.id,
           kind,

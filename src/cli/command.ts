@@ -1,9 +1,9 @@
-import type { Kysely } from 'kysely';
+import pino from 'pino';
+import { openApp } from '../app.ts';
 import { loadConfig } from '../config.ts';
-import type { DB } from '../database.ts';
-import { findMerchantBySlug } from '../modules/tenants/tenants.service.ts';
-import { type DialectName, openDatabase } from '../platform/db/database.ts';
-import { migrateToLatest } from '../platform/db/migrate.ts';
+import { type Ctx, merchantCtx, type SystemCtx } from '../context.ts';
+import type { AppDeps } from '../deps.ts';
+import { findMerchantBySlug } from '../modules/tenants/index.ts';
 
 export class UsageError extends Error {}
 
@@ -16,22 +16,24 @@ export interface Command {
   run(values: Values): Promise<void>;
 }
 
-export interface CliCtx {
-  db: Kysely<DB>;
-  dialect: DialectName;
-  now: number;
+export interface CliCtx extends SystemCtx {
+  deps: AppDeps;
 }
 
-/** Opens (and migrates) the configured database for one command, and closes it after. */
+/** Opens (and migrates) the configured database and the app's services for one command, and closes them after. */
 export async function withDatabase<T>(work: (ctx: CliCtx) => Promise<T>): Promise<T> {
-  const database = openDatabase<DB>(loadConfig(process.env).database);
+  const config = loadConfig(process.env);
+  const core = await openApp(config, { logger: pino({ level: 'silent' }) });
   try {
-    await migrateToLatest(database.db as Kysely<unknown>);
-    return await work({ db: database.db, dialect: database.dialect, now: Date.now() });
+    const { deps } = core;
+    return await work({ db: deps.db, dialect: deps.dialect, now: deps.clock.now(), deps });
   } finally {
-    await database.close();
+    await core.close();
   }
 }
+
+/** A merchant's service context for a CLI command, acting as the system. */
+export const cliMerchantCtx = (ctx: CliCtx, merchantId: string): Ctx => merchantCtx(ctx.deps, merchantId);
 
 export function required(values: Values, name: string): string {
   const value = values[name];

@@ -1,8 +1,8 @@
 import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
-import type { OfficialAccountsTable } from '../modules/accounts/accounts.schema.ts';
-import { callbackUrl } from '../modules/accounts/accounts.service.ts';
+import type { OfficialAccountsTable } from '../modules/accounts/index.ts';
+import { callbackUrl } from '../modules/accounts/index.ts';
 import { fetchTransport, type Transport } from './delivery.ts';
 import { bindAppid, payRoutes } from './pay.routes.ts';
 import { phoneRoutes } from './phone.routes.ts';

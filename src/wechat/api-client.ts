@@ -68,15 +68,17 @@ export interface ApiClientOptions {
   appId: string;
   secret: string;
   store: TokenStore;
+  /**
+   * Token refreshes in flight, shared by the clients of one app so concurrent callers make one
+   * request; the caller owns it (a client made alone gets its own).
+   */
+  refreshing?: Map<string, Promise<string>>;
   timeoutMs?: number;
   fetch?: typeof fetch;
 }
 
 /** Refresh this long before WeChat's stated expiry, so a token is never used in its last minutes. */
 const EXPIRY_MARGIN_MS = 5 * 60_000;
-
-// One refresh in flight per app in this process: concurrent callers share it.
-const refreshing = new Map<string, Promise<string>>();
 
 export type ButtonSpec = {
   type?: string;
@@ -98,6 +100,7 @@ export type CustomMessage =
 
 export function createApiClient(options: ApiClientOptions) {
   const { baseUrl, appId, secret, store } = options;
+  const refreshing = options.refreshing ?? new Map<string, Promise<string>>();
   const timeoutMs = options.timeoutMs ?? 5000;
   const doFetch = options.fetch ?? fetch;
   const tokenKey = `wx:token:${appId}`;

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { provisionSimulatedPay } from '../../src/modules/payments/payments.service.ts';
+import { provisionSimulatedPay } from '../../src/demo-pay.ts';
 import { hasChromium, launchBrowser } from '../support/browser.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 import { connectAccount, fan } from '../support/wechat-fan.ts';
@@ -26,7 +26,7 @@ describe.skipIf(!hasChromium)('buying from chat in a browser', () => {
     const m = await t.merchant('browser-shop');
     merchantToken = m.token;
     appid = (await connectAccount(t, m.token)).appid;
-    await provisionSimulatedPay(t.deps, m.id, t.clock.now(), { codEnabled: true });
+    await provisionSimulatedPay(t.deps, m.id, { codEnabled: true });
     await t.call(m.token, 'POST', '/api/v1/products', {
       title: '法式碎花雪纺连衣裙',
       subtitle: '春夏新款 收腰显瘦',

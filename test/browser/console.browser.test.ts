@@ -147,10 +147,10 @@ describe.skipIf(!hasChromium)('the merchant console', () => {
     await page.waitForSelector('#nearest >> text=新街口店');
 
     // A fan buys (cash on delivery) and later reviews in chat.
-    const { provisionSimulatedPay } = await import('../../src/modules/payments/payments.service.ts');
+    const { provisionSimulatedPay } = await import('../../src/demo-pay.ts');
     const { fanSession, shop } = await import('../support/shopper.ts');
     const { fan, say } = await import('../support/wechat-fan.ts');
-    await provisionSimulatedPay(t.deps, owner.id, t.clock.now(), { codEnabled: true });
+    await provisionSimulatedPay(t.deps, owner.id, { codEnabled: true });
     const product = (
       await t.call(owner.token, 'GET', `/api/v1/products?q=${encodeURIComponent('控制台连衣裙')}`)
     ).body.items[0];

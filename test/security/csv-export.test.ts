@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { provisionSimulatedPay } from '../../src/modules/payments/payments.service.ts';
+import { provisionSimulatedPay } from '../../src/demo-pay.ts';
 import { parseCsv } from '../../src/platform/csv.ts';
 import { fanSession, shop } from '../support/shopper.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
@@ -15,7 +15,7 @@ beforeAll(async () => {
   const m = await t.merchant('csv-attack');
   token = m.token;
   appid = (await connectAccount(t, token)).appid;
-  await provisionSimulatedPay(t.deps, m.id, t.clock.now(), { codEnabled: true });
+  await provisionSimulatedPay(t.deps, m.id, { codEnabled: true });
   const product = await t.call(token, 'POST', '/api/v1/products', {
     title: '导出测试商品',
     status: 'on_sale',

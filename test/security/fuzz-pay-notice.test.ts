@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { provisionSimulatedPay } from '../../src/modules/payments/payments.service.ts';
+import { provisionSimulatedPay } from '../../src/demo-pay.ts';
 import { encryptResource, signResponse } from '../../src/wechat/pay/pay-crypto.ts';
 import { fanSession, shop } from '../support/shopper.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
@@ -28,7 +28,7 @@ beforeAll(async () => {
   const m = await t.merchant('fuzz-pay');
   merchantId = m.id;
   appid = (await connectAccount(t, m.token)).appid;
-  await provisionSimulatedPay(t.deps, merchantId, t.clock.now(), { codEnabled: true });
+  await provisionSimulatedPay(t.deps, merchantId, { codEnabled: true });
   const settings = await t.deps.db
     .selectFrom('payment_settings')
     .selectAll()

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { provisionSimulatedPay } from '../../src/modules/payments/payments.service.ts';
+import { provisionSimulatedPay } from '../../src/demo-pay.ts';
 import { fanSession, shop } from '../support/shopper.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 import { connectAccount } from '../support/wechat-fan.ts';
@@ -26,7 +26,7 @@ beforeAll(async () => {
   const m = await t.merchant('fuzz-shop');
   appid = (await connectAccount(t, m.token)).appid;
   otherAppid = (await connectAccount(t, (await t.merchant('fuzz-other')).token)).appid;
-  await provisionSimulatedPay(t.deps, m.id, t.clock.now(), { codEnabled: true });
+  await provisionSimulatedPay(t.deps, m.id, { codEnabled: true });
   const product = await t.call(m.token, 'POST', '/api/v1/products', {
     title: '模糊测试连衣裙',
     status: 'on_sale',

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { provisionSimulatedPay } from '../../src/modules/payments/payments.service.ts';
+import { provisionSimulatedPay } from '../../src/demo-pay.ts';
 import { serveBuiltApp } from '../../src/platform/http/static-files.ts';
 import { fanSession, shop } from '../support/shopper.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
@@ -21,7 +21,7 @@ beforeAll(async () => {
   t = await createTestApp();
   owner = await t.merchant('csrf-shop');
   appid = (await connectAccount(t, owner.token)).appid;
-  await provisionSimulatedPay(t.deps, owner.id, t.clock.now(), { codEnabled: true });
+  await provisionSimulatedPay(t.deps, owner.id, { codEnabled: true });
   const product = await t.call(owner.token, 'POST', '/api/v1/products', {
     title: '防伪测试商品',
     status: 'on_sale',

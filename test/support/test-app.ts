@@ -6,7 +6,7 @@ import pino from 'pino';
 import { type BuildOptions, buildApp, type Weiloop } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import type { SystemCtx } from '../../src/context.ts';
-import { addMember, createApiToken, createMerchant } from '../../src/modules/tenants/tenants.service.ts';
+import { addMember, createApiToken, createMerchant } from '../../src/modules/tenants/index.ts';
 import type { Role } from '../../src/platform/auth/roles.ts';
 import { manualClock } from '../../src/platform/clock.ts';
 import { newSecret } from '../../src/platform/ids.ts';

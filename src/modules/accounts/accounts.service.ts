@@ -1,5 +1,6 @@
 import type { Ctx } from '../../context.ts';
 import type { AppDeps } from '../../deps.ts';
+import { requireRole } from '../../platform/auth/roles.ts';
 import { expiringMap } from '../../platform/cache/cache.ts';
 import { AppError, badRequest, conflict, notFound } from '../../platform/http/errors.ts';
 import { newId, newSecret } from '../../platform/ids.ts';
@@ -12,7 +13,6 @@ import {
 import type { MessageMode } from '../../wechat/envelope.ts';
 import { createMessageCrypto, isEncodingAesKey, type MessageCrypto } from '../../wechat/message-crypto.ts';
 import { callbackSignature } from '../../wechat/signature.ts';
-import { requireRole } from '../tenants/tenants.service.ts';
 import type { AccountType, OfficialAccountsTable } from './accounts.schema.ts';
 
 export type Account = OfficialAccountsTable;
@@ -105,7 +105,7 @@ export async function createAccount(
     updated_at: ctx.now,
   };
   await ctx.db.insertInto('official_accounts').values(account).execute();
-  forgetAccount(account.appid);
+  forgetAccount(ctx, account.appid);
   await deps.onAccountSaved?.(account);
   return account;
 }
@@ -156,7 +156,7 @@ export async function updateAccount(
     .where('merchant_id', '=', ctx.merchantId)
     .where('id', '=', id)
     .execute();
-  forgetAccount(current.appid);
+  forgetAccount(ctx, current.appid);
   const updated = await getAccount(ctx, id);
   await deps.onAccountSaved?.(updated);
   return updated;
@@ -170,24 +170,28 @@ export async function deleteAccount(ctx: Ctx, id: string): Promise<void> {
     .where('merchant_id', '=', ctx.merchantId)
     .where('id', '=', id)
     .execute();
-  forgetAccount(account.appid);
+  forgetAccount(ctx, account.appid);
 }
 
-// The callback path looks an account up on every push; a short in-process cache keeps that off
-// the database. Edits in this process clear it at once, other processes within the TTL.
-const byAppId = expiringMap<{ account: Account; crypto: MessageCrypto | null } | null>(10_000);
+type CallbackAccount = { account: Account; crypto: MessageCrypto | null } | null;
 
-function forgetAccount(appid: string): void {
-  byAppId.delete(appid);
+// The callback path looks an account up on every push; a short cache in the app keeps that off
+// the database. Edits in this app clear it at once, other processes within the TTL.
+const byAppId = (deps: Pick<AppDeps, 'local'>) =>
+  deps.local.slot('accounts.byAppId', () => expiringMap<CallbackAccount>(10_000));
+
+function forgetAccount(ctx: Pick<Ctx, 'deps'>, appid: string): void {
+  byAppId(ctx.deps).delete(appid);
 }
 
 /** For WeChat callbacks: which merchant's account an AppID belongs to, with its message crypto. */
 export async function accountForCallback(
-  deps: Pick<AppDeps, 'db'>,
+  deps: Pick<AppDeps, 'db' | 'local'>,
   appid: string,
   now: number,
-): Promise<{ account: Account; crypto: MessageCrypto | null } | null> {
-  const hit = byAppId.get(appid, now);
+): Promise<CallbackAccount> {
+  const cache = byAppId(deps);
+  const hit = cache.get(appid, now);
   if (hit !== undefined) return hit;
   const account =
     (await deps.db
@@ -197,13 +201,13 @@ export async function accountForCallback(
       .executeTakeFirst()) ?? null;
   const crypto = account?.aes_key ? createMessageCrypto(account.aes_key, account.appid) : null;
   const found = account ? { account, crypto } : null;
-  byAppId.set(appid, found, now);
+  cache.set(appid, found, now);
   return found;
 }
 
 /** A WeChat API client for the account, sharing access tokens through the app cache. */
 export function apiClientFor(
-  deps: Pick<AppDeps, 'config' | 'cache' | 'wechatFetch'>,
+  deps: Pick<AppDeps, 'config' | 'cache' | 'wechatFetch' | 'local'>,
   account: Account,
 ): WeChatApiClient {
   return createApiClient({
@@ -211,6 +215,7 @@ export function apiClientFor(
     appId: account.appid,
     secret: account.app_secret,
     store: deps.cache,
+    refreshing: deps.local.slot('accounts.tokenRefreshes', () => new Map<string, Promise<string>>()),
     fetch: deps.wechatFetch,
   });
 }

@@ -1,8 +1,19 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { Api } from '../../deps.ts';
 import { withErrors } from '../../platform/http/schemas.ts';
-import { Funnel } from '../orders/orders.schemas.ts';
-import { overview } from './analytics.service.ts';
+import { orderFunnel, overview } from './analytics.service.ts';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
+  Type.Union([schema, Type.Null()]);
+
+export const Funnel = Type.Object({
+  placed: Type.Integer(),
+  paid: Type.Integer(),
+  pending: Type.Integer(),
+  cancelled_unpaid: Type.Integer(),
+  cancel_reasons: Type.Record(Type.String(), Type.Integer()),
+  paid_rate: Nullable(Type.Number()),
+});
 
 const Series = Type.Array(Type.Object({ day: Type.String(), value: Type.Number() }));
 
@@ -36,5 +47,21 @@ export function analyticsRoutes(app: Api): void {
       },
     },
     (request) => overview(request.ctx, request.query),
+  );
+  app.get(
+    '/orders/funnel',
+    {
+      schema: {
+        tags: ['orders'],
+        summary: '下单 → 支付漏斗 / Placed → paid funnel',
+        response: withErrors({ 200: Funnel }),
+        querystring: Type.Object({
+          account_id: Type.Optional(Type.String({ maxLength: 64 })),
+          from: Type.Integer({ minimum: 0 }),
+          to: Type.Integer({ minimum: 0 }),
+        }),
+      },
+    },
+    (request) => orderFunnel(request.ctx, request.query),
   );
 }

@@ -1,9 +1,9 @@
 import type { Ctx } from '../../context.ts';
 import { DAY_MS, zoneOffsetMs } from '../../platform/db/day-buckets.ts';
 import { badRequest } from '../../platform/http/errors.ts';
-import { followerGrowth, messagesByDay } from '../channel/audience.service.ts';
-import { orderFunnel, ordersByDay } from '../orders/orders.service.ts';
-import { getMerchant } from '../tenants/tenants.service.ts';
+import { followerGrowth, messagesByDay } from '../channel/index.ts';
+import { orderOutcomes, ordersByDay } from '../orders/index.ts';
+import { getMerchant } from '../tenants/index.ts';
 
 const MAX_RANGE_DAYS = 92;
 
@@ -36,5 +36,29 @@ export async function overview(ctx: Ctx, input: { from: number; to: number; acco
     messages_out_by_day: messages.out,
     orders,
     funnel,
+  };
+}
+
+/**
+ * The seeds' funnel: orders placed, paid, cancelled unpaid (with reasons), per account and period.
+ * A service account that gets only a third of its orders paid shows it here.
+ */
+export async function orderFunnel(ctx: Ctx, filter: { account_id?: string; from: number; to: number }) {
+  const rows = await orderOutcomes(ctx, filter);
+  const placed = rows.length;
+  const paid = rows.filter(
+    (r) => r.paid_at !== null || (r.payment_method === 'cod' && r.status !== 'cancelled'),
+  ).length;
+  const cancelled = rows.filter((r) => r.status === 'cancelled');
+  const reasons: Record<string, number> = {};
+  for (const r of cancelled)
+    reasons[r.cancel_reason ?? 'unknown'] = (reasons[r.cancel_reason ?? 'unknown'] ?? 0) + 1;
+  return {
+    placed,
+    paid,
+    pending: rows.filter((r) => r.status === 'pending_payment').length,
+    cancelled_unpaid: cancelled.length,
+    cancel_reasons: reasons,
+    paid_rate: placed ? Math.round((paid / placed) * 1000) / 1000 : null,
   };
 }

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fanSession, shop } from '../../../test/support/shopper.ts';
 import { createTestApp, type TestApp } from '../../../test/support/test-app.ts';
 import { connectAccount, fan, say } from '../../../test/support/wechat-fan.ts';
+import { provisionSimulatedPay } from '../../demo-pay.ts';
 import { zoneOffsetMs } from '../../platform/db/day-buckets.ts';
-import { provisionSimulatedPay } from '../payments/payments.service.ts';
 
 let t: TestApp;
 let token: string;
@@ -13,7 +13,7 @@ beforeAll(async () => {
   const m = await t.merchant('dashboard-shop');
   token = m.token;
   const account = await connectAccount(t, token);
-  await provisionSimulatedPay(t.deps, m.id, t.clock.now(), { codEnabled: true });
+  await provisionSimulatedPay(t.deps, m.id, { codEnabled: true });
   const counter = (
     await t.call(token, 'POST', '/api/v1/qrcodes', { account_id: account.id, name: '门店收银台' })
   ).body;

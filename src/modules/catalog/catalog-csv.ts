@@ -1,9 +1,9 @@
 import type { Ctx } from '../../context.ts';
+import { requireRole } from '../../platform/auth/roles.ts';
 import { parseCsv, toCsv } from '../../platform/csv.ts';
 import { inTransaction } from '../../platform/db/database.ts';
 import { AppError, badRequest } from '../../platform/http/errors.ts';
 import { fenToYuan, yuanToFen } from '../../platform/money.ts';
-import { requireRole } from '../tenants/tenants.service.ts';
 import type { ProductKind, ProductStatus } from './catalog.schema.ts';
 import {
   createProduct,

@@ -3,7 +3,8 @@ import type { Api } from '../../deps.ts';
 import { IdParams, Ok, withErrors } from '../../platform/http/schemas.ts';
 import { exportProductsCsv, importProductsCsv } from './catalog-csv.ts';
 import { dealsInCity } from './deals.service.ts';
-import { createProduct, getProduct, listProducts, setStock, updateProduct } from './products.service.ts';
+import { setStock } from './inventory.service.ts';
+import { createProduct, getProduct, listProducts, updateProduct } from './products.service.ts';
 import {
   addSynonyms,
   deleteSynonyms,

@@ -4,7 +4,7 @@ import type { DB } from '../../database.ts';
 import { openDatabase } from '../../platform/db/database.ts';
 import { cityIn } from './cities.ts';
 import { distanceMetres, isOpen } from './geo.ts';
-import { OutOfStockError, takeStock } from './products.service.ts';
+import { OutOfStockError, takeStock } from './inventory.service.ts';
 
 let t: TestApp;
 let token: string;

@@ -1,8 +1,8 @@
 import type { Ctx } from '../../context.ts';
 import type { Db } from '../../database.ts';
+import { requireRole } from '../../platform/auth/roles.ts';
 import { badRequest, notFound } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
-import { requireRole } from '../tenants/tenants.service.ts';
 import type { ProductsTable } from './catalog.schema.ts';
 import { type IndexedProduct, type SearchHit, SearchIndex } from './search-index.ts';
 import { addWords, terms } from './segmenter.ts';

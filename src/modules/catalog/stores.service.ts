@@ -1,7 +1,7 @@
 import type { Ctx } from '../../context.ts';
+import { requireRole } from '../../platform/auth/roles.ts';
 import { badRequest, notFound } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
-import { requireRole } from '../tenants/tenants.service.ts';
 import type { StoresTable } from './catalog.schema.ts';
 import { distanceMetres, isOpen, latitudeSpan, longitudeSpan, minutesOfDay } from './geo.ts';
 

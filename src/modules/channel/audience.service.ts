@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
 import type { Ctx } from '../../context.ts';
 import type { AppDeps } from '../../deps.ts';
+import { requireRole } from '../../platform/auth/roles.ts';
 import { type DayRange, dayOf, fillDays } from '../../platform/db/day-buckets.ts';
 import { badRequest, notFound } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
-import { apiClientFor, getAccount, viaWeChat } from '../accounts/accounts.service.ts';
-import { requireRole } from '../tenants/tenants.service.ts';
+import { apiClientFor, getAccount, listAccounts, viaWeChat } from '../accounts/index.ts';
 
 export interface FollowerView {
   id: string;
@@ -131,7 +131,7 @@ export interface QrCodeView {
 /** Creates a channel QR code in WeChat (permanent or temporary) and keeps its ticket. */
 export async function createQrCode(
   ctx: Ctx,
-  deps: Pick<AppDeps, 'config' | 'cache' | 'wechatFetch'>,
+  deps: Pick<AppDeps, 'config' | 'cache' | 'wechatFetch' | 'local'>,
   input: { account_id: string; name: string; permanent?: boolean; expire_days?: number },
 ): Promise<QrCodeView> {
   requireRole(ctx, 'operator');
@@ -292,4 +292,49 @@ export async function messagesByDay(ctx: Ctx, range: DayRange) {
       range.offsetMs,
     ),
   };
+}
+
+/**
+ * Whether to invite a fan (of `accountId`) to follow the merchant's service account, the one that
+ * sends order notices: null when the fan (or the same person, by unionid) already follows one.
+ */
+export async function followInvite(
+  ctx: Pick<Ctx, 'db' | 'merchantId'> & Parameters<typeof listAccounts>[0],
+  accountId: string,
+  openid: string,
+): Promise<{ serviceName: string; ticket: string | null } | null> {
+  const services = (await listAccounts(ctx)).filter((a) => a.type === 'service');
+  if (services.length === 0) return null;
+  const me = await ctx.db
+    .selectFrom('followers')
+    .select(['unionid'])
+    .where('account_id', '=', accountId)
+    .where('openid', '=', openid)
+    .executeTakeFirst();
+  const following = await ctx.db
+    .selectFrom('followers')
+    .select('account_id')
+    .where('merchant_id', '=', ctx.merchantId)
+    .where('subscribed', '=', 1)
+    .where(
+      'account_id',
+      'in',
+      services.map((s) => s.id),
+    )
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('account_id', '=', accountId), eb('openid', '=', openid)]),
+        ...(me?.unionid ? [eb('unionid', '=', me.unionid)] : []),
+      ]),
+    )
+    .executeTakeFirst();
+  if (following) return null;
+  const service = services[0]!;
+  const code = await ctx.db
+    .selectFrom('channel_qrcodes')
+    .select(['ticket'])
+    .where('account_id', '=', service.id)
+    .orderBy('created_at')
+    .executeTakeFirst();
+  return { serviceName: service.name, ticket: code?.ticket ?? null };
 }

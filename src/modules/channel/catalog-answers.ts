@@ -1,18 +1,16 @@
-import type { Db } from '../../database.ts';
+import type { Ctx } from '../../context.ts';
 import { expiringMap } from '../../platform/cache/cache.ts';
 import { formatFen } from '../../platform/money.ts';
 import type { PassiveReply } from '../../wechat/messages.ts';
-import { cityIn } from '../catalog/cities.ts';
-import { dealsInCity, findGuide, merchantCities } from '../catalog/deals.service.ts';
-import { searchProducts } from '../catalog/search.service.ts';
-import { nearestStores } from '../catalog/stores.service.ts';
-import type { Routed } from './inbound.service.ts';
-
-interface CatalogCtx {
-  db: Db;
-  merchantId: string;
-  now: number;
-}
+import {
+  cityIn,
+  dealsInCity,
+  findGuide,
+  merchantCities,
+  nearestStores,
+  searchProducts,
+} from '../catalog/index.ts';
+import type { Routed } from './routed.ts';
 
 /** Where the H5 shop pages of an account live. */
 export function shopLinks(publicUrl: string, appid: string) {
@@ -41,9 +39,9 @@ function distanceText(metres: number): string {
   return metres < 1000 ? `${metres}米` : `${(metres / 1000).toFixed(1)}公里`;
 }
 
-// City names other than the built-in list come from the merchant's stores and deals; cached.
-const citiesCache = expiringMap<string[]>(30_000);
-async function knownCities(ctx: CatalogCtx): Promise<string[]> {
+// City names other than the built-in list come from the merchant's stores and deals; cached in the app.
+async function knownCities(ctx: Ctx): Promise<string[]> {
+  const citiesCache = ctx.deps.local.slot('channel.cities', () => expiringMap<string[]>(30_000));
   const hit = citiesCache.get(ctx.merchantId, ctx.now);
   if (hit) return hit;
   const cities = await merchantCities(ctx);
@@ -52,7 +50,7 @@ async function knownCities(ctx: CatalogCtx): Promise<string[]> {
 }
 
 /** A guide, a city's deals, or matching products, in that order; null when the catalog has nothing. */
-export async function answerFromCatalog(ctx: CatalogCtx, links: Links, text: string): Promise<Routed | null> {
+export async function answerFromCatalog(ctx: Ctx, links: Links, text: string): Promise<Routed | null> {
   const guide = await findGuide(ctx, text);
   if (guide) {
     const heading = guide.kind === 'install' ? '安装指南' : '保养指南';
@@ -120,7 +118,7 @@ export async function answerFromCatalog(ctx: CatalogCtx, links: Links, text: str
 
 /** The nearest stores to where the fan is, open ones first, with distance and links. */
 export async function answerNearestStores(
-  ctx: CatalogCtx,
+  ctx: Ctx,
   links: Links,
   latitude: number,
   longitude: number,

@@ -1,10 +1,11 @@
+import { merchantCtx } from '../../context.ts';
 import type { AppDeps } from '../../deps.ts';
 import { idFloor } from '../../platform/ids.ts';
 import { enqueueJob } from '../../platform/jobs/jobs.ts';
 import { PermanentJobError } from '../../platform/jobs/worker.ts';
 import { type CustomMessage, WeChatApiError } from '../../wechat/api-client.ts';
 import type { PassiveReply } from '../../wechat/messages.ts';
-import { apiClientFor } from '../accounts/accounts.service.ts';
+import { apiClientFor, getAccount } from '../accounts/index.ts';
 import { FETCH_PROFILE_JOB, FOLLOWUP_JOB, LATE_REPLY_JOB } from './inbound.service.ts';
 
 export const PRUNE_MESSAGES_JOB = 'channel.prune_messages';
@@ -35,20 +36,25 @@ function asCustomMessage(reply: PassiveReply): CustomMessage | null {
 }
 
 export function registerChannelJobs(deps: AppDeps): void {
+  /** The account a job's row belongs to, read through the accounts module. */
+  const accountOf = async (merchantId: string, accountId: string) => {
+    const account = await getAccount(merchantCtx(deps, merchantId), accountId).catch(() => null);
+    if (!account) throw new PermanentJobError(`account ${accountId} is gone`);
+    return account;
+  };
   const sender = (column: 'reply' | 'followup') => async (job: { payload: Record<string, unknown> }) => {
     const messageId = String(job.payload.messageId);
     const row = await deps.db
       .selectFrom('inbound_messages')
-      .innerJoin('official_accounts', 'official_accounts.id', 'inbound_messages.account_id')
-      .selectAll('official_accounts')
-      .select(['inbound_messages.openid', `inbound_messages.${column} as to_send`])
-      .where('inbound_messages.id', '=', messageId)
+      .select(['merchant_id', 'account_id', 'openid', `${column} as to_send`])
+      .where('id', '=', messageId)
       .executeTakeFirst();
     if (!row?.to_send) throw new PermanentJobError(`message ${messageId} has no ${column} to send`);
     const message = asCustomMessage(JSON.parse(row.to_send) as PassiveReply);
     if (!message) return;
+    const account = await accountOf(row.merchant_id, row.account_id);
     try {
-      await apiClientFor(deps, row).sendCustomMessage(row.openid, message);
+      await apiClientFor(deps, account).sendCustomMessage(row.openid, message);
     } catch (error) {
       // Outside the 48-hour window, unfollowed, or an account without the API: retrying cannot help.
       if (
@@ -64,14 +70,13 @@ export function registerChannelJobs(deps: AppDeps): void {
     const followerId = String(job.payload.followerId);
     const row = await deps.db
       .selectFrom('followers')
-      .innerJoin('official_accounts', 'official_accounts.id', 'followers.account_id')
-      .selectAll('official_accounts')
-      .select(['followers.openid'])
-      .where('followers.id', '=', followerId)
+      .select(['merchant_id', 'account_id', 'openid'])
+      .where('id', '=', followerId)
       .executeTakeFirst();
     if (!row) throw new PermanentJobError(`follower ${followerId} is gone`);
+    const account = await accountOf(row.merchant_id, row.account_id);
     try {
-      const info = await apiClientFor(deps, row).userInfo(row.openid);
+      const info = await apiClientFor(deps, account).userInfo(row.openid);
       if (info.unionid)
         await deps.db
           .updateTable('followers')

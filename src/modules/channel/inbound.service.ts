@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import type { Ctx } from '../../context.ts';
 import type { Db } from '../../database.ts';
 import type { AppDeps } from '../../deps.ts';
 import { inTransaction } from '../../platform/db/database.ts';
@@ -6,10 +7,11 @@ import { createGroupCommit } from '../../platform/db/group-commit.ts';
 import { newId } from '../../platform/ids.ts';
 import { enqueueJob } from '../../platform/jobs/jobs.ts';
 import { dedupeKey, type InboundMessage, type PassiveReply } from '../../wechat/messages.ts';
-import type { Account } from '../accounts/accounts.service.ts';
-import { awaitsReview, reviewFromChat } from '../orders/reviews.service.ts';
+import type { Account } from '../accounts/index.ts';
+import { awaitsReview, reviewFromChat } from '../orders/index.ts';
 import { answerFromCatalog, answerNearestStores, shopLinks } from './catalog-answers.ts';
 import { matcherFor } from './replies.service.ts';
+import type { Routed } from './routed.ts';
 import type { CompiledRule } from './rule-matcher.ts';
 
 /** Messages a fan sends (or menu clicks) open WeChat's 48-hour customer-service window. */
@@ -29,36 +31,18 @@ const INTERACTIVE = new Set<InboundMessage['kind']>([
 /** WeChat gives up after 5 s; answer well before, and follow up through the API if late. */
 export const REPLY_DEADLINE_MS = 4_000;
 
-export interface Routed {
-  rule: CompiledRule | null;
-  reply: PassiveReply | null;
-  /** Sent right after through the customer-service API: WeChat allows one passive reply. */
-  followup?: PassiveReply | null;
-  /** This message is the fan's review of what was delivered; written with the message. */
-  review?: string;
-}
-
-export interface RouteDeps {
-  db: Db;
-  publicUrl: string;
-}
-
 /**
  * Decides the answer. Keyword rules first (the operator's word wins); then what the catalog
  * knows (a guide, a city's deals, matching products, the nearest stores); then the default
  * reply, so a fan never meets silence. Reads only; writes happen in `record`.
  */
-export async function routeMessage(
-  deps: RouteDeps,
-  account: Account,
-  message: InboundMessage,
-  now: number,
-): Promise<Routed> {
-  const matcher = await matcherFor(deps.db, account.id, now);
+export async function routeMessage(ctx: Ctx, account: Account, message: InboundMessage): Promise<Routed> {
+  const { now } = ctx;
+  const matcher = await matcherFor(ctx, account.id);
   const pick = (rule: CompiledRule | null): Routed => ({ rule, reply: rule?.reply ?? null });
   const fallback = () => pick(matcher.fallback(now));
-  const catalog = { db: deps.db, merchantId: account.merchant_id, now };
-  const links = shopLinks(deps.publicUrl, account.appid);
+  const catalog = ctx;
+  const links = shopLinks(ctx.deps.config.publicUrl, account.appid);
   switch (message.kind) {
     case 'subscribe':
       return pick(matcher.welcome(now));
@@ -71,10 +55,7 @@ export async function routeMessage(
       if (rule) return pick(rule);
       const fromCatalog = text ? await answerFromCatalog(catalog, links, text) : null;
       if (fromCatalog) return fromCatalog;
-      if (
-        text.trim().length >= 4 &&
-        (await awaitsReview(deps.db, account.merchant_id, message.fromUser, now))
-      ) {
+      if (text.trim().length >= 4 && (await awaitsReview(ctx, message.fromUser))) {
         return {
           rule: null,
           reply: { type: 'text', content: '感谢您的评价！我们会继续努力，期待您再次光临。' },
@@ -139,12 +120,12 @@ export interface Recorded {
 }
 
 /**
- * Followers this process wrote recently. A chatty fan's "last contact" needs minute precision
+ * Followers this app wrote recently. A chatty fan's "last contact" needs minute precision
  * (the customer-service window is 48 hours), so repeat messages within a minute skip the write.
  * Filled only after a batch commits, so it never names a row that was rolled back.
  */
 const TOUCH_INTERVAL_MS = 60_000;
-const recentlyTouched = new Map<string, { followerId: string; at: number }>();
+type RecentlyTouched = Map<string, { followerId: string; at: number }>;
 const touchKey = (accountId: string, openid: string) => `${accountId}:${openid}`;
 
 interface RecordOutcome extends Recorded {
@@ -152,7 +133,11 @@ interface RecordOutcome extends Recorded {
 }
 
 /** Writes one push: the message log row (the durable dedupe) and its effects on the follower. */
-async function recordOne(trx: Db, item: RecordItem): Promise<RecordOutcome> {
+async function recordOne(
+  trx: Db,
+  recentlyTouched: RecentlyTouched,
+  item: RecordItem,
+): Promise<RecordOutcome> {
   const { account, message, routed, now } = item;
   const messageId = newId('msg', now);
   const key = dedupeKey(message);
@@ -204,7 +189,7 @@ async function recordOne(trx: Db, item: RecordItem): Promise<RecordOutcome> {
     );
   }
   if (routed.review) {
-    await reviewFromChat(trx, { merchantId: account.merchant_id, now }, message.fromUser, routed.review);
+    await reviewFromChat({ db: trx, merchantId: account.merchant_id, now }, message.fromUser, routed.review);
   }
   if (routed.rule?.tagFan) {
     await trx
@@ -221,7 +206,10 @@ async function recordOne(trx: Db, item: RecordItem): Promise<RecordOutcome> {
   return { messageId, duplicate: false, reply: routed.reply, hasFollowup: Boolean(routed.followup), touched };
 }
 
-function remember(outcomes: Array<RecordOutcome | Error>): Array<Recorded | Error> {
+function remember(
+  recentlyTouched: RecentlyTouched,
+  outcomes: Array<RecordOutcome | Error>,
+): Array<Recorded | Error> {
   return outcomes.map((outcome) => {
     if (outcome instanceof Error) return outcome;
     const { touched, ...recorded } = outcome;
@@ -318,20 +306,23 @@ async function recordScan(
  * A group-committed recorder for one database: concurrent pushes share transactions. If a batch
  * fails, each of its items is retried alone so one bad push cannot sink the others.
  */
-export function createRecorder(db: Db): (item: RecordItem) => Promise<Recorded> {
+export function createRecorder(deps: AppDeps): (item: RecordItem) => Promise<Recorded> {
+  const { db } = deps;
+  const recentlyTouched: RecentlyTouched = new Map();
+  const recordAll = (trx: Db, item: RecordItem) => recordOne(trx, recentlyTouched, item);
   return createGroupCommit<RecordItem, Recorded>(async (items) => {
     try {
       const outcomes = await inTransaction(db, async (trx) => {
         const results: RecordOutcome[] = [];
-        for (const item of items) results.push(await recordOne(trx, item));
+        for (const item of items) results.push(await recordAll(trx, item));
         return results;
       });
-      return remember(outcomes);
+      return remember(recentlyTouched, outcomes);
     } catch {
       const outcomes = await Promise.all(
-        items.map((item) => inTransaction(db, (trx) => recordOne(trx, item)).catch((error: Error) => error)),
+        items.map((item) => inTransaction(db, (trx) => recordAll(trx, item)).catch((error: Error) => error)),
       );
-      return remember(outcomes);
+      return remember(recentlyTouched, outcomes);
     }
   });
 }

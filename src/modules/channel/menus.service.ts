@@ -1,9 +1,9 @@
 import type { Ctx } from '../../context.ts';
 import type { AppDeps } from '../../deps.ts';
+import { requireRole } from '../../platform/auth/roles.ts';
 import { badRequest } from '../../platform/http/errors.ts';
 import type { ButtonSpec } from '../../wechat/api-client.ts';
-import { apiClientFor, getAccount, viaWeChat } from '../accounts/accounts.service.ts';
-import { requireRole } from '../tenants/tenants.service.ts';
+import { apiClientFor, getAccount, viaWeChat } from '../accounts/index.ts';
 
 export interface MenuView {
   account_id: string;
@@ -107,7 +107,7 @@ export async function saveMenu(ctx: Ctx, accountId: string, buttons: ButtonSpec[
 
 export async function publishMenu(
   ctx: Ctx,
-  deps: Pick<AppDeps, 'config' | 'cache' | 'wechatFetch'>,
+  deps: Pick<AppDeps, 'config' | 'cache' | 'wechatFetch' | 'local'>,
   accountId: string,
 ): Promise<MenuView> {
   requireRole(ctx, 'operator');

@@ -1,11 +1,10 @@
 import type { Ctx } from '../../context.ts';
-import type { Db } from '../../database.ts';
+import { requireRole } from '../../platform/auth/roles.ts';
 import { expiringMap } from '../../platform/cache/cache.ts';
 import { badRequest, notFound } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import type { PassiveReply } from '../../wechat/messages.ts';
-import { getAccount } from '../accounts/accounts.service.ts';
-import { requireRole } from '../tenants/tenants.service.ts';
+import { getAccount } from '../accounts/index.ts';
 import type { MatchType, ReplyRulesTable, RuleKind } from './channel.schema.ts';
 import { compileRules, isSafeRegex, normalize, type RuleMatcher } from './rule-matcher.ts';
 
@@ -78,7 +77,7 @@ export async function createRule(ctx: Ctx, input: RuleInput): Promise<RuleView> 
     updated_at: ctx.now,
   };
   await ctx.db.insertInto('reply_rules').values(row).execute();
-  forgetMatcher(row.account_id);
+  forgetMatcher(ctx, row.account_id);
   return ruleView(row);
 }
 
@@ -149,7 +148,7 @@ export async function updateRule(
     .where('merchant_id', '=', ctx.merchantId)
     .where('id', '=', id)
     .execute();
-  forgetMatcher(current.account_id);
+  forgetMatcher(ctx, current.account_id);
   return getRule(ctx, id);
 }
 
@@ -161,30 +160,39 @@ export async function deleteRule(ctx: Ctx, id: string): Promise<void> {
     .where('merchant_id', '=', ctx.merchantId)
     .where('id', '=', id)
     .execute();
-  forgetMatcher(row.account_id);
+  forgetMatcher(ctx, row.account_id);
 }
 
-// Compiled matchers per account. Edits here clear the entry at once; other processes pick an
-// edit up within the TTL.
-const matchers = expiringMap<RuleMatcher>(5_000);
+// Compiled matchers per account, kept in the app. Edits here clear the entry at once; other
+// processes pick an edit up within the TTL.
+const matchers = (ctx: Pick<Ctx, 'deps'>) =>
+  ctx.deps.local.slot('channel.matchers', () => expiringMap<RuleMatcher>(5_000));
 
-function forgetMatcher(accountId: string): void {
-  matchers.delete(accountId);
+function forgetMatcher(ctx: Pick<Ctx, 'deps'>, accountId: string): void {
+  matchers(ctx).delete(accountId);
 }
 
-export async function matcherFor(db: Db, accountId: string, now: number): Promise<RuleMatcher> {
-  const hit = matchers.get(accountId, now);
+export async function matcherFor(
+  ctx: Pick<Ctx, 'db' | 'now' | 'deps'>,
+  accountId: string,
+): Promise<RuleMatcher> {
+  const cache = matchers(ctx);
+  const hit = cache.get(accountId, ctx.now);
   if (hit) return hit;
-  const rows = await db.selectFrom('reply_rules').selectAll().where('account_id', '=', accountId).execute();
+  const rows = await ctx.db
+    .selectFrom('reply_rules')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .execute();
   const matcher = compileRules(rows);
-  matchers.set(accountId, matcher, now);
+  cache.set(accountId, matcher, ctx.now);
   return matcher;
 }
 
 /** "What would a fan get for …": the console's test box. */
 export async function previewReply(ctx: Ctx, accountId: string, text: string) {
   await getAccount(ctx, accountId);
-  const matcher = await matcherFor(ctx.db, accountId, ctx.now);
+  const matcher = await matcherFor(ctx, accountId);
   const rule = matcher.match(text, ctx.now);
   const chosen = rule ?? matcher.fallback(ctx.now);
   return {

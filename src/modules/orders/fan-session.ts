@@ -1,7 +1,13 @@
+import type { FastifyRequest } from 'fastify';
+import type { Ctx } from '../../context.ts';
 import type { AppDeps } from '../../deps.ts';
 import { hashToken } from '../../platform/auth/secrets.ts';
+import { unauthorized } from '../../platform/http/errors.ts';
+import { newSecret } from '../../platform/ids.ts';
+import { type Account, accountForCallback } from '../accounts/index.ts';
 
 export const FAN_COOKIE = 'wl_fan';
+export const FAN_SESSION_MS = 30 * 24 * 3_600_000;
 
 export interface FanSession {
   merchantId: string;
@@ -9,26 +15,62 @@ export interface FanSession {
   openid: string;
 }
 
+/** Opens a shop session for the fan WeChat's OAuth named; returns the cookie's token. */
+export async function startFanSession(deps: AppDeps, account: Account, openid: string): Promise<string> {
+  const token = newSecret();
+  const now = deps.clock.now();
+  await deps.db
+    .insertInto('fan_sessions')
+    .values({
+      token_hash: hashToken(token),
+      merchant_id: account.merchant_id,
+      account_id: account.id,
+      openid,
+      expires_at: now + FAN_SESSION_MS,
+      created_at: now,
+    })
+    .execute();
+  return token;
+}
+
 /** The fan behind a shop session cookie, if it is valid for this account's shop. */
 export async function resolveFan(
-  deps: Pick<AppDeps, 'db'>,
+  deps: AppDeps,
   appid: string,
   token: string | undefined,
   now: number,
 ): Promise<FanSession | null> {
   if (!token) return null;
+  const found = await accountForCallback(deps, appid, now);
+  if (!found) return null;
   const session = await deps.db
     .selectFrom('fan_sessions')
-    .innerJoin('official_accounts', 'official_accounts.id', 'fan_sessions.account_id')
-    .select([
-      'fan_sessions.merchant_id',
-      'fan_sessions.account_id',
-      'fan_sessions.openid',
-      'fan_sessions.expires_at',
-    ])
-    .where('fan_sessions.token_hash', '=', hashToken(token))
-    .where('official_accounts.appid', '=', appid)
+    .select(['merchant_id', 'account_id', 'openid', 'expires_at'])
+    .where('token_hash', '=', hashToken(token))
+    .where('account_id', '=', found.account.id)
     .executeTakeFirst();
   if (!session || session.expires_at < now) return null;
   return { merchantId: session.merchant_id, accountId: session.account_id, openid: session.openid };
+}
+
+/** The service context of a signed-in fan. */
+export function fanCtx(deps: AppDeps, fan: FanSession): Ctx {
+  return {
+    db: deps.db,
+    dialect: deps.dialect,
+    merchantId: fan.merchantId,
+    actor: { kind: 'fan', accountId: fan.accountId, openid: fan.openid },
+    now: deps.clock.now(),
+    deps,
+  };
+}
+
+/** For the shop's API routes: the fan's context, or 401. */
+export async function requireFan(
+  deps: AppDeps,
+  request: { cookies: FastifyRequest['cookies']; params: { appid: string } },
+): Promise<Ctx> {
+  const fan = await resolveFan(deps, request.params.appid, request.cookies[FAN_COOKIE], deps.clock.now());
+  if (!fan) throw unauthorized();
+  return fanCtx(deps, fan);
 }

@@ -1,39 +1,23 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { Api, AppDeps } from '../../deps.ts';
-import { actorLabel } from '../../platform/auth/roles.ts';
-import { parseCsv, toCsv } from '../../platform/csv.ts';
-import { badRequest } from '../../platform/http/errors.ts';
 import { IdParams, withErrors } from '../../platform/http/schemas.ts';
-import { fenToYuan } from '../../platform/money.ts';
-import { paymentSettings, savePaymentSettings } from '../payments/payments.service.ts';
-import { requireRole } from '../tenants/tenants.service.ts';
+import { merchantCancel, refundOrder, shipOrder } from './lifecycle.service.ts';
+import { buildOrderSettingsBody, OrderSettings } from './order-settings.schemas.ts';
+import { orderPolicy, orderSettingsView, saveOrderSettings } from './order-settings.service.ts';
 import {
   BulkShipResult,
-  Funnel,
   OrderPage,
   OrderSchema,
   OrderStatusSchema,
   OrderWithEvents,
-  PaySettingsView,
   Review,
 } from './orders.schemas.ts';
-import {
-  cancelOrder,
-  getOrder,
-  listOrders,
-  orderEvents,
-  orderFunnel,
-  refundOrder,
-  shipOrder,
-} from './orders.service.ts';
+import { exportOrdersCsv, shipFromCsv } from './orders-csv.service.ts';
+import { getOrder, listOrders, orderEvents } from './queries.service.ts';
 import { listReviews, setReviewHidden } from './reviews.service.ts';
 
 export function ordersRoutes(app: Api, deps: AppDeps): void {
   const tags = ['orders'];
-  const ctxOf = (request: { ctx: import('../../context.ts').Ctx }) => ({
-    ...request.ctx,
-    actor: actorLabel(request.ctx.actor),
-  });
 
   app.get(
     '/orders',
@@ -53,22 +37,6 @@ export function ordersRoutes(app: Api, deps: AppDeps): void {
     (request) => listOrders(request.ctx, request.query),
   );
   app.get(
-    '/orders/funnel',
-    {
-      schema: {
-        tags,
-        summary: '下单 → 支付漏斗 / Placed → paid funnel',
-        response: withErrors({ 200: Funnel }),
-        querystring: Type.Object({
-          account_id: Type.Optional(Type.String({ maxLength: 64 })),
-          from: Type.Integer({ minimum: 0 }),
-          to: Type.Integer({ minimum: 0 }),
-        }),
-      },
-    },
-    (request) => orderFunnel(request.ctx, request.query),
-  );
-  app.get(
     '/orders/export',
     {
       schema: {
@@ -79,47 +47,11 @@ export function ordersRoutes(app: Api, deps: AppDeps): void {
       },
     },
     async (request, reply) => {
-      const rows: Array<Array<string | number | null>> = [
-        [
-          'order_id',
-          'status',
-          'payment_method',
-          'total_yuan',
-          'buyer_openid',
-          'items',
-          'name',
-          'phone',
-          'address',
-          'carrier',
-          'tracking_no',
-          'created_at',
-        ],
-      ];
-      let cursor: string | undefined;
-      do {
-        const page = await listOrders(request.ctx, { status: request.query.status, limit: 200, cursor });
-        for (const o of page.items) {
-          rows.push([
-            o.id,
-            o.status,
-            o.payment_method,
-            fenToYuan(o.total),
-            o.openid,
-            o.items.map((i) => `${i.title}${i.spec_text ? `(${i.spec_text})` : ''}×${i.quantity}`).join('; '),
-            o.address?.name ?? '',
-            o.address?.phone ?? '',
-            o.address ? `${o.address.region} ${o.address.detail}` : '',
-            o.carrier,
-            o.tracking_no,
-            new Date(o.created_at).toISOString(),
-          ]);
-        }
-        cursor = page.next_cursor ?? undefined;
-      } while (cursor);
+      const csv = await exportOrdersCsv(request.ctx, request.query.status);
       reply
         .header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', 'attachment; filename="orders.csv"');
-      return toCsv(rows);
+      return csv;
     },
   );
   app.get(
@@ -145,8 +77,7 @@ export function ordersRoutes(app: Api, deps: AppDeps): void {
       },
     },
     async (request) => {
-      requireRole(request.ctx, 'operator');
-      const order = await shipOrder(ctxOf(request), request.params.id, request.body);
+      const order = await shipOrder(request.ctx, request.params.id, request.body);
       deps.wakeJobs();
       return order;
     },
@@ -163,36 +94,9 @@ export function ordersRoutes(app: Api, deps: AppDeps): void {
       },
     },
     async (request) => {
-      requireRole(request.ctx, 'operator');
-      const rows = parseCsv(request.body);
-      const header = rows.shift()?.map((h) => h.trim());
-      if (!header || !['order_id', 'carrier', 'tracking_no'].every((c) => header.includes(c))) {
-        throw badRequest(
-          'invalid_csv',
-          'CSV 需要 order_id, carrier, tracking_no 三列',
-          'The CSV needs order_id, carrier and tracking_no columns',
-        );
-      }
-      const results: Array<{ line: number; order_id: string; ok: boolean; message?: string }> = [];
-      for (const [index, cells] of rows.entries()) {
-        const get = (name: string) => (cells[header.indexOf(name)] ?? '').trim();
-        try {
-          await shipOrder(ctxOf(request), get('order_id'), {
-            carrier: get('carrier'),
-            tracking_no: get('tracking_no'),
-          });
-          results.push({ line: index + 2, order_id: get('order_id'), ok: true });
-        } catch (error) {
-          results.push({
-            line: index + 2,
-            order_id: get('order_id'),
-            ok: false,
-            message: (error as Error).message,
-          });
-        }
-      }
+      const result = await shipFromCsv(request.ctx, request.body);
       deps.wakeJobs();
-      return { shipped: results.filter((r) => r.ok).length, results };
+      return result;
     },
   );
   app.post(
@@ -207,8 +111,7 @@ export function ordersRoutes(app: Api, deps: AppDeps): void {
       },
     },
     async (request) => {
-      requireRole(request.ctx, 'operator');
-      const order = await refundOrder(ctxOf(request), request.params.id, request.body.reason);
+      const order = await refundOrder(request.ctx, request.params.id, request.body.reason);
       deps.wakeJobs();
       return order;
     },
@@ -224,13 +127,9 @@ export function ordersRoutes(app: Api, deps: AppDeps): void {
       },
     },
     async (request) => {
-      requireRole(request.ctx, 'operator', 'agent');
-      await getOrder(request.ctx, request.params.id);
-      const cancelled = await cancelOrder(ctxOf(request), request.params.id, 'merchant');
-      if (!cancelled)
-        throw badRequest('invalid_transition', '只能取消未支付的订单', 'Only unpaid orders can be cancelled');
+      const order = await merchantCancel(request.ctx, request.params.id);
       deps.wakeJobs();
-      return getOrder(request.ctx, request.params.id);
+      return order;
     },
   );
 
@@ -267,62 +166,31 @@ export function ordersRoutes(app: Api, deps: AppDeps): void {
       },
     },
     async (request) => {
-      requireRole(request.ctx, 'operator');
-      return setReviewHidden(ctxOf(request), request.params.id, request.body.hidden);
+      return setReviewHidden(request.ctx, request.params.id, request.body.hidden);
     },
   );
 
   app.get(
-    '/payments/settings',
+    '/orders/settings',
     {
       schema: {
-        tags: ['payments'],
-        summary: '微信支付设置（不含密钥）/ WeChat Pay settings, without secrets',
-        response: withErrors({ 200: PaySettingsView }),
+        tags,
+        summary: '订单设置（货到付款、未支付提醒与自动取消、通知模板）/ Order settings',
+        response: withErrors({ 200: OrderSettings }),
       },
     },
-    async (request) => {
-      const settings = await paymentSettings(deps, request.ctx.merchantId);
-      if (!settings) return { configured: false };
-      return {
-        configured: true,
-        mchid: settings.mchid,
-        serial_no: settings.serial_no,
-        platform_key_id: settings.platform_key_id,
-        cod_enabled: settings.cod_enabled === 1,
-        remind_after_minutes: settings.remind_after_ms / 60_000,
-        cancel_after_minutes: settings.cancel_after_ms / 60_000,
-        template_paid: settings.template_paid,
-        template_shipped: settings.template_shipped,
-      };
-    },
+    async (request) => orderSettingsView(await orderPolicy(request.ctx)),
   );
   app.put(
-    '/payments/settings',
+    '/orders/settings',
     {
       schema: {
-        tags: ['payments'],
-        summary: '配置微信支付 / Configure WeChat Pay',
-        body: Type.Object({
-          mchid: Type.String({ maxLength: 12 }),
-          serial_no: Type.String({ minLength: 8, maxLength: 64 }),
-          private_key_pem: Type.String({ maxLength: 8192 }),
-          api_v3_key: Type.String({ minLength: 32, maxLength: 32 }),
-          platform_public_key_pem: Type.String({ maxLength: 8192 }),
-          platform_key_id: Type.String({ maxLength: 64 }),
-          cod_enabled: Type.Optional(Type.Boolean()),
-          remind_after_minutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440 })),
-          cancel_after_minutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 10080 })),
-          template_paid: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
-          template_shipped: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
-        }),
-        response: withErrors({ 200: Type.Object({ ok: Type.Boolean() }) }),
+        tags,
+        summary: '保存订单设置 / Save order settings',
+        body: buildOrderSettingsBody(),
+        response: withErrors({ 200: OrderSettings }),
       },
     },
-    async (request) => {
-      requireRole(request.ctx, 'owner');
-      await savePaymentSettings(deps, request.ctx.merchantId, request.body, request.ctx.now);
-      return { ok: true };
-    },
+    async (request) => orderSettingsView(await saveOrderSettings(request.ctx, request.body)),
   );
 }

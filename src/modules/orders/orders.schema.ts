@@ -95,7 +95,19 @@ export interface FanSessionsTable {
   created_at: number;
 }
 
+/** How a merchant's orders behave: cash on delivery, unpaid reminder and auto-cancel, notice templates. */
+export interface OrderSettingsTable {
+  merchant_id: string;
+  cod_enabled: number;
+  remind_after_ms: number;
+  cancel_after_ms: number;
+  template_paid: string | null;
+  template_shipped: string | null;
+  updated_at: number;
+}
+
 export interface OrdersTables {
+  order_settings: OrderSettingsTable;
   fan_sessions: FanSessionsTable;
   orders: OrdersTable;
   order_items: OrderItemsTable;

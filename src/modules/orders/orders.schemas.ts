@@ -81,28 +81,6 @@ export const OrderWithEvents = Type.Intersect([
   }),
 ]);
 
-export const Funnel = Type.Object({
-  placed: Type.Integer(),
-  paid: Type.Integer(),
-  pending: Type.Integer(),
-  cancelled_unpaid: Type.Integer(),
-  cancel_reasons: Type.Record(Type.String(), Type.Integer()),
-  paid_rate: Nullable(Type.Number()),
-});
-
-export const PayStart = Type.Object({
-  order_id: Type.String(),
-  total: Type.Integer(),
-  pay_params: Type.Object({
-    appId: Type.String(),
-    timeStamp: Type.String(),
-    nonceStr: Type.String(),
-    package: Type.String(),
-    signType: Type.String(),
-    paySign: Type.String(),
-  }),
-});
-
 export const Review = Type.Object({
   id: Type.String(),
   merchant_id: Type.String(),
@@ -128,18 +106,6 @@ export const Me = Type.Object({
       last_used_at: Type.Integer(),
     }),
   ),
-});
-
-export const PaySettingsView = Type.Object({
-  configured: Type.Boolean(),
-  mchid: Type.Optional(Type.String()),
-  serial_no: Type.Optional(Type.String()),
-  platform_key_id: Type.Optional(Type.String()),
-  cod_enabled: Type.Optional(Type.Boolean()),
-  remind_after_minutes: Type.Optional(Type.Number()),
-  cancel_after_minutes: Type.Optional(Type.Number()),
-  template_paid: Type.Optional(Nullable(Type.String())),
-  template_shipped: Type.Optional(Nullable(Type.String())),
 });
 
 export const BulkShipResult = Type.Object({

@@ -1,15 +1,20 @@
-import type { Db } from '../../database.ts';
+import type { Ctx } from '../../context.ts';
+import { requireRole } from '../../platform/auth/roles.ts';
 import { expiringMap } from '../../platform/cache/cache.ts';
+import { cursorPage, found, type PageRequest } from '../../platform/db/paging.ts';
 import { badRequest, conflict, notFound } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
-import type { OrderCtx } from './orders.service.ts';
+import { shiftRating } from '../catalog/index.ts';
+import { buyerOf } from './buyer.ts';
+import { ORDER } from './queries.service.ts';
 
 /** A fan's free-text reply becomes a review within this long after the order ships. */
 export const REVIEW_BY_REPLY_WINDOW_MS = 7 * 24 * 3_600_000;
 
+type Writer = Pick<Ctx, 'db' | 'merchantId' | 'now'>;
+
 async function addReview(
-  db: Db,
-  ctx: { merchantId: string; now: number },
+  ctx: Writer,
   input: {
     orderId: string;
     productId: string;
@@ -19,7 +24,7 @@ async function addReview(
     source: 'shop' | 'chat';
   },
 ) {
-  const inserted = await db
+  const inserted = await ctx.db
     .insertInto('reviews')
     .values({
       id: newId('rev', ctx.now),
@@ -36,25 +41,17 @@ async function addReview(
     .onConflict((oc) => oc.columns(['order_id', 'product_id']).doNothing())
     .executeTakeFirst();
   if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return false;
-  await db
-    .updateTable('products')
-    .set((eb) => ({
-      rating_sum: eb('rating_sum', '+', input.rating),
-      rating_count: eb('rating_count', '+', 1),
-      updated_at: ctx.now,
-    }))
-    .where('id', '=', input.productId)
-    .where('merchant_id', '=', ctx.merchantId)
-    .execute();
+  await shiftRating(ctx, input.productId, input.rating, 1);
   return true;
 }
 
 /** The buyer rates what they received (shipped or completed orders only, once per product). */
 export async function reviewOrder(
-  ctx: OrderCtx & { openid: string },
+  ctx: Ctx,
   orderId: string,
   input: { product_id: string; rating: number; text: string },
 ) {
+  const { openid } = buyerOf(ctx);
   if (!Number.isInteger(input.rating) || input.rating < 1 || input.rating > 5)
     throw badRequest('invalid_rating', '评分为 1–5 星', 'Rating is 1–5');
   const order = await ctx.db
@@ -62,9 +59,9 @@ export async function reviewOrder(
     .select(['status'])
     .where('merchant_id', '=', ctx.merchantId)
     .where('id', '=', orderId)
-    .where('openid', '=', ctx.openid)
+    .where('openid', '=', openid)
     .executeTakeFirst();
-  if (!order) throw notFound({ zh: '订单', en: 'Order' });
+  if (!order) throw notFound(ORDER);
   if (order.status !== 'shipped' && order.status !== 'completed')
     throw conflict('not_delivered', '收货后才能评价', 'Review after delivery');
   const item = await ctx.db
@@ -75,10 +72,10 @@ export async function reviewOrder(
     .executeTakeFirst();
   if (!item) throw notFound({ zh: '商品', en: 'Product' });
   if (
-    !(await addReview(ctx.db, ctx, {
+    !(await addReview(ctx, {
       orderId,
       productId: input.product_id,
-      openid: ctx.openid,
+      openid,
       rating: input.rating,
       text: input.text,
       source: 'shop',
@@ -95,15 +92,10 @@ const NEGATIVE = /差|不好|失望|退货|坏了|破损|慢死|垃圾|不满意
  * review of what they bought (rated 5, or 2 when it reads as a complaint). Returns the products
  * reviewed, or null when the fan has nothing waiting for a review.
  */
-export async function reviewFromChat(
-  db: Db,
-  ctx: { merchantId: string; now: number },
-  openid: string,
-  text: string,
-): Promise<string[] | null> {
+export async function reviewFromChat(ctx: Writer, openid: string, text: string): Promise<string[] | null> {
   const trimmed = text.trim();
   if (trimmed.length < 4) return null;
-  const orders = await db
+  const orders = await ctx.db
     .selectFrom('orders')
     .select(['id'])
     .where('merchant_id', '=', ctx.merchantId)
@@ -114,7 +106,7 @@ export async function reviewFromChat(
     .limit(5)
     .execute();
   for (const order of orders) {
-    const items = await db
+    const items = await ctx.db
       .selectFrom('order_items')
       .leftJoin('reviews', (join) =>
         join
@@ -130,7 +122,7 @@ export async function reviewFromChat(
     const reviewed: string[] = [];
     for (const item of waiting) {
       if (
-        await addReview(db, ctx, {
+        await addReview(ctx, {
           orderId: order.id,
           productId: item.product_id,
           openid,
@@ -146,38 +138,40 @@ export async function reviewFromChat(
   return null;
 }
 
-// Most chat messages come from fans with nothing to review: a per-merchant check, cached briefly,
-// spares them the per-fan query.
-const recentShipments = expiringMap<boolean>(10_000);
+// Most chat messages come from fans with nothing to review: a per-merchant check, cached briefly
+// in this app, spares them the per-fan query.
+const recentShipments = (ctx: Pick<Ctx, 'deps'>) =>
+  ctx.deps.local.slot('orders.recentShipments', () => expiringMap<boolean>(10_000));
 
-async function merchantShippedRecently(db: Db, merchantId: string, now: number): Promise<boolean> {
-  const hit = recentShipments.get(merchantId, now);
+async function merchantShippedRecently(
+  ctx: Pick<Ctx, 'db' | 'merchantId' | 'now' | 'deps'>,
+): Promise<boolean> {
+  const cache = recentShipments(ctx);
+  const hit = cache.get(ctx.merchantId, ctx.now);
   if (hit !== undefined) return hit;
-  const row = await db
+  const row = await ctx.db
     .selectFrom('orders')
     .select('id')
-    .where('merchant_id', '=', merchantId)
-    .where('shipped_at', '>=', now - REVIEW_BY_REPLY_WINDOW_MS)
+    .where('merchant_id', '=', ctx.merchantId)
+    .where('shipped_at', '>=', ctx.now - REVIEW_BY_REPLY_WINDOW_MS)
     .limit(1)
     .executeTakeFirst();
-  recentShipments.set(merchantId, Boolean(row), now);
+  cache.set(ctx.merchantId, Boolean(row), ctx.now);
   return Boolean(row);
 }
 
-/** Lets this process's own shipments count at once. */
-export function shipmentMade(merchantId: string): void {
-  recentShipments.delete(merchantId);
+/** Lets this app's own shipments count at once. */
+export function shipmentMade(ctx: Pick<Ctx, 'deps' | 'merchantId'>): void {
+  recentShipments(ctx).delete(ctx.merchantId);
 }
 
 /** Whether a fan has a delivered order (within the window) with something not yet reviewed. */
 export async function awaitsReview(
-  db: Db,
-  merchantId: string,
+  ctx: Pick<Ctx, 'db' | 'merchantId' | 'now' | 'deps'>,
   openid: string,
-  now: number,
 ): Promise<boolean> {
-  if (!(await merchantShippedRecently(db, merchantId, now))) return false;
-  const row = await db
+  if (!(await merchantShippedRecently(ctx))) return false;
+  const row = await ctx.db
     .selectFrom('orders')
     .innerJoin('order_items', 'order_items.order_id', 'orders.id')
     .leftJoin('reviews', (join) =>
@@ -186,10 +180,10 @@ export async function awaitsReview(
         .onRef('reviews.product_id', '=', 'order_items.product_id'),
     )
     .select('orders.id')
-    .where('orders.merchant_id', '=', merchantId)
+    .where('orders.merchant_id', '=', ctx.merchantId)
     .where('orders.openid', '=', openid)
     .where('orders.status', 'in', ['shipped', 'completed'])
-    .where('orders.shipped_at', '>=', now - REVIEW_BY_REPLY_WINDOW_MS)
+    .where('orders.shipped_at', '>=', ctx.now - REVIEW_BY_REPLY_WINDOW_MS)
     .where('reviews.id', 'is', null)
     .limit(1)
     .executeTakeFirst();
@@ -197,46 +191,62 @@ export async function awaitsReview(
 }
 
 export async function listReviews(
-  ctx: Pick<OrderCtx, 'db' | 'merchantId'>,
-  filter: { product_id?: string; hidden?: boolean; limit: number; cursor?: string },
+  ctx: Pick<Ctx, 'db' | 'merchantId'>,
+  filter: PageRequest & { product_id?: string; hidden?: boolean },
 ) {
   let query = ctx.db.selectFrom('reviews').selectAll().where('merchant_id', '=', ctx.merchantId);
   if (filter.product_id) query = query.where('product_id', '=', filter.product_id);
   if (filter.hidden !== undefined) query = query.where('hidden', '=', filter.hidden ? 1 : 0);
-  if (filter.cursor) query = query.where('id', '<', filter.cursor);
-  const rows = await query
-    .orderBy('id', 'desc')
-    .limit(filter.limit + 1)
-    .execute();
-  const items = rows.slice(0, filter.limit).map((r) => ({ ...r, hidden: r.hidden === 1 }));
-  return { items, next_cursor: rows.length > filter.limit ? (items.at(-1)?.id ?? null) : null };
+  const page = await cursorPage(query, filter);
+  return { items: page.items.map((r) => ({ ...r, hidden: r.hidden === 1 })), next_cursor: page.next_cursor };
 }
 
 /** Hides (or shows again) a review; a hidden review stops counting towards the product's rating. */
-export async function setReviewHidden(ctx: OrderCtx, id: string, hidden: boolean) {
-  const review = await ctx.db
-    .selectFrom('reviews')
-    .selectAll()
-    .where('merchant_id', '=', ctx.merchantId)
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (!review) throw notFound({ zh: '评价', en: 'Review' });
+export async function setReviewHidden(ctx: Ctx, id: string, hidden: boolean) {
+  requireRole(ctx, 'operator');
+  const review = found(
+    await ctx.db
+      .selectFrom('reviews')
+      .selectAll()
+      .where('merchant_id', '=', ctx.merchantId)
+      .where('id', '=', id)
+      .executeTakeFirst(),
+    { zh: '评价', en: 'Review' },
+  );
   if ((review.hidden === 1) !== hidden) {
-    const sign = hidden ? -1 : 1;
     await ctx.db
       .updateTable('reviews')
       .set({ hidden: hidden ? 1 : 0 })
       .where('id', '=', id)
       .execute();
-    await ctx.db
-      .updateTable('products')
-      .set((eb) => ({
-        rating_sum: eb('rating_sum', '+', sign * review.rating),
-        rating_count: eb('rating_count', '+', sign),
-        updated_at: ctx.now,
-      }))
-      .where('id', '=', review.product_id)
-      .execute();
+    await shiftRating(ctx, review.product_id, review.rating, hidden ? -1 : 1);
   }
   return { ...review, hidden };
+}
+
+/** The newest visible reviews of a product, for its page. */
+export async function productReviews(ctx: Pick<Ctx, 'db' | 'merchantId'>, productId: string, limit: number) {
+  return ctx.db
+    .selectFrom('reviews')
+    .select(['rating', 'text', 'created_at'])
+    .where('merchant_id', '=', ctx.merchantId)
+    .where('product_id', '=', productId)
+    .where('hidden', '=', 0)
+    .orderBy('created_at', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/** The products of an order that already have a review. */
+export async function reviewedProducts(
+  ctx: Pick<Ctx, 'db' | 'merchantId'>,
+  orderId: string,
+): Promise<Set<string>> {
+  const rows = await ctx.db
+    .selectFrom('reviews')
+    .select('product_id')
+    .where('merchant_id', '=', ctx.merchantId)
+    .where('order_id', '=', orderId)
+    .execute();
+  return new Set(rows.map((r) => r.product_id));
 }

@@ -1,27 +1,16 @@
 import { Type } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import type { Api, AppDeps } from '../../deps.ts';
-import { hashToken } from '../../platform/auth/secrets.ts';
 import { unauthorized } from '../../platform/http/errors.ts';
 import { withErrors } from '../../platform/http/schemas.ts';
-import { newSecret } from '../../platform/ids.ts';
 import { oauthAuthorizeUrl } from '../../wechat/api-client.ts';
-import { accountForCallback, apiClientFor } from '../accounts/accounts.service.ts';
-import { orderPolicy, startPayment, syncPayment } from '../payments/payments.service.ts';
-import { FAN_COOKIE, resolveFan } from './fan-session.ts';
-import { Me, OrderPage, OrderSchema, PayStart } from './orders.schemas.ts';
-import {
-  type BuyerCtx,
-  buyerCancel,
-  confirmReceipt,
-  getOrder,
-  listAddresses,
-  listOrders,
-  placeOrder,
-} from './orders.service.ts';
+import { accountForCallback, apiClientFor } from '../accounts/index.ts';
+import { buyerOf } from './buyer.ts';
+import { listAddresses, placeOrder } from './checkout.service.ts';
+import { FAN_COOKIE, FAN_SESSION_MS, requireFan, startFanSession } from './fan-session.ts';
+import { buyerCancel, confirmReceipt } from './lifecycle.service.ts';
+import { Me, OrderPage, OrderSchema } from './orders.schemas.ts';
+import { getOrder, listOrders } from './queries.service.ts';
 import { reviewOrder } from './reviews.service.ts';
-
-const FAN_SESSION_MS = 30 * 24 * 3_600_000;
 
 /** Where a fan's browser goes to authorise: the simulator in development, WeChat in production. */
 function authorizeBase(deps: AppDeps): string {
@@ -69,19 +58,7 @@ export function shopApiRoutes(app: Api, deps: AppDeps): void {
       if (!request.query.code)
         return reply.status(400).send({ error: { code: 'oauth_denied', message: '未获得微信授权' } });
       const { openid } = await apiClientFor(deps, found).oauthExchange(request.query.code);
-      const token = newSecret();
-      const now = deps.clock.now();
-      await deps.db
-        .insertInto('fan_sessions')
-        .values({
-          token_hash: hashToken(token),
-          merchant_id: found.merchant_id,
-          account_id: found.id,
-          openid,
-          expires_at: now + FAN_SESSION_MS,
-          created_at: now,
-        })
-        .execute();
+      const token = await startFanSession(deps, found, openid);
       reply.setCookie(FAN_COOKIE, token, {
         httpOnly: true,
         sameSite: 'lax',
@@ -94,15 +71,7 @@ export function shopApiRoutes(app: Api, deps: AppDeps): void {
     },
   );
 
-  const buyer = async (request: {
-    cookies: FastifyRequest['cookies'];
-    params: { appid: string };
-  }): Promise<BuyerCtx> => {
-    const now = deps.clock.now();
-    const session = await resolveFan(deps, request.params.appid, request.cookies[FAN_COOKIE], now);
-    if (!session) throw unauthorized();
-    return { db: deps.db, dialect: deps.dialect, ...session, now, actor: `fan:${session.openid}` };
-  };
+  const buyer = (request: Parameters<typeof requireFan>[1]) => requireFan(deps, request);
 
   const tags = ['shop'];
   const Params = Type.Object({ appid: Type.String({ maxLength: 32 }) });
@@ -122,7 +91,7 @@ export function shopApiRoutes(app: Api, deps: AppDeps): void {
     { schema: { tags, params: Params, response: withErrors({ 200: Me }) } },
     async (request) => {
       const ctx = await buyer(request);
-      return { openid: ctx.openid, addresses: await listAddresses(ctx) };
+      return { openid: buyerOf(ctx).openid, addresses: await listAddresses(ctx) };
     },
   );
 
@@ -154,7 +123,7 @@ export function shopApiRoutes(app: Api, deps: AppDeps): void {
     },
     async (request, reply) => {
       const ctx = await buyer(request);
-      const order = await placeOrder(ctx, await orderPolicy(deps, ctx.merchantId), request.body);
+      const order = await placeOrder(ctx, request.body);
       deps.wakeJobs();
       return reply.status(201).send(order);
     },
@@ -165,7 +134,7 @@ export function shopApiRoutes(app: Api, deps: AppDeps): void {
     { schema: { tags, params: Params, response: withErrors({ 200: OrderPage }) } },
     async (request) => {
       const ctx = await buyer(request);
-      return listOrders(ctx, { openid: ctx.openid, limit: 50 });
+      return listOrders(ctx, { openid: buyerOf(ctx).openid, limit: 50 });
     },
   );
 
@@ -174,42 +143,7 @@ export function shopApiRoutes(app: Api, deps: AppDeps): void {
     { schema: { tags, params: OrderParams, response: withErrors({ 200: OrderSchema }) } },
     async (request) => {
       const ctx = await buyer(request);
-      return getOrder(ctx, request.params.id);
-    },
-  );
-
-  app.post(
-    '/shop/:appid/api/orders/:id/pay',
-    {
-      schema: {
-        tags,
-        summary: '发起微信支付 / Start WeChat Pay',
-        params: OrderParams,
-        response: withErrors({ 200: PayStart }),
-      },
-    },
-    async (request) => {
-      const ctx = await buyer(request);
-      return startPayment(deps, ctx, request.params.id);
-    },
-  );
-
-  app.post(
-    '/shop/:appid/api/orders/:id/sync',
-    {
-      schema: {
-        tags,
-        summary: '向微信支付查询结果 / Ask WeChat Pay',
-        params: OrderParams,
-        response: withErrors({ 200: OrderSchema }),
-      },
-    },
-    async (request) => {
-      const ctx = await buyer(request);
-      await getOrder(ctx, request.params.id);
-      await syncPayment(deps, ctx.merchantId, request.params.id).catch(() => 'ignored');
-      deps.wakeJobs();
-      return getOrder(ctx, request.params.id);
+      return getOrder({ ...ctx, openid: buyerOf(ctx).openid }, request.params.id);
     },
   );
 

@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
+import { merchantCtx } from '../../context.ts';
 import type { AppDeps } from '../../deps.ts';
 import { PaySignatureError } from '../../wechat/pay/pay-client.ts';
-import { handlePayNotice, handleRefundNotice, NoticeRejected } from './payments.service.ts';
+import { handlePayNotice, NoticeRejected } from './payments.service.ts';
+import { handleRefundNotice } from './refunds.service.ts';
 
 /**
  * WeChat Pay's notice URLs. A notice is acted upon only after its signature, serial, age and
@@ -21,12 +23,8 @@ export function payNotifyRoutes(app: FastifyInstance, deps: AppDeps): void {
       reply: import('fastify').FastifyReply,
     ) => {
       try {
-        const outcome = await apply(
-          deps,
-          request.params.merchantId,
-          request.headers,
-          String(request.body ?? ''),
-        );
+        const ctx = merchantCtx(deps, request.params.merchantId, { kind: 'system', name: 'wechat_pay' });
+        const outcome = await apply(ctx, request.headers, String(request.body ?? ''));
         request.log.info({ merchant: request.params.merchantId, outcome }, 'WeChat Pay notice');
         return reply.status(204).send();
       } catch (error) {

@@ -7,11 +7,6 @@ export interface PaymentSettingsTable {
   api_v3_key: string;
   platform_public_key_pem: string;
   platform_key_id: string;
-  cod_enabled: number;
-  remind_after_ms: number;
-  cancel_after_ms: number;
-  template_paid: string | null;
-  template_shipped: string | null;
   updated_at: number;
 }
 

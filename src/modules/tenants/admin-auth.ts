@@ -30,6 +30,7 @@ export function adminAuthHook(deps: AppDeps) {
       merchantId: principal.merchantId,
       actor: principal.actor,
       now,
+      deps,
     };
   };
 }

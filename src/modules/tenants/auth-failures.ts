@@ -2,30 +2,13 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Ctx, SystemCtx } from '../../context.ts';
 import type { Api, AppDeps } from '../../deps.ts';
+import { requireRole } from '../../platform/auth/roles.ts';
 import { hashToken } from '../../platform/auth/secrets.ts';
 import { failureThrottle, LOGIN_POLICY } from '../../platform/auth/throttle.ts';
 import { AppError } from '../../platform/http/errors.ts';
 import { withErrors } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
-import { requireRole } from './tenants.service.ts';
-
-export interface AuthFailuresTable {
-  id: string;
-  /** Set when the failure names one merchant (a revoked API token of theirs). */
-  merchant_id: string | null;
-  /** Set when the e-mail tried belongs to a user: every merchant they belong to sees it. */
-  user_id: string | null;
-  kind: 'login' | 'api_token';
-  reason: 'wrong_password' | 'unknown_email' | 'unknown_token' | 'revoked_token';
-  email: string | null;
-  ip: string;
-  user_agent: string;
-  created_at: number;
-}
-
-export interface AuthFailuresTables {
-  auth_failures: AuthFailuresTable;
-}
+import type { AuthFailuresTable } from './tenants.schema.ts';
 
 const RETENTION_MS = 90 * 24 * 3_600_000;
 

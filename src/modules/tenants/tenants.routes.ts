@@ -1,6 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { Api, AppDeps } from '../../deps.ts';
-import { ROLES } from '../../platform/auth/roles.ts';
+import { ROLES, requireRole } from '../../platform/auth/roles.ts';
 import { unauthorized } from '../../platform/http/errors.ts';
 import { IdParams, Ok, withErrors } from '../../platform/http/schemas.ts';
 import { SESSION_COOKIE } from './admin-auth.ts';
@@ -16,7 +16,6 @@ import {
   login,
   logout,
   removeMember,
-  requireRole,
   resolveSession,
   revokeApiToken,
   SESSION_TTL_MS,
@@ -134,7 +133,7 @@ export function tenantsRoutes(app: Api): void {
     async (request) => {
       const { ctx } = request;
       const { actor } = ctx;
-      if (actor.kind === 'system') throw unauthorized();
+      if (actor.kind === 'system' || actor.kind === 'fan') throw unauthorized();
       const merchant = await getMerchant(ctx);
       const merchants =
         actor.kind === 'user'

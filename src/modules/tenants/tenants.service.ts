@@ -1,6 +1,6 @@
 import type { Ctx, SystemCtx } from '../../context.ts';
 import { hashPassword, verifyPassword } from '../../platform/auth/password.ts';
-import { ROLES, type Role } from '../../platform/auth/roles.ts';
+import { ROLES, type Role, requireRole } from '../../platform/auth/roles.ts';
 import { hashToken } from '../../platform/auth/secrets.ts';
 import { inTransaction } from '../../platform/db/database.ts';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../../platform/http/errors.ts';
@@ -43,6 +43,11 @@ export async function createMerchant(
   return merchant;
 }
 
+/** Whether any merchant exists (an empty database gets the demo). */
+export async function hasMerchants(ctx: SystemCtx): Promise<boolean> {
+  return Boolean(await ctx.db.selectFrom('merchants').select('id').limit(1).executeTakeFirst());
+}
+
 export async function findMerchantBySlug(ctx: SystemCtx, slug: string): Promise<Merchant | undefined> {
   return ctx.db.selectFrom('merchants').selectAll().where('slug', '=', slug).executeTakeFirst();
 }
@@ -82,14 +87,6 @@ function isTimeZone(zone: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** Throws 403 unless the actor holds one of `roles` (owner may do everything). */
-export function requireRole(ctx: Ctx, ...roles: Role[]): void {
-  const { actor } = ctx;
-  if (actor.kind === 'system') return;
-  if (actor.role === 'owner' || roles.includes(actor.role)) return;
-  throw forbidden(`需要以下角色之一：${roles.join('、')}`, `Requires one of the roles: ${roles.join(', ')}`);
 }
 
 export interface MemberView {

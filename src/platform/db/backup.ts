@@ -4,14 +4,17 @@ import { dirname } from 'node:path';
 import { backup, DatabaseSync } from 'node:sqlite';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import type { Config } from '../../config.ts';
+import type { DatabaseConfig } from './database.ts';
 
 const run = promisify(execFile);
 
 export class BackupError extends Error {}
 
+/** Kysely's record of applied migrations: present in every Weiloop database, whatever its modules. */
+const MIGRATIONS = 'kysely_migration';
+
 /** A file name that sorts by time: weiloop-20261126T142501Z.db / .dump. */
-export function backupName(now: Date, kind: Config['database']['kind']): string {
+export function backupName(now: Date, kind: DatabaseConfig['kind']): string {
   const stamp = now
     .toISOString()
     .replace(/[-:]/g, '')
@@ -44,7 +47,7 @@ async function tool(command: string, args: string[]): Promise<void> {
  * Copies the database to `file` while the server keeps running: SQLite's online backup API
  * (a consistent snapshot, WAL included, without stopping writers), or pg_dump's custom format.
  */
-export async function backupDatabase(database: Config['database'], file: string): Promise<void> {
+export async function backupDatabase(database: DatabaseConfig, file: string): Promise<void> {
   if (existsSync(file)) throw new BackupError(`${file} already exists; choose another --out`);
   mkdirSync(dirname(file), { recursive: true });
   if (database.kind === 'sqlite') {
@@ -69,17 +72,22 @@ export async function backupDatabase(database: Config['database'], file: string)
   ]);
 }
 
-/** How many merchants the database holds: 0 for an empty or missing one. */
-export async function merchantCount(database: Config['database']): Promise<number> {
+/**
+ * How many migrations the database has run: 0 for an empty or missing one. Any other answer
+ * means a Weiloop database is there, whatever rows it holds now.
+ */
+export async function appliedMigrations(database: DatabaseConfig): Promise<number> {
   if (database.kind === 'sqlite') {
     if (database.path === ':memory:' || !existsSync(database.path) || statSync(database.path).size === 0)
       return 0;
     const db = new DatabaseSync(database.path, { readOnly: true });
     try {
       const table = db
-        .prepare("select 1 from sqlite_master where type = 'table' and name = 'merchants'")
+        .prepare(`select 1 from sqlite_master where type = 'table' and name = '${MIGRATIONS}'`)
         .get();
-      return table ? Number((db.prepare('select count(*) as n from merchants').get() as { n: number }).n) : 0;
+      return table
+        ? Number((db.prepare(`select count(*) as n from ${MIGRATIONS}`).get() as { n: number }).n)
+        : 0;
     } finally {
       db.close();
     }
@@ -91,9 +99,9 @@ export async function merchantCount(database: Config['database']): Promise<numbe
   });
   await client.connect();
   try {
-    const exists = await client.query("select to_regclass('merchants') as t");
+    const exists = await client.query(`select to_regclass('${MIGRATIONS}') as t`);
     if (!exists.rows[0]?.t) return 0;
-    return Number((await client.query('select count(*) as n from merchants')).rows[0]?.n ?? 0);
+    return Number((await client.query(`select count(*) as n from ${MIGRATIONS}`)).rows[0]?.n ?? 0);
   } finally {
     await client.end();
   }
@@ -109,8 +117,8 @@ function checkSqliteBackup(file: string): void {
   try {
     const check = db.prepare('pragma integrity_check').get() as { integrity_check?: string } | undefined;
     if (check?.integrity_check !== 'ok') throw new BackupError(`${file} fails SQLite's integrity check`);
-    if (!db.prepare("select 1 from sqlite_master where type = 'table' and name = 'merchants'").get())
-      throw new BackupError(`${file} is not a Weiloop backup (no merchants table)`);
+    if (!db.prepare(`select 1 from sqlite_master where type = 'table' and name = '${MIGRATIONS}'`).get())
+      throw new BackupError(`${file} is not a Weiloop backup (no ${MIGRATIONS} table)`);
   } catch (error) {
     if (error instanceof BackupError) throw error;
     throw new BackupError(`${file} is not a SQLite database: ${(error as Error).message}`);
@@ -120,21 +128,22 @@ function checkSqliteBackup(file: string): void {
 }
 
 /**
- * Puts a backup back. Refuses a database that holds merchants unless `force`; with `force`, the
- * SQLite file being replaced is first saved beside itself. Stop every server and worker first.
+ * Puts a backup back. Refuses a database that Weiloop has set up (it has run migrations) unless
+ * `force`; with `force`, the SQLite file being replaced is first saved beside itself. Stop every
+ * server and worker first.
  */
 export async function restoreDatabase(
-  database: Config['database'],
+  database: DatabaseConfig,
   file: string,
   options: { force: boolean; now: Date },
 ): Promise<{ replaced: number; savedAs: string | null }> {
   if (!existsSync(file)) throw new BackupError(`no backup at ${file}`);
   if (database.kind === 'sqlite') checkSqliteBackup(file);
   else await tool('pg_restore', ['--list', file]);
-  const live = await merchantCount(database);
+  const live = await appliedMigrations(database);
   if (live > 0 && !options.force)
     throw new BackupError(
-      `the database already holds ${live} merchant(s); stop the server, then run restore again with --force to replace it`,
+      'the database is in use (Weiloop has set it up); stop every server and worker, then run restore again with --force to replace it',
     );
   if (database.kind === 'sqlite') {
     const target = database.path;

@@ -2,7 +2,6 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
 import pg from 'pg';
-import type { Config } from '../../config.ts';
 import { openNodeSqlite } from './sqlite-driver.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -17,7 +16,12 @@ export interface Database<DB> {
   close(): Promise<void>;
 }
 
-export function openDatabase<DB>(config: Config['database']): Database<DB> {
+/** Where the data lives: an embedded SQLite file, or a PostgreSQL database (and schema). */
+export type DatabaseConfig =
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'postgres'; url: string; schema?: string };
+
+export function openDatabase<DB>(config: DatabaseConfig): Database<DB> {
   if (config.kind === 'postgres') {
     const pool = new pg.Pool({
       connectionString: config.url,

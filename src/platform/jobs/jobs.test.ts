@@ -7,6 +7,7 @@ import { type Database, inTransaction, openDatabase } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import type { JobTables } from './jobs.schema.ts';
 import { claimJobs, enqueueJob, retryDelayMs } from './jobs.ts';
+import { jobsMigrations } from './migrations/index.ts';
 import { createJobWorker, type JobHandler, PermanentJobError } from './worker.ts';
 
 const logger = pino({ level: 'silent' });
@@ -20,7 +21,7 @@ beforeAll(async () => {
   first = openDatabase<JobTables>(test.database);
   // A second handle is a second process: its own connection(s) to the same database.
   second = openDatabase<JobTables>(test.database);
-  await migrateToLatest(first.db as Kysely<unknown>);
+  await migrateToLatest(first.db as Kysely<unknown>, [jobsMigrations]);
 });
 
 afterAll(async () => {

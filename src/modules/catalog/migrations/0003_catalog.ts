@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 
-// biome-ignore lint/suspicious/noExplicitAny: migrations see the schema of their own time
+// Migrations see the database as it was at their time, so they use an untyped handle.
+// biome-ignore lint/suspicious/noExplicitAny: see above
 type AnyDb = Kysely<any>;
 
 export async function up(db: AnyDb): Promise<void> {
@@ -30,11 +31,13 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();
+
   await db.schema
     .createIndex('products_merchant')
     .on('products')
     .columns(['merchant_id', 'status', 'kind'])
     .execute();
+
   await db.schema.createIndex('products_city').on('products').columns(['merchant_id', 'city']).execute();
 
   await db.schema
@@ -48,6 +51,7 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('stock', 'bigint', (c) => c.notNull().check(sql`stock >= 0`))
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
+
   await db.schema.createIndex('skus_product').on('skus').column('product_id').execute();
 
   await db.schema
@@ -64,6 +68,7 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('closes_at', 'text', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
+
   await db.schema
     .createIndex('stores_location')
     .on('stores')
@@ -85,15 +90,10 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('words', 'text', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
+
   await db.schema
     .createIndex('search_synonyms_merchant')
     .on('search_synonyms')
     .column('merchant_id')
     .execute();
-}
-
-export async function down(db: AnyDb): Promise<void> {
-  for (const table of ['search_synonyms', 'product_stores', 'stores', 'skus', 'products']) {
-    await db.schema.dropTable(table).execute();
-  }
 }

@@ -31,6 +31,7 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('memberships_pk', ['merchant_id', 'user_id'])
     .execute();
+
   await db.schema.createIndex('memberships_user').on('memberships').column('user_id').execute();
 
   await db.schema
@@ -41,6 +42,7 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
+
   await db.schema.createIndex('sessions_expiry').on('sessions').column('expires_at').execute();
 
   await db.schema
@@ -54,30 +56,6 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('last_used_at', 'bigint')
     .addColumn('revoked_at', 'bigint')
     .execute();
+
   await db.schema.createIndex('api_tokens_merchant').on('api_tokens').column('merchant_id').execute();
-
-  await db.schema
-    .createTable('jobs')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('merchant_id', 'text')
-    .addColumn('type', 'text', (c) => c.notNull())
-    .addColumn('payload', 'text', (c) => c.notNull())
-    .addColumn('idempotency_key', 'text', (c) => c.notNull().unique())
-    .addColumn('status', 'text', (c) => c.notNull())
-    .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('max_attempts', 'integer', (c) => c.notNull())
-    .addColumn('run_at', 'bigint', (c) => c.notNull())
-    .addColumn('locked_by', 'text')
-    .addColumn('locked_until', 'bigint')
-    .addColumn('last_error', 'text')
-    .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .addColumn('finished_at', 'bigint')
-    .execute();
-  await db.schema.createIndex('jobs_due').on('jobs').columns(['status', 'run_at']).execute();
-}
-
-export async function down(db: AnyDb): Promise<void> {
-  for (const table of ['jobs', 'api_tokens', 'sessions', 'memberships', 'users', 'merchants']) {
-    await db.schema.dropTable(table).execute();
-  }
 }

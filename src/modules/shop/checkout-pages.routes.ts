@@ -3,13 +3,21 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../deps.ts';
 import { html, mobilePage } from '../../platform/http/html.ts';
 import { formatFen } from '../../platform/money.ts';
-import { accountForCallback } from '../accounts/accounts.service.ts';
-import { getProduct, specText } from '../catalog/products.service.ts';
-import { orderPolicy } from '../payments/payments.service.ts';
-import { FAN_COOKIE, type FanSession, resolveFan } from './fan-session.ts';
-import { getOrder, listAddresses, listOrders } from './orders.service.ts';
-
-const CHECKOUT_JS = readFileSync(new URL('../../../web/shop/checkout.js', import.meta.url), 'utf8');
+import { accountForCallback } from '../accounts/index.ts';
+import { getProduct, specText } from '../catalog/index.ts';
+import { followInvite } from '../channel/index.ts';
+import {
+  FAN_COOKIE,
+  type FanSession,
+  fanCtx,
+  getOrder,
+  listAddresses,
+  listOrders,
+  orderPolicy,
+  productReviews,
+  resolveFan,
+  reviewedProducts,
+} from '../orders/index.ts';
 
 const STATUS_TEXT: Record<string, string> = {
   pending_payment: '待支付',
@@ -26,12 +34,13 @@ const STATUS_TEXT: Record<string, string> = {
  * silently through WeChat OAuth (snsapi_base) on first visit; a returning buyer's address is
  * already there, so card → product → pay → confirm takes three taps.
  */
-export function shopCheckoutPages(app: FastifyInstance, deps: AppDeps): void {
+export function checkoutPageRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const checkoutJs = readFileSync(new URL('../../../web/shop/checkout.js', import.meta.url), 'utf8');
   app.get('/shop/assets/checkout.js', async (_request, reply) =>
     reply
       .type('text/javascript; charset=utf-8')
       .header('cache-control', 'public, max-age=300')
-      .send(CHECKOUT_JS),
+      .send(checkoutJs),
   );
 
   /** The signed-in fan, or a redirect through OAuth back to this very page. */
@@ -46,7 +55,7 @@ export function shopCheckoutPages(app: FastifyInstance, deps: AppDeps): void {
   }
   const notFound = (reply: FastifyReply) =>
     mobilePage(reply, '页面不存在', '<div class="card">没有找到这个页面。</div>', { status: 404 });
-  const ctxOf = (fan: FanSession) => ({ db: deps.db, merchantId: fan.merchantId, openid: fan.openid });
+  const ctxOf = (fan: FanSession) => ({ ...fanCtx(deps, fan), openid: fan.openid });
 
   app.get<{ Params: { appid: string; id: string } }>('/shop/:appid/products/:id', async (request, reply) => {
     if (!(await accountForCallback(deps, request.params.appid, deps.clock.now()))) return notFound(reply);
@@ -54,15 +63,10 @@ export function shopCheckoutPages(app: FastifyInstance, deps: AppDeps): void {
     if (!fan) return reply;
     const product = await getProduct(ctxOf(fan), request.params.id).catch(() => null);
     if (product?.status !== 'on_sale') return notFound(reply);
-    const [addresses, policy] = await Promise.all([
-      listAddresses({
-        ...ctxOf(fan),
-        dialect: deps.dialect,
-        accountId: fan.accountId,
-        now: deps.clock.now(),
-        actor: 'fan',
-      }),
-      orderPolicy(deps, fan.merchantId),
+    const [addresses, policy, reviews] = await Promise.all([
+      listAddresses(ctxOf(fan)),
+      orderPolicy(ctxOf(fan)),
+      productReviews(ctxOf(fan), product.id, 5),
     ]);
     const firstInStock = product.skus.find((s) => s.stock > 0);
     const skus = product.skus
@@ -86,15 +90,6 @@ export function shopCheckoutPages(app: FastifyInstance, deps: AppDeps): void {
       policy.codEnabled && shipped
         ? '<button class="btn secondary" name="method" value="cod">货到付款</button>'
         : '';
-    const reviews = await deps.db
-      .selectFrom('reviews')
-      .select(['rating', 'text', 'created_at'])
-      .where('merchant_id', '=', fan.merchantId)
-      .where('product_id', '=', product.id)
-      .where('hidden', '=', 0)
-      .orderBy('created_at', 'desc')
-      .limit(5)
-      .execute();
     const reviewsBlock = `<div class="card"><b>评价（${product.rating_count}）</b>${
       reviews
         .map((r) => `<div>${'★'.repeat(r.rating)}${'☆'.repeat(5 - r.rating)} ${html(r.text)}</div>`)
@@ -132,12 +127,8 @@ ${reviewsBlock}
           `<div>${html(i.title)} <span class="muted">${html(i.spec_text)} ×${i.quantity}</span> ${formatFen(i.subtotal)}</div>`,
       )
       .join('');
-    const invite = order.status === 'paid' ? await followInvite(deps, fan) : '';
-    const reviewed = new Set(
-      (
-        await deps.db.selectFrom('reviews').select('product_id').where('order_id', '=', order.id).execute()
-      ).map((r) => r.product_id),
-    );
+    const invite = order.status === 'paid' ? await followInviteCard(deps, fan) : '';
+    const reviewed = await reviewedProducts(ctxOf(fan), order.id);
     const canReview = order.status === 'shipped' || order.status === 'completed';
     const reviewForms = canReview
       ? order.items
@@ -176,13 +167,7 @@ ${invite}${actions}<div class="card"><a href="/shop/${html(request.params.appid)
   app.get<{ Params: { appid: string } }>('/shop/:appid/cart', async (request, reply) => {
     const fan = await fanOrRedirect(request, reply);
     if (!fan) return reply;
-    const addresses = await listAddresses({
-      ...ctxOf(fan),
-      dialect: deps.dialect,
-      accountId: fan.accountId,
-      now: deps.clock.now(),
-      actor: 'fan',
-    });
+    const addresses = await listAddresses(ctxOf(fan));
     const saved = addresses[0];
     const addressBlock = saved
       ? `<div class="card" id="address" data-address-id="${html(saved.id)}">送至：${html(saved.name)} ${html(saved.phone)}<div class="muted">${html(saved.region)} ${html(saved.detail)}</div></div>`
@@ -212,47 +197,11 @@ ${invite}${actions}<div class="card"><a href="/shop/${html(request.params.appid)
 }
 
 /** After paying, a fan who does not follow the merchant's service account is invited to. */
-async function followInvite(deps: AppDeps, fan: FanSession): Promise<string> {
-  const me = await deps.db
-    .selectFrom('followers')
-    .select(['unionid'])
-    .where('account_id', '=', fan.accountId)
-    .where('openid', '=', fan.openid)
-    .executeTakeFirst();
-  const services = await deps.db
-    .selectFrom('official_accounts')
-    .select(['id', 'name'])
-    .where('merchant_id', '=', fan.merchantId)
-    .where('type', '=', 'service')
-    .execute();
-  if (services.length === 0) return '';
-  const following = await deps.db
-    .selectFrom('followers')
-    .select('account_id')
-    .where('merchant_id', '=', fan.merchantId)
-    .where('subscribed', '=', 1)
-    .where(
-      'account_id',
-      'in',
-      services.map((s) => s.id),
-    )
-    .where((eb) =>
-      eb.or([
-        eb.and([eb('account_id', '=', fan.accountId), eb('openid', '=', fan.openid)]),
-        ...(me?.unionid ? [eb('unionid', '=', me.unionid)] : []),
-      ]),
-    )
-    .executeTakeFirst();
-  if (following) return '';
-  const service = services[0]!;
-  const code = await deps.db
-    .selectFrom('channel_qrcodes')
-    .select(['ticket'])
-    .where('account_id', '=', service.id)
-    .orderBy('created_at')
-    .executeTakeFirst();
-  const image = code
-    ? `<img alt="关注二维码" width="160" height="160" src="${html(`${deps.config.wechatApiBase}/cgi-bin/showqrcode?ticket=${encodeURIComponent(code.ticket)}`)}">`
+async function followInviteCard(deps: AppDeps, fan: FanSession): Promise<string> {
+  const invite = await followInvite(fanCtx(deps, fan), fan.accountId, fan.openid);
+  if (!invite) return '';
+  const image = invite.ticket
+    ? `<img alt="关注二维码" width="160" height="160" src="${html(`${deps.config.wechatApiBase}/cgi-bin/showqrcode?ticket=${encodeURIComponent(invite.ticket)}`)}">`
     : '';
-  return `<div class="card" id="follow-invite">关注「${html(service.name)}」，及时收到发货与物流通知。${image}</div>`;
+  return `<div class="card" id="follow-invite">关注「${html(invite.serviceName)}」，及时收到发货与物流通知。${image}</div>`;
 }

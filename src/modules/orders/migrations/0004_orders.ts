@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 
-// biome-ignore lint/suspicious/noExplicitAny: migrations see the schema of their own time
+// Migrations see the database as it was at their time, so they use an untyped handle.
+// biome-ignore lint/suspicious/noExplicitAny: see above
 type AnyDb = Kysely<any>;
 
 export async function up(db: AnyDb): Promise<void> {
@@ -12,22 +13,6 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('openid', 'text', (c) => c.notNull())
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .execute();
-  await db.schema
-    .createTable('payment_settings')
-    .addColumn('merchant_id', 'text', (c) => c.primaryKey().references('merchants.id').onDelete('cascade'))
-    .addColumn('mchid', 'text', (c) => c.notNull())
-    .addColumn('serial_no', 'text', (c) => c.notNull())
-    .addColumn('private_key_pem', 'text', (c) => c.notNull())
-    .addColumn('api_v3_key', 'text', (c) => c.notNull())
-    .addColumn('platform_public_key_pem', 'text', (c) => c.notNull())
-    .addColumn('platform_key_id', 'text', (c) => c.notNull())
-    .addColumn('cod_enabled', 'integer', (c) => c.notNull())
-    .addColumn('remind_after_ms', 'bigint', (c) => c.notNull())
-    .addColumn('cancel_after_ms', 'bigint', (c) => c.notNull())
-    .addColumn('template_paid', 'text')
-    .addColumn('template_shipped', 'text')
-    .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();
 
   await db.schema
@@ -42,6 +27,7 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('last_used_at', 'bigint', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
+
   await db.schema
     .createIndex('addresses_owner')
     .on('addresses')
@@ -75,7 +61,9 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .addUniqueConstraint('orders_idempotency', ['merchant_id', 'openid', 'idempotency_key'])
     .execute();
+
   await db.schema.createIndex('orders_merchant').on('orders').columns(['merchant_id', 'status']).execute();
+
   await db.schema.createIndex('orders_buyer').on('orders').columns(['merchant_id', 'openid']).execute();
 
   await db.schema
@@ -91,6 +79,7 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('quantity', 'integer', (c) => c.notNull())
     .addColumn('subtotal', 'bigint', (c) => c.notNull())
     .execute();
+
   await db.schema.createIndex('order_items_order').on('order_items').column('order_id').execute();
 
   await db.schema
@@ -104,35 +93,8 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('note', 'text')
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
+
   await db.schema.createIndex('order_events_order').on('order_events').column('order_id').execute();
-
-  await db.schema
-    .createTable('payments')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('merchant_id', 'text', (c) => c.notNull())
-    .addColumn('order_id', 'text', (c) => c.notNull().references('orders.id').onDelete('cascade'))
-    .addColumn('out_trade_no', 'text', (c) => c.notNull().unique())
-    .addColumn('appid', 'text', (c) => c.notNull())
-    .addColumn('prepay_id', 'text', (c) => c.notNull())
-    .addColumn('amount', 'bigint', (c) => c.notNull())
-    .addColumn('status', 'text', (c) => c.notNull())
-    .addColumn('transaction_id', 'text', (c) => c.unique())
-    .addColumn('paid_at', 'bigint')
-    .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .execute();
-
-  await db.schema
-    .createTable('refunds')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('merchant_id', 'text', (c) => c.notNull())
-    .addColumn('order_id', 'text', (c) => c.notNull().references('orders.id').onDelete('cascade'))
-    .addColumn('amount', 'bigint', (c) => c.notNull())
-    .addColumn('reason', 'text', (c) => c.notNull())
-    .addColumn('status', 'text', (c) => c.notNull())
-    .addColumn('refund_id', 'text')
-    .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .addColumn('succeeded_at', 'bigint')
-    .execute();
 
   await db.schema
     .createTable('reviews')
@@ -148,21 +110,6 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addUniqueConstraint('reviews_once', ['order_id', 'product_id'])
     .execute();
-  await db.schema.createIndex('reviews_product').on('reviews').columns(['product_id', 'hidden']).execute();
-}
 
-export async function down(db: AnyDb): Promise<void> {
-  for (const table of [
-    'reviews',
-    'refunds',
-    'payments',
-    'order_events',
-    'order_items',
-    'orders',
-    'addresses',
-    'payment_settings',
-    'fan_sessions',
-  ]) {
-    await db.schema.dropTable(table).execute();
-  }
+  await db.schema.createIndex('reviews_product').on('reviews').columns(['product_id', 'hidden']).execute();
 }

@@ -1,31 +1,10 @@
 import type { Kysely } from 'kysely';
 
-// biome-ignore lint/suspicious/noExplicitAny: migrations see the schema of their own time
+// Migrations see the database as it was at their time, so they use an untyped handle.
+// biome-ignore lint/suspicious/noExplicitAny: see above
 type AnyDb = Kysely<any>;
 
 export async function up(db: AnyDb): Promise<void> {
-  await db.schema
-    .createTable('official_accounts')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('merchant_id', 'text', (c) => c.notNull().references('merchants.id').onDelete('cascade'))
-    .addColumn('name', 'text', (c) => c.notNull())
-    .addColumn('appid', 'text', (c) => c.notNull().unique())
-    .addColumn('original_id', 'text')
-    .addColumn('type', 'text', (c) => c.notNull())
-    .addColumn('verified', 'integer', (c) => c.notNull())
-    .addColumn('app_secret', 'text', (c) => c.notNull())
-    .addColumn('token', 'text', (c) => c.notNull())
-    .addColumn('aes_key', 'text')
-    .addColumn('mode', 'text', (c) => c.notNull())
-    .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .addColumn('updated_at', 'bigint', (c) => c.notNull())
-    .execute();
-  await db.schema
-    .createIndex('official_accounts_merchant')
-    .on('official_accounts')
-    .column('merchant_id')
-    .execute();
-
   await db.schema
     .createTable('channel_qrcodes')
     .addColumn('id', 'text', (c) => c.primaryKey())
@@ -42,6 +21,7 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addUniqueConstraint('channel_qrcodes_scene', ['account_id', 'scene'])
     .execute();
+
   await db.schema
     .createIndex('channel_qrcodes_merchant')
     .on('channel_qrcodes')
@@ -66,11 +46,13 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addUniqueConstraint('followers_openid', ['account_id', 'openid'])
     .execute();
+
   await db.schema
     .createIndex('followers_merchant')
     .on('followers')
     .columns(['merchant_id', 'account_id'])
     .execute();
+
   await db.schema.createIndex('followers_source').on('followers').column('source_qrcode_id').execute();
 
   await db.schema
@@ -91,6 +73,7 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('kind', 'text', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
+
   await db.schema.createIndex('qrcode_scans_code').on('qrcode_scans').column('qrcode_id').execute();
 
   await db.schema
@@ -112,6 +95,7 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();
+
   await db.schema
     .createIndex('reply_rules_account')
     .on('reply_rules')
@@ -143,19 +127,4 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addUniqueConstraint('inbound_messages_dedupe', ['account_id', 'dedupe_key'])
     .execute();
-}
-
-export async function down(db: AnyDb): Promise<void> {
-  for (const table of [
-    'inbound_messages',
-    'menus',
-    'reply_rules',
-    'qrcode_scans',
-    'follower_tags',
-    'followers',
-    'channel_qrcodes',
-    'official_accounts',
-  ]) {
-    await db.schema.dropTable(table).execute();
-  }
 }

@@ -1,11 +1,10 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { merchantCtx } from '../../context.ts';
 import type { AppDeps } from '../../deps.ts';
 import { html, mobilePage } from '../../platform/http/html.ts';
 import { formatFen } from '../../platform/money.ts';
-import { accountForCallback } from '../accounts/accounts.service.ts';
-import { dealsInCity } from './deals.service.ts';
-import { searchProducts } from './search.service.ts';
-import { getStore } from './stores.service.ts';
+import { accountForCallback } from '../accounts/index.ts';
+import { dealsInCity, getStore, searchProducts } from '../catalog/index.ts';
 
 const page = (reply: FastifyReply, title: string, body: string, status = 200) =>
   mobilePage(reply, title, body, { status });
@@ -17,16 +16,10 @@ const rating = (r: number | null, count: number) =>
  * The fan-facing pages the chat links to: search results, a product, a city's deals, a store.
  * Server-rendered and small, so a link from a WeChat message opens instantly.
  */
-export function shopPageRoutes(app: FastifyInstance, deps: AppDeps): void {
+export function catalogPageRoutes(app: FastifyInstance, deps: AppDeps): void {
   const merchantFor = async (appid: string) =>
     (await accountForCallback(deps, appid, deps.clock.now()))?.account.merchant_id ?? null;
-  const ctxFor = (merchantId: string) => ({
-    db: deps.db,
-    dialect: deps.dialect,
-    merchantId,
-    actor: { kind: 'system' as const },
-    now: deps.clock.now(),
-  });
+  const ctxFor = (merchantId: string) => merchantCtx(deps, merchantId);
   const notFoundPage = (reply: FastifyReply) =>
     page(reply, '页面不存在', '<div class="card">没有找到这个页面。</div>', 404);
 

@@ -1,0 +1,22 @@
+import { accountsMigrations } from './modules/accounts/index.ts';
+import { catalogMigrations } from './modules/catalog/index.ts';
+import { channelMigrations } from './modules/channel/index.ts';
+import { ordersMigrations } from './modules/orders/index.ts';
+import { paymentsMigrations } from './modules/payments/index.ts';
+import { tenantsMigrations } from './modules/tenants/index.ts';
+import type { ModuleMigrations } from './platform/db/migrate.ts';
+import { jobsMigrations } from './platform/jobs/migrations/index.ts';
+
+/**
+ * Every module's migrations, owners of referenced tables first: the parts that share a name run
+ * in this order. A new module adds itself here.
+ */
+export const migrations: readonly ModuleMigrations[] = [
+  jobsMigrations,
+  tenantsMigrations,
+  accountsMigrations,
+  channelMigrations,
+  catalogMigrations,
+  ordersMigrations,
+  paymentsMigrations,
+];

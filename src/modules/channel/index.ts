@@ -1,0 +1,18 @@
+/**
+ * Channel: the WeChat conversation — callbacks, keyword rules, menus, QR channels, followers, the
+ * message log — and the notices a fan receives in chat.
+ */
+import type { ModuleMigrations } from '../../platform/db/migrate.ts';
+import { up as channel } from './migrations/0002_channel.ts';
+
+export const channelMigrations: ModuleMigrations = { '0002_channel': channel };
+
+export { createQrCode, followerGrowth, followInvite, messagesByDay } from './audience.service.ts';
+export { callbackRoutes } from './callback.routes.ts';
+export { registerChannelJobs, scheduleMessagePruning } from './channel.jobs.ts';
+export { channelRoutes } from './channel.routes.ts';
+export type { ChannelTables, RuleKind } from './channel.schema.ts';
+export { LATE_REPLY_JOB } from './inbound.service.ts';
+export { publishMenu, saveMenu } from './menus.service.ts';
+export { registerOrderNotices } from './notices.jobs.ts';
+export { createRule, setSingletonRule } from './replies.service.ts';

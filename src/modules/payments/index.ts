@@ -1,0 +1,18 @@
+/**
+ * Payments: WeChat Pay settings, prepay, notices, close and refund. Calls orders (never the
+ * other way) and acts on orders' events: watches unpaid orders, closes, refunds.
+ */
+import type { ModuleMigrations } from '../../platform/db/migrate.ts';
+import { up as orders } from './migrations/0004_orders.ts';
+import { up as moduleBoundaries } from './migrations/0005_module_boundaries.ts';
+
+export const paymentsMigrations: ModuleMigrations = {
+  '0004_orders': orders,
+  '0005_module_boundaries': moduleBoundaries,
+};
+
+export { payNotifyRoutes } from './notify.routes.ts';
+export { registerPaymentJobs } from './payments.jobs.ts';
+export { paymentsRoutes, shopPayRoutes } from './payments.routes.ts';
+export type { PaymentsTables } from './payments.schema.ts';
+export { type PaymentSettingsInput, savePaymentSettings } from './settings.service.ts';

@@ -1,0 +1,104 @@
+import type { Ctx } from '../../context.ts';
+import { requireRole } from '../../platform/auth/roles.ts';
+import { AppError, badRequest } from '../../platform/http/errors.ts';
+import { createPayClient, type PayClient } from '../../wechat/pay/pay-client.ts';
+import type { PaymentSettingsTable } from './payments.schema.ts';
+
+export interface PaymentSettingsInput {
+  mchid: string;
+  serial_no: string;
+  private_key_pem: string;
+  api_v3_key: string;
+  platform_public_key_pem: string;
+  platform_key_id: string;
+}
+
+export async function paymentSettings(
+  ctx: Pick<Ctx, 'db' | 'merchantId'>,
+): Promise<PaymentSettingsTable | undefined> {
+  return ctx.db
+    .selectFrom('payment_settings')
+    .selectAll()
+    .where('merchant_id', '=', ctx.merchantId)
+    .executeTakeFirst();
+}
+
+function pemFields(
+  input: Pick<PaymentSettingsInput, 'private_key_pem' | 'platform_public_key_pem' | 'platform_key_id'>,
+) {
+  return {
+    privateKeyPem: input.private_key_pem,
+    platformPublicKeyPem: input.platform_public_key_pem,
+    platformKeyId: input.platform_key_id,
+  };
+}
+
+/** Saves the merchant's WeChat Pay number and keys, after checking they can sign and verify. */
+export async function savePaymentSettings(ctx: Ctx, input: PaymentSettingsInput): Promise<void> {
+  requireRole(ctx, 'owner');
+  if (!/^\d{8,12}$/.test(input.mchid))
+    throw badRequest('invalid_mchid', '商户号应为 8–12 位数字', 'mchid must be 8–12 digits');
+  if (Buffer.byteLength(input.api_v3_key) !== 32)
+    throw badRequest('invalid_api_v3_key', 'APIv3 密钥必须为 32 字节', 'The APIv3 key must be 32 bytes');
+  try {
+    createPayClient({
+      ...pemFields(input),
+      baseUrl: 'http://check.invalid',
+      mchid: input.mchid,
+      serialNo: input.serial_no,
+      apiV3Key: input.api_v3_key,
+    });
+  } catch {
+    throw badRequest(
+      'invalid_key',
+      '商户私钥或微信支付公钥格式不正确（需 PEM）',
+      'The private key or platform public key is not valid PEM',
+    );
+  }
+  const row: PaymentSettingsTable = {
+    merchant_id: ctx.merchantId,
+    mchid: input.mchid,
+    serial_no: input.serial_no,
+    private_key_pem: input.private_key_pem,
+    api_v3_key: input.api_v3_key,
+    platform_public_key_pem: input.platform_public_key_pem,
+    platform_key_id: input.platform_key_id,
+    updated_at: ctx.now,
+  };
+  const { merchant_id: _m, ...update } = row;
+  await ctx.db
+    .insertInto('payment_settings')
+    .values(row)
+    .onConflict((oc) => oc.column('merchant_id').doUpdateSet(update))
+    .execute();
+}
+
+/** A WeChat Pay client for the merchant, rebuilt only when its settings change (kept per app). */
+export async function payClientFor(ctx: Pick<Ctx, 'db' | 'merchantId' | 'deps'>): Promise<PayClient> {
+  const settings = await paymentSettings(ctx);
+  if (!settings)
+    throw new AppError(409, 'payments_not_configured', {
+      zh: '商户尚未开通微信支付',
+      en: 'WeChat Pay is not set up for this merchant',
+    });
+  const { deps } = ctx;
+  const clients = deps.local.slot(
+    'payments.clients',
+    () => new Map<string, { updatedAt: number; client: PayClient }>(),
+  );
+  const cached = clients.get(ctx.merchantId);
+  if (cached && cached.updatedAt === settings.updated_at) return cached.client;
+  const client = createPayClient(
+    {
+      ...pemFields(settings),
+      baseUrl: deps.config.wechatApiBase,
+      mchid: settings.mchid,
+      serialNo: settings.serial_no,
+      apiV3Key: settings.api_v3_key,
+    },
+    // Signature freshness is about wall-clock time between us and WeChat, not the app's clock.
+    { fetch: deps.wechatFetch },
+  );
+  clients.set(ctx.merchantId, { updatedAt: settings.updated_at, client });
+  return client;
+}
