@@ -14,6 +14,7 @@ import {
 const tags = ['accounts'];
 const Mode = Type.Union([Type.Literal('plain'), Type.Literal('compatible'), Type.Literal('safe')]);
 const AccountType = Type.Union([Type.Literal('subscription'), Type.Literal('service')]);
+const SecretHint = Type.Object({ mask: Type.String(), fingerprint: Type.String() });
 const Account = Type.Object({
   id: Type.String(),
   merchant_id: Type.String(),
@@ -22,9 +23,11 @@ const Account = Type.Object({
   original_id: Type.Union([Type.String(), Type.Null()]),
   type: AccountType,
   verified: Type.Boolean(),
-  token: Type.String(),
-  aes_key: Type.Union([Type.String(), Type.Null()]),
   mode: Mode,
+  secrets: Type.Object(
+    { token: SecretHint, aes_key: Type.Union([SecretHint, Type.Null()]), app_secret: SecretHint },
+    { description: '密钥从不返回：仅掩码与指纹 / Secrets are never returned: a mask and a fingerprint' },
+  ),
   callback_url: Type.String({ description: '填写到微信公众平台「服务器地址(URL)」' }),
   created_at: Type.Integer(),
   updated_at: Type.Integer(),

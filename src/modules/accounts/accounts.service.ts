@@ -1,6 +1,7 @@
 import type { Ctx } from '../../context.ts';
 import type { AppDeps } from '../../deps.ts';
 import { requireRole } from '../../platform/auth/roles.ts';
+import { type SecretHint, secretHint } from '../../platform/auth/secrets.ts';
 import { expiringMap } from '../../platform/cache/cache.ts';
 import { AppError, badRequest, conflict, notFound } from '../../platform/http/errors.ts';
 import { newId, newSecret } from '../../platform/ids.ts';
@@ -16,9 +17,11 @@ import { callbackSignature } from '../../wechat/signature.ts';
 import type { AccountType, OfficialAccountsTable } from './accounts.schema.ts';
 
 export type Account = OfficialAccountsTable;
-export type AccountView = Omit<Account, 'app_secret' | 'verified'> & {
+export type AccountView = Omit<Account, 'app_secret' | 'verified' | 'token' | 'aes_key'> & {
   verified: boolean;
   callback_url: string;
+  /** The callback Token, EncodingAESKey and AppSecret are never read back: a mask and a fingerprint. */
+  secrets: { token: SecretHint; aes_key: SecretHint | null; app_secret: SecretHint };
 };
 
 const NOT_FOUND = { zh: '公众号', en: 'Official account' };
@@ -39,10 +42,22 @@ export function callbackUrl(publicUrl: string, appid: string): string {
   return `${publicUrl}/wechat/${appid}`;
 }
 
-/** What the API shows: never the AppSecret. */
+/**
+ * What the API shows, to every role: no secret. Whoever holds the callback Token or the AES key
+ * can forge WeChat's pushes, and the AppSecret is the account's API password.
+ */
 export function accountView(account: Account, publicUrl: string): AccountView {
-  const { app_secret: _secret, verified, ...rest } = account;
-  return { ...rest, verified: verified === 1, callback_url: callbackUrl(publicUrl, account.appid) };
+  const { app_secret, token, aes_key, verified, ...rest } = account;
+  return {
+    ...rest,
+    verified: verified === 1,
+    callback_url: callbackUrl(publicUrl, account.appid),
+    secrets: {
+      token: secretHint(token),
+      aes_key: aes_key ? secretHint(aes_key) : null,
+      app_secret: secretHint(app_secret),
+    },
+  };
 }
 
 function validate(input: Partial<AccountInput>): void {
@@ -137,6 +152,9 @@ export async function updateAccount(
   patch: Partial<Omit<AccountInput, 'appid'>>,
 ): Promise<Account> {
   requireRole(ctx, 'operator');
+  // Replacing a secret is the owner's: it can lock the account out of WeChat.
+  if (patch.secret !== undefined || patch.token !== undefined || patch.aes_key !== undefined)
+    requireRole(ctx, 'owner');
   const current = await getAccount(ctx, id);
   const next = {
     ...patch,

@@ -1,8 +1,8 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { Api, AppDeps } from '../../deps.ts';
-import { unauthorized } from '../../platform/http/errors.ts';
+import { badRequest, unauthorized } from '../../platform/http/errors.ts';
 import { withErrors } from '../../platform/http/schemas.ts';
-import { oauthAuthorizeUrl } from '../../wechat/api-client.ts';
+import { oauthAuthorizeUrl, WeChatApiError } from '../../wechat/api-client.ts';
 import { accountForCallback, apiClientFor } from '../accounts/index.ts';
 import { buyerOf } from './buyer.ts';
 import { listAddresses, placeOrder } from './checkout.service.ts';
@@ -57,7 +57,19 @@ export function shopApiRoutes(app: Api, deps: AppDeps): void {
       const found = await account(appid);
       if (!request.query.code)
         return reply.status(400).send({ error: { code: 'oauth_denied', message: '未获得微信授权' } });
-      const { openid } = await apiClientFor(deps, found).oauthExchange(request.query.code);
+      const next = safeNext(appid, Buffer.from(request.query.state ?? '', 'base64url').toString());
+      const { openid } = await apiClientFor(deps, found)
+        .oauthExchange(request.query.code)
+        .catch((error) => {
+          // A stale, reused or forged code: WeChat refuses it, and so do we.
+          if (error instanceof WeChatApiError)
+            throw badRequest(
+              'oauth_failed',
+              '微信授权已失效，请重新打开页面',
+              'WeChat sign-in failed; open the page again',
+            );
+          throw error;
+        });
       const token = await startFanSession(deps, found, openid);
       reply.setCookie(FAN_COOKIE, token, {
         httpOnly: true,
@@ -66,7 +78,6 @@ export function shopApiRoutes(app: Api, deps: AppDeps): void {
         maxAge: FAN_SESSION_MS / 1000,
         secure: deps.config.publicUrl.startsWith('https:'),
       });
-      const next = safeNext(appid, Buffer.from(request.query.state ?? '', 'base64url').toString());
       return reply.redirect(next);
     },
   );
@@ -192,8 +203,15 @@ export function shopApiRoutes(app: Api, deps: AppDeps): void {
   );
 }
 
-/** Only paths inside this account's shop: never an open redirect. */
+/** Only paths inside this account's shop: never an open redirect, never a header injection. */
 function safeNext(appid: string, next: string | undefined): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+  if (next && /[\u0000-\u001f\u007f]/.test(next))
+    throw badRequest(
+      'invalid_next',
+      '跳转地址含有非法字符',
+      'The return address contains control characters',
+    );
   const base = `/shop/${appid}/`;
   return next?.startsWith(base) && !next.includes('//') && !next.includes('\\') ? next : base;
 }

@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiToken } from '../../src/modules/tenants/index.ts';
+import { createTestApp, type TestApp } from '../support/test-app.ts';
+import { AES_KEY, connectAccount } from '../support/wechat-fan.ts';
+
+let t: TestApp;
+let owner: { id: string; token: string };
+beforeAll(async () => {
+  t = await createTestApp();
+  owner = await t.merchant('secret-keeper');
+});
+afterAll(() => t.close());
+
+describe('account secrets', () => {
+  it('are never returned by a read API, to any role', async () => {
+    const account = await connectAccount(t, owner.token);
+    const tokenFor = async (role: 'agent' | 'clerk' | 'operator') =>
+      (await createApiToken({ ...t.system(), merchantId: owner.id }, { name: role, role })).token;
+    for (const token of [
+      owner.token,
+      await tokenFor('operator'),
+      await tokenFor('agent'),
+      await tokenFor('clerk'),
+    ]) {
+      const list = await t.call(token, 'GET', '/api/v1/accounts');
+      const one = await t.call(token, 'GET', `/api/v1/accounts/${account.id}`);
+      for (const response of [list, one]) {
+        expect(response.status).toBe(200);
+        const text = JSON.stringify(response.body);
+        // The callback Token, the EncodingAESKey and the AppSecret, in any form.
+        for (const secret of ['testtoken', AES_KEY, 'test-secret-123456']) expect(text).not.toContain(secret);
+      }
+      expect(one.body.secrets.aes_key).toEqual({
+        mask: 'ab…FG',
+        fingerprint: expect.stringMatching(/^[0-9a-f]{8}$/),
+      });
+      expect(one.body.secrets.token.mask).toBe('…');
+    }
+  });
+
+  it('let an owner replace a secret and see that it changed by its fingerprint', async () => {
+    const account = await connectAccount(t, owner.token);
+    const before = (await t.call(owner.token, 'GET', `/api/v1/accounts/${account.id}`)).body.secrets.token;
+    const patched = await t.call(owner.token, 'PATCH', `/api/v1/accounts/${account.id}`, {
+      token: 'newtoken42',
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body.secrets.token.fingerprint).not.toBe(before.fingerprint);
+    expect(JSON.stringify(patched.body)).not.toContain('newtoken42');
+    const operator = (
+      await createApiToken({ ...t.system(), merchantId: owner.id }, { name: 'op', role: 'operator' })
+    ).token;
+    const refused = await t.call(operator, 'PATCH', `/api/v1/accounts/${account.id}`, { token: 'optoken99' });
+    expect(refused.status).toBe(403);
+    const renamed = await t.call(operator, 'PATCH', `/api/v1/accounts/${account.id}`, { name: '改个名字' });
+    expect(renamed.status).toBe(200);
+  });
+});
+
+describe('the shop sign-in', () => {
+  it('refuses control characters in the return address with a 400, not a 500', async () => {
+    const account = await connectAccount(t, owner.token);
+    for (const next of [`/shop/${account.appid}/x\r\nSet-Cookie: a=b`, `/shop/${account.appid}/\u0000`]) {
+      const start = await t.app.inject({
+        url: `/shop/${account.appid}/oauth?next=${encodeURIComponent(next)}`,
+      });
+      expect(start.statusCode).toBe(400);
+      expect(start.json().error.code).toBe('invalid_next');
+      const state = Buffer.from(next).toString('base64url');
+      const back = await t.app.inject({ url: `/shop/${account.appid}/oauth/callback?code=x&state=${state}` });
+      expect(back.statusCode).toBe(400);
+    }
+  });
+});
