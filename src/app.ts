@@ -7,7 +7,7 @@ import type { Config } from './config.ts';
 import type { DB } from './database.ts';
 import type { Api, AppDeps } from './deps.ts';
 import { migrations } from './migrations.ts';
-import { accountsRoutes } from './modules/accounts/index.ts';
+import { accountsRoutes, sealStoredAccountSecrets } from './modules/accounts/index.ts';
 import { analyticsRoutes } from './modules/analytics/index.ts';
 import { catalogRoutes } from './modules/catalog/index.ts';
 import {
@@ -22,6 +22,7 @@ import {
   paymentsRoutes,
   payNotifyRoutes,
   registerPaymentJobs,
+  sealStoredPaymentSecrets,
   shopPayRoutes,
 } from './modules/payments/index.ts';
 import { catalogPageRoutes, checkoutPageRoutes } from './modules/shop/index.ts';
@@ -37,6 +38,9 @@ import { serveBuiltApp } from './platform/http/static-files.ts';
 import type { JobTables } from './platform/jobs/jobs.schema.ts';
 import { createJobWorker, type JobHandler, type JobWorker } from './platform/jobs/worker.ts';
 import { createLocalState } from './platform/local-state.ts';
+import { loadMasterKeys } from './platform/vault/master-key.ts';
+import type { VaultTables } from './platform/vault/vault.schema.ts';
+import { createVault } from './platform/vault/vault.ts';
 import { type EmbeddedSimulator, mountSimulator } from './simulator/embedded.ts';
 import type { SimulatorState } from './simulator/simulator.ts';
 
@@ -82,6 +86,8 @@ export interface AppCore {
 export async function openApp(config: Config, options: BuildOptions = {}): Promise<AppCore> {
   const logger = options.logger ?? createLogger(config);
   const clock = options.clock ?? systemClock;
+  // A missing or malformed master key stops the start with one clear line, before anything opens.
+  const masterKeys = loadMasterKeys(config.masterKey);
   const database: Database<DB> = openDatabase<DB>(config.database);
   let cache: Cache | null = null;
   try {
@@ -104,6 +110,7 @@ export async function openApp(config: Config, options: BuildOptions = {}): Promi
     jobHandlers,
     events: createEventBus(jobHandlers),
     local: createLocalState(),
+    vault: createVault(database.db as unknown as Kysely<VaultTables>, masterKeys, clock.now),
     wakeJobs: () => worker?.wake(),
     wechatFetch: fetch,
   };
@@ -117,6 +124,11 @@ export async function openApp(config: Config, options: BuildOptions = {}): Promi
   registerChannelJobs(deps);
   registerOrderNotices(deps);
   registerPaymentJobs(deps);
+  if (options.migrate !== false) {
+    // Secrets written before encryption at rest are sealed once; later starts find nothing to do.
+    const sealed = (await sealStoredAccountSecrets(deps)) + (await sealStoredPaymentSecrets(deps));
+    if (sealed) logger.info({ sealed }, 'sealed secrets stored in clear by an earlier version');
+  }
   const ownedCache = cache;
   const runningWorker = worker;
   return {

@@ -1,5 +1,6 @@
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { DatabaseConfig } from './platform/db/database.ts';
+import type { MasterKeySource } from './platform/vault/master-key.ts';
 
 export interface Config {
   port: number;
@@ -26,6 +27,8 @@ export interface Config {
    */
   trustProxy: boolean | number | string;
   version: string;
+  /** The master key that wraps every merchant's data key: WEILOOP_MASTER_KEY, else a key file. */
+  masterKey: MasterKeySource;
 }
 
 export class ConfigError extends Error {}
@@ -79,6 +82,15 @@ function trustProxySetting(env: NodeJS.ProcessEnv): Config['trustProxy'] {
 
 export const VERSION = '0.1.0';
 
+/** Whether only this machine can reach an address the server listens on. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** Beside the SQLite file (backed up with it, never inside it); ./data for PostgreSQL. */
+const keyDirectory = (database: DatabaseConfig) =>
+  database.kind === 'sqlite' && database.path !== ':memory:' ? dirname(database.path) : 'data';
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const port = intSetting(env, 'PORT', 3000, 0, 65535);
   const host = env.HOST || '127.0.0.1';
@@ -98,7 +110,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const effectivePort = overrides.port ?? port;
   const publicUrl = (env.PUBLIC_URL || `http://127.0.0.1:${effectivePort}`).replace(/\/+$/, '');
   urlSetting('PUBLIC_URL', publicUrl, ['http:', 'https:']);
-  const simulator = boolSetting(env, 'SIMULATOR', true);
+  // The simulator lets anyone who reaches it play WeChat (be any fan, pay): on by default only when
+  // nobody but this machine can reach the server.
+  const simulator = boolSetting(env, 'SIMULATOR', isLoopback(host));
   const wechatApiBase = (
     env.WECHAT_API_BASE || (simulator ? `${publicUrl}/sim` : 'https://api.weixin.qq.com')
   ).replace(/\/+$/, '');
@@ -118,6 +132,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     bodyLimitBytes: intSetting(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 64 * 1_048_576),
     trustProxy: trustProxySetting(env),
     version: VERSION,
+    masterKey: {
+      env: env.WEILOOP_MASTER_KEY?.trim() || null,
+      file: resolve(
+        env.WEILOOP_MASTER_KEY_FILE || join(keyDirectory(overrides.database ?? database), 'master.key'),
+      ),
+    },
     ...overrides,
   };
 }

@@ -7,10 +7,12 @@ import type { PaymentsTables } from './modules/payments/payments.schema.ts';
 import type { AuthFailuresTables, TenantsTables } from './modules/tenants/tenants.schema.ts';
 import type { DialectName } from './platform/db/database.ts';
 import type { JobTables } from './platform/jobs/jobs.schema.ts';
+import type { VaultTables } from './platform/vault/vault.schema.ts';
 
 /** Every table Weiloop owns; each module declares its own in `<module>.schema.ts`. */
 export interface DB
   extends JobTables,
+    VaultTables,
     TenantsTables,
     AccountsTables,
     ChannelTables,

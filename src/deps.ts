@@ -16,6 +16,7 @@ import type { DialectName } from './platform/db/database.ts';
 import type { EventBus } from './platform/events/events.ts';
 import type { JobHandler } from './platform/jobs/worker.ts';
 import type { LocalState } from './platform/local-state.ts';
+import type { Vault } from './platform/vault/vault.ts';
 
 /** What route plugins and job handlers are built from. Created once in app.ts. */
 export interface AppDeps {
@@ -31,6 +32,8 @@ export interface AppDeps {
   events: EventBus;
   /** This app's in-process caches (never shared with another app in the same process). */
   local: LocalState;
+  /** Seals and opens secret columns with the merchant's data key. */
+  vault: Vault;
   /** How Weiloop reaches WeChat's API (tests route it into the in-process simulator). */
   wechatFetch: typeof fetch;
   /**

@@ -11,8 +11,9 @@ import {
   type Values,
   withDatabase,
 } from './cli/command.ts';
+import { keyCommands } from './cli/key-commands.ts';
 import { simulatorCommands } from './cli/simulator-commands.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, isLoopback, loadConfig } from './config.ts';
 import type { DB } from './database.ts';
 import { DEMO, isEmptyDatabase, seedDemo } from './demo.ts';
 import { migrations } from './migrations.ts';
@@ -50,11 +51,12 @@ const commands: Record<string, Command> = {
         weiloop.worker.start();
       }
       const address = await weiloop.app.listen({ port: config.port, host: config.host });
-      if (config.simulator && !['127.0.0.1', 'localhost', '::1'].includes(config.host)) {
-        // Anyone who reaches /sim can play WeChat (and pay): fine on a laptop, never in production.
-        weiloop.deps.logger.warn(
-          `the WeChat simulator is on and listening on ${config.host}: set SIMULATOR=off in production`,
-        );
+      if (config.simulator && !isLoopback(config.host)) {
+        // Only an explicit SIMULATOR=on gets here. Anyone who reaches /sim can play WeChat: be any
+        // fan, read their orders, pay. Say so where nobody can miss it.
+        const warning = `WARNING: the WeChat simulator is ON and listening on ${config.host}: anyone who reaches this server can act as any fan. Never do this in production (unset SIMULATOR).`;
+        weiloop.deps.logger.warn(warning);
+        process.stderr.write(`\n${'!'.repeat(100)}\n${warning}\n${'!'.repeat(100)}\n\n`);
       }
       onShutdown(weiloop.deps.logger, () => weiloop.close());
       const base = config.publicUrl;
@@ -185,6 +187,7 @@ const commands: Record<string, Command> = {
   },
   ...channelCommands,
   ...simulatorCommands,
+  ...keyCommands,
   ...backupCommands,
 };
 

@@ -6,6 +6,7 @@ import { paymentsMigrations } from './modules/payments/index.ts';
 import { tenantsMigrations } from './modules/tenants/index.ts';
 import type { ModuleMigrations } from './platform/db/migrate.ts';
 import { jobsMigrations } from './platform/jobs/migrations/index.ts';
+import { vaultMigrations } from './platform/vault/migrations/index.ts';
 
 /**
  * Every module's migrations, owners of referenced tables first: the parts that share a name run
@@ -13,6 +14,7 @@ import { jobsMigrations } from './platform/jobs/migrations/index.ts';
  */
 export const migrations: readonly ModuleMigrations[] = [
   jobsMigrations,
+  vaultMigrations,
   tenantsMigrations,
   accountsMigrations,
   channelMigrations,

@@ -21,7 +21,13 @@ beforeAll(async () => {
   token = (await a.merchant('two-apps')).token;
   const config = loadConfig(
     { PORT: '0', LOG_LEVEL: 'silent', REDIS_URL: process.env.REDIS_URL },
-    { database: a.deps.config.database, demo: false, worker: false, simulator: false },
+    {
+      database: a.deps.config.database,
+      masterKey: a.deps.config.masterKey,
+      demo: false,
+      worker: false,
+      simulator: false,
+    },
   );
   b = await buildApp(config, { clock: bClock, logger: pino({ level: 'silent' }), migrate: false });
 });

@@ -130,6 +130,8 @@ describe('checkout and WeChat Pay', () => {
 
     // A notice as WeChat Pay would send it: signed with its key, encrypted with our APIv3 key.
     const pay = t.simulator!.sim.pay();
+    // Stored sealed with the merchant's data key (encryption at rest).
+    const apiV3Key = await t.deps.vault.open(settings.merchant_id, settings.api_v3_key);
     const genuine = (total: number, transactionId = '4200000000001') => {
       const body = JSON.stringify({
         id: `n-${total}`,
@@ -144,7 +146,7 @@ describe('checkout and WeChat Pay', () => {
             amount: { total, currency: 'CNY' },
             payer: { openid: 'o_forge' },
           }),
-          settings.api_v3_key,
+          apiV3Key,
           'transaction',
           'transaction',
         ),

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClientFor } from '../src/modules/accounts/index.ts';
+import { merchantCtx } from '../src/context.ts';
+import { apiClientFor, getAccount } from '../src/modules/accounts/index.ts';
 import { LATE_REPLY_JOB } from '../src/modules/channel/index.ts';
 import { memoryCache } from '../src/platform/cache/cache.ts';
 import { enqueueJob } from '../src/platform/jobs/jobs.ts';
@@ -27,11 +28,12 @@ afterAll(() => t.close());
 
 async function clientFor(input: Parameters<typeof connectAccount>[2] = {}) {
   const account = await connectAccount(t, token, input);
-  const row = await t.deps.db
+  const { merchant_id } = await t.deps.db
     .selectFrom('official_accounts')
-    .selectAll()
+    .select('merchant_id')
     .where('id', '=', account.id)
     .executeTakeFirstOrThrow();
+  const row = await getAccount(merchantCtx(t.deps, merchant_id), account.id);
   return { account, client: apiClientFor(t.deps, row) };
 }
 

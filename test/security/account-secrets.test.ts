@@ -67,9 +67,45 @@ describe('the shop sign-in', () => {
       expect(start.statusCode).toBe(400);
       // %00 is refused for every URL before routing (nul-guard.ts); CR/LF by the shop itself.
       expect(start.json().error.code).toBe(next.includes('\u0000') ? 'invalid_text' : 'invalid_next');
-      const state = Buffer.from(next).toString('base64url');
-      const back = await t.app.inject({ url: `/shop/${account.appid}/oauth/callback?code=x&state=${state}` });
+      const cookie = `wl_oauth=n0nce.${Buffer.from(next).toString('base64url')}`;
+      const back = await t.app.inject({
+        url: `/shop/${account.appid}/oauth/callback?code=x&state=n0nce`,
+        headers: { cookie },
+      });
       expect(back.statusCode).toBe(400);
+      expect(back.json().error.code).toBe('invalid_next');
     }
+  });
+});
+
+describe('the shop sign-in state', () => {
+  it('is bound to the browser that started it: a code redeemed in another cookie jar is refused', async () => {
+    const account = await connectAccount(t, owner.token);
+    const start = await t.app.inject({ url: `/shop/${account.appid}/oauth?next=/shop/${account.appid}/` });
+    const authorize = new URL(String(start.headers.location).replace('#wechat_redirect', ''));
+    authorize.searchParams.set('as', 'o_victim');
+    const wechat = await t.app.inject({ url: `${authorize.pathname}${authorize.search}` });
+    const callback = new URL(String(wechat.headers.location));
+    const elsewhere = await t.app.inject({
+      url: `${callback.pathname}${callback.search}`,
+      headers: { cookie: 'wl_oauth=someone-else.Lw' },
+    });
+    expect(elsewhere.statusCode).toBe(400);
+    expect(elsewhere.json().error.code).toBe('oauth_state_mismatch');
+    expect(elsewhere.cookies.find((c) => c.name === 'wl_fan')).toBeUndefined();
+    const noJar = await t.app.inject({ url: `${callback.pathname}${callback.search}` });
+    expect(noJar.statusCode).toBe(400);
+  });
+});
+
+describe('the simulator', () => {
+  it('is on by default only when the server listens on loopback', async () => {
+    const { loadConfig } = await import('../../src/config.ts');
+    expect(loadConfig({ HOST: '127.0.0.1' }).simulator).toBe(true);
+    expect(loadConfig({ HOST: 'localhost' }).simulator).toBe(true);
+    expect(loadConfig({ HOST: '0.0.0.0' }).simulator).toBe(false);
+    expect(loadConfig({ HOST: '10.1.2.3' }).simulator).toBe(false);
+    expect(loadConfig({ HOST: '0.0.0.0', SIMULATOR: 'on' }).simulator).toBe(true);
+    expect(loadConfig({ HOST: '0.0.0.0' }).wechatApiBase).toBe('https://api.weixin.qq.com');
   });
 });

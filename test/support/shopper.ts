@@ -7,7 +7,12 @@ export async function fanSession(t: TestApp, appid: string, openid: string): Pro
   authorize.searchParams.set('as', openid);
   const wechat = await t.app.inject({ url: `${authorize.pathname}${authorize.search}` });
   const callback = new URL(String(wechat.headers.location));
-  const back = await t.app.inject({ url: `${callback.pathname}${callback.search}` });
+  // The browser that started the sign-in carries its state cookie back.
+  const state = start.cookies.find((c) => c.name === 'wl_oauth');
+  const back = await t.app.inject({
+    url: `${callback.pathname}${callback.search}`,
+    headers: state ? { cookie: `wl_oauth=${state.value}` } : {},
+  });
   const cookie = back.cookies.find((c) => c.name === 'wl_fan');
   if (!cookie) throw new Error(`no fan session: ${back.statusCode} ${back.body}`);
   return `wl_fan=${cookie.value}`;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,7 +77,21 @@ export async function createTestApp(
       REDIS_URL: process.env.REDIS_URL,
       REDIS_PREFIX: `test:${newSecret(6)}:`,
     },
-    { database, demo: false, worker: false, ...overrides },
+    {
+      database,
+      demo: false,
+      worker: false,
+      // On PostgreSQL there is no database file to keep the key beside: each test app gets its own.
+      ...(database.kind === 'postgres'
+        ? {
+            masterKey: {
+              env: randomBytes(32).toString('base64'),
+              file: join(tmpdir(), `weiloop-${database.schema}.key`),
+            },
+          }
+        : {}),
+      ...overrides,
+    },
   );
   const weiloop = await buildApp(config, {
     clock,

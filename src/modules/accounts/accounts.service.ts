@@ -5,6 +5,7 @@ import { type SecretHint, secretHint } from '../../platform/auth/secrets.ts';
 import { expiringMap } from '../../platform/cache/cache.ts';
 import { AppError, badRequest, conflict, notFound } from '../../platform/http/errors.ts';
 import { newId, newSecret } from '../../platform/ids.ts';
+import type { Vault } from '../../platform/vault/vault.ts';
 import {
   createApiClient,
   type WeChatApiClient,
@@ -36,6 +37,48 @@ export interface AccountInput {
   aes_key?: string | null;
   mode: MessageMode;
   original_id?: string | null;
+}
+
+const SECRET_COLUMNS = ['app_secret', 'token', 'aes_key'] as const;
+
+/** The row as stored: its secrets sealed with the merchant's data key. */
+async function sealSecrets(vault: Vault, account: Account): Promise<Account> {
+  const sealed = { ...account };
+  for (const column of SECRET_COLUMNS) {
+    const value = account[column];
+    if (value !== null) sealed[column] = await vault.seal(account.merchant_id, value);
+  }
+  return sealed;
+}
+
+async function openSecrets(vault: Vault, row: Account): Promise<Account> {
+  const opened = { ...row };
+  for (const column of SECRET_COLUMNS) {
+    const value = row[column];
+    if (value !== null) opened[column] = await vault.open(row.merchant_id, value);
+  }
+  return opened;
+}
+
+/**
+ * Seals secrets stored before encryption at rest existed (run at start; a no-op once done).
+ * Returns how many accounts it sealed.
+ */
+export async function sealStoredAccountSecrets(deps: Pick<AppDeps, 'db' | 'vault'>): Promise<number> {
+  const rows = await deps.db.selectFrom('official_accounts').selectAll().execute();
+  let sealed = 0;
+  for (const row of rows) {
+    if (SECRET_COLUMNS.every((c) => row[c] === null || deps.vault.isSealed(row[c]))) continue;
+    const patch: Partial<Account> = {};
+    for (const column of SECRET_COLUMNS) {
+      const value = row[column];
+      if (value !== null && !deps.vault.isSealed(value))
+        patch[column] = await deps.vault.seal(row.merchant_id, value);
+    }
+    await deps.db.updateTable('official_accounts').set(patch).where('id', '=', row.id).execute();
+    sealed += 1;
+  }
+  return sealed;
 }
 
 export function callbackUrl(publicUrl: string, appid: string): string {
@@ -119,19 +162,23 @@ export async function createAccount(
     created_at: ctx.now,
     updated_at: ctx.now,
   };
-  await ctx.db.insertInto('official_accounts').values(account).execute();
+  await ctx.db
+    .insertInto('official_accounts')
+    .values(await sealSecrets(ctx.deps.vault, account))
+    .execute();
   forgetAccount(ctx, account.appid);
   await deps.onAccountSaved?.(account);
   return account;
 }
 
 export async function listAccounts(ctx: Ctx): Promise<Account[]> {
-  return ctx.db
+  const rows = await ctx.db
     .selectFrom('official_accounts')
     .selectAll()
     .where('merchant_id', '=', ctx.merchantId)
     .orderBy('created_at')
     .execute();
+  return Promise.all(rows.map((row) => openSecrets(ctx.deps.vault, row)));
 }
 
 export async function getAccount(ctx: Ctx, id: string): Promise<Account> {
@@ -142,7 +189,7 @@ export async function getAccount(ctx: Ctx, id: string): Promise<Account> {
     .where('id', '=', id)
     .executeTakeFirst();
   if (!account) throw notFound(NOT_FOUND);
-  return account;
+  return openSecrets(ctx.deps.vault, account);
 }
 
 export async function updateAccount(
@@ -162,12 +209,15 @@ export async function updateAccount(
     aes_key: patch.aes_key === undefined ? current.aes_key : patch.aes_key,
   };
   validate(next);
-  const { secret, verified, ...rest } = patch;
+  const { secret, verified, token, aes_key, ...rest } = patch;
+  const seal = (value: string) => ctx.deps.vault.seal(ctx.merchantId, value);
   await ctx.db
     .updateTable('official_accounts')
     .set({
       ...rest,
-      ...(secret === undefined ? {} : { app_secret: secret }),
+      ...(secret === undefined ? {} : { app_secret: await seal(secret) }),
+      ...(token === undefined ? {} : { token: await seal(token) }),
+      ...(aes_key === undefined ? {} : { aes_key: aes_key === null ? null : await seal(aes_key) }),
       ...(verified === undefined ? {} : { verified: verified ? 1 : 0 }),
       updated_at: ctx.now,
     })
@@ -204,19 +254,19 @@ function forgetAccount(ctx: Pick<Ctx, 'deps'>, appid: string): void {
 
 /** For WeChat callbacks: which merchant's account an AppID belongs to, with its message crypto. */
 export async function accountForCallback(
-  deps: Pick<AppDeps, 'db' | 'local'>,
+  deps: Pick<AppDeps, 'db' | 'local' | 'vault'>,
   appid: string,
   now: number,
 ): Promise<CallbackAccount> {
   const cache = byAppId(deps);
   const hit = cache.get(appid, now);
   if (hit !== undefined) return hit;
-  const account =
-    (await deps.db
-      .selectFrom('official_accounts')
-      .selectAll()
-      .where('appid', '=', appid)
-      .executeTakeFirst()) ?? null;
+  const row = await deps.db
+    .selectFrom('official_accounts')
+    .selectAll()
+    .where('appid', '=', appid)
+    .executeTakeFirst();
+  const account = row ? await openSecrets(deps.vault, row) : null;
   const crypto = account?.aes_key ? createMessageCrypto(account.aes_key, account.appid) : null;
   const found = account ? { account, crypto } : null;
   cache.set(appid, found, now);

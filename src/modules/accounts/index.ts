@@ -15,5 +15,6 @@ export {
   createAccount,
   getAccount,
   listAccounts,
+  sealStoredAccountSecrets,
   viaWeChat,
 } from './accounts.service.ts';

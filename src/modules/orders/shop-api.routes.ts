@@ -2,6 +2,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { Api, AppDeps } from '../../deps.ts';
 import { badRequest, unauthorized } from '../../platform/http/errors.ts';
 import { withErrors } from '../../platform/http/schemas.ts';
+import { newSecret } from '../../platform/ids.ts';
 import { oauthAuthorizeUrl, WeChatApiError } from '../../wechat/api-client.ts';
 import { accountForCallback, apiClientFor } from '../accounts/index.ts';
 import { buyerOf } from './buyer.ts';
@@ -11,6 +12,8 @@ import { buyerCancel, confirmReceipt } from './lifecycle.service.ts';
 import { Me, OrderPage, OrderSchema } from './orders.schemas.ts';
 import { getOrder, listOrders } from './queries.service.ts';
 import { reviewOrder } from './reviews.service.ts';
+
+const OAUTH_COOKIE = 'wl_oauth';
 
 /** Where a fan's browser goes to authorise: the simulator in development, WeChat in production. */
 function authorizeBase(deps: AppDeps): string {
@@ -36,7 +39,16 @@ export function shopApiRoutes(app: Api, deps: AppDeps): void {
       const { appid } = request.params;
       await account(appid);
       const next = safeNext(appid, request.query.next);
-      const state = Buffer.from(next).toString('base64url');
+      // The sign-in is bound to this browser: the state WeChat echoes back must match a cookie
+      // only this browser holds, so a code obtained elsewhere cannot be redeemed here.
+      const state = newSecret(12).replace(/[^A-Za-z0-9]/g, '');
+      reply.setCookie(OAUTH_COOKIE, `${state}.${Buffer.from(next).toString('base64url')}`, {
+        httpOnly: true,
+        sameSite: 'lax',
+        path: `/shop/${appid}`,
+        maxAge: 600,
+        secure: deps.config.publicUrl.startsWith('https:'),
+      });
       const redirectUri = `${deps.config.publicUrl}/shop/${appid}/oauth/callback`;
       return reply.redirect(
         oauthAuthorizeUrl({
@@ -57,7 +69,15 @@ export function shopApiRoutes(app: Api, deps: AppDeps): void {
       const found = await account(appid);
       if (!request.query.code)
         return reply.status(400).send({ error: { code: 'oauth_denied', message: '未获得微信授权' } });
-      const next = safeNext(appid, Buffer.from(request.query.state ?? '', 'base64url').toString());
+      const [nonce, encodedNext] = (request.cookies[OAUTH_COOKIE] ?? '').split('.');
+      if (!nonce || nonce !== request.query.state)
+        throw badRequest(
+          'oauth_state_mismatch',
+          '请在同一个浏览器中完成微信授权',
+          'Finish the WeChat sign-in in the browser that started it',
+        );
+      reply.clearCookie(OAUTH_COOKIE, { path: `/shop/${appid}` });
+      const next = safeNext(appid, Buffer.from(encodedNext ?? '', 'base64url').toString());
       const { openid } = await apiClientFor(deps, found)
         .oauthExchange(request.query.code)
         .catch((error) => {

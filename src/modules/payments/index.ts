@@ -15,4 +15,8 @@ export { payNotifyRoutes } from './notify.routes.ts';
 export { registerPaymentJobs } from './payments.jobs.ts';
 export { paymentsRoutes, shopPayRoutes } from './payments.routes.ts';
 export type { PaymentsTables } from './payments.schema.ts';
-export { type PaymentSettingsInput, savePaymentSettings } from './settings.service.ts';
+export {
+  type PaymentSettingsInput,
+  savePaymentSettings,
+  sealStoredPaymentSecrets,
+} from './settings.service.ts';

@@ -1,4 +1,5 @@
 import type { Ctx } from '../../context.ts';
+import type { AppDeps } from '../../deps.ts';
 import { requireRole } from '../../platform/auth/roles.ts';
 import { AppError, badRequest } from '../../platform/http/errors.ts';
 import { createPayClient, type PayClient } from '../../wechat/pay/pay-client.ts';
@@ -13,14 +14,40 @@ export interface PaymentSettingsInput {
   platform_key_id: string;
 }
 
+/** The merchant's WeChat Pay settings with its keys opened (they are stored sealed). */
 export async function paymentSettings(
-  ctx: Pick<Ctx, 'db' | 'merchantId'>,
+  ctx: Pick<Ctx, 'db' | 'merchantId' | 'deps'>,
 ): Promise<PaymentSettingsTable | undefined> {
-  return ctx.db
+  const row = await ctx.db
     .selectFrom('payment_settings')
     .selectAll()
     .where('merchant_id', '=', ctx.merchantId)
     .executeTakeFirst();
+  if (!row) return undefined;
+  const { vault } = ctx.deps;
+  return {
+    ...row,
+    private_key_pem: await vault.open(row.merchant_id, row.private_key_pem),
+    api_v3_key: await vault.open(row.merchant_id, row.api_v3_key),
+  };
+}
+
+/** Seals keys stored before encryption at rest existed (run at start; a no-op once done). */
+export async function sealStoredPaymentSecrets(deps: Pick<AppDeps, 'db' | 'vault'>): Promise<number> {
+  const rows = await deps.db.selectFrom('payment_settings').selectAll().execute();
+  let sealed = 0;
+  for (const row of rows) {
+    if (deps.vault.isSealed(row.private_key_pem) && deps.vault.isSealed(row.api_v3_key)) continue;
+    const seal = (value: string) =>
+      deps.vault.isSealed(value) ? value : deps.vault.seal(row.merchant_id, value);
+    await deps.db
+      .updateTable('payment_settings')
+      .set({ private_key_pem: await seal(row.private_key_pem), api_v3_key: await seal(row.api_v3_key) })
+      .where('merchant_id', '=', row.merchant_id)
+      .execute();
+    sealed += 1;
+  }
+  return sealed;
 }
 
 function pemFields(
@@ -59,8 +86,8 @@ export async function savePaymentSettings(ctx: Ctx, input: PaymentSettingsInput)
     merchant_id: ctx.merchantId,
     mchid: input.mchid,
     serial_no: input.serial_no,
-    private_key_pem: input.private_key_pem,
-    api_v3_key: input.api_v3_key,
+    private_key_pem: await ctx.deps.vault.seal(ctx.merchantId, input.private_key_pem),
+    api_v3_key: await ctx.deps.vault.seal(ctx.merchantId, input.api_v3_key),
     platform_public_key_pem: input.platform_public_key_pem,
     platform_key_id: input.platform_key_id,
     updated_at: ctx.now,
