@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,8 @@ let database: Config['database'];
 let cleanup: () => Promise<void>;
 let env: NodeJS.ProcessEnv;
 const dir = mkdtempSync(join(tmpdir(), 'weiloop-backup-'));
+// One master key for the app before and after: it is kept apart from the backups, as README says.
+const masterKey = { env: randomBytes(32).toString('base64'), file: join(dir, 'master.key') };
 
 async function weiloop(...args: string[]) {
   try {
@@ -80,7 +83,7 @@ beforeAll(async () => {
         : `${database.url}?options=-c%20search_path%3D${database.schema}`,
   };
   // A shop with a paid order, as a merchant would have it.
-  const t = await createTestApp({ database });
+  const t = await createTestApp({ database, masterKey });
   const m = await t.merchant('backup-shop');
   token = m.token;
   const { appid } = await connectAccount(t, token);
@@ -108,6 +111,7 @@ beforeAll(async () => {
   const backup = await weiloop('backup', '--out', join(dir, 'drill.backup'));
   expect(backup.stderr).toBe('');
   expect(backup.code).toBe(0);
+  expect(backup.stdout).toContain('master key');
   await t.close(); // the app's own spare database goes; ours stays
 });
 afterAll(async () => {
@@ -135,12 +139,15 @@ describe('backup and restore drill', () => {
     expect(restored.stderr).toBe('');
     expect(restored.code).toBe(0);
 
-    const t = await createTestApp({ database });
+    const t = await createTestApp({ database, masterKey });
     try {
       expect(await snapshot(t)).toEqual(before);
       expect((await t.call(null, 'GET', '/healthz')).status).toBe(200);
       const order = await t.call(token, 'GET', `/api/v1/orders/${orderId}`);
       expect(order.body).toMatchObject({ status: 'paid', total: 2990 });
+      // With its master key beside it, the restored database still opens its sealed Pay secrets.
+      const settings = await t.deps.db.selectFrom('payment_settings').selectAll().executeTakeFirstOrThrow();
+      expect(await t.deps.vault.open(settings.merchant_id, settings.api_v3_key)).toHaveLength(32);
     } finally {
       await t.close();
     }

@@ -15,7 +15,7 @@ export const backupCommands: Record<string, Command> = {
       },
     },
     async run(values) {
-      const { database } = loadConfig(process.env);
+      const { database, masterKey } = loadConfig(process.env);
       const now = new Date();
       const home = database.kind === 'sqlite' ? dirname(database.path) : resolve('.');
       const file = resolve(optional(values, 'out') ?? join(home, 'backups', backupName(now, database.kind)));
@@ -23,6 +23,10 @@ export const backupCommands: Record<string, Command> = {
       write(`backup written: ${file}`);
       write(
         'copy it off this machine (another disk, another host or object storage); a backup beside the database dies with it',
+      );
+      // The secrets inside are sealed: a backup without its master key restores orders but not WeChat Pay.
+      write(
+        `its secrets are sealed with the master key (${masterKey.env ? 'WEILOOP_MASTER_KEY' : masterKey.file}): keep a copy of that too, stored apart from the backups`,
       );
     },
   },
