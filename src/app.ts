@@ -7,7 +7,7 @@ import type { Config } from './config.ts';
 import type { DB } from './database.ts';
 import type { Api, AppDeps } from './deps.ts';
 import { migrations } from './migrations.ts';
-import { accountsRoutes, sealStoredAccountSecrets } from './modules/accounts/index.ts';
+import { accountForCallback, accountsRoutes, sealStoredAccountSecrets } from './modules/accounts/index.ts';
 import { analyticsRoutes } from './modules/analytics/index.ts';
 import { catalogRoutes } from './modules/catalog/index.ts';
 import {
@@ -26,7 +26,13 @@ import {
   shopPayRoutes,
 } from './modules/payments/index.ts';
 import { catalogPageRoutes, checkoutPageRoutes } from './modules/shop/index.ts';
-import { adminAuthHook, authFailureRoutes, sessionRoutes, tenantsRoutes } from './modules/tenants/index.ts';
+import {
+  adminAuthHook,
+  authFailureRoutes,
+  principalOf,
+  sessionRoutes,
+  tenantsRoutes,
+} from './modules/tenants/index.ts';
 import { type Cache, memoryCache, redisCache } from './platform/cache/cache.ts';
 import { type Clock, systemClock } from './platform/clock.ts';
 import { type Database, openDatabase } from './platform/db/database.ts';
@@ -161,6 +167,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     simulator = await mountSimulator(app as unknown as FastifyInstance, config, {
       sim: options.simulator,
       replyTimeoutMs: options.simulatorReplyTimeoutMs,
+      // Acting as a fan takes a console sign-in of the merchant that owns the account.
+      guard: {
+        async mayControl(request, appId) {
+          const principal = await principalOf(deps, request);
+          if (!principal) return false;
+          if (appId === null) return true;
+          const found = await accountForCallback(deps, appId, deps.clock.now());
+          return found?.account.merchant_id === principal.merchantId;
+        },
+      },
     });
     // The simulator lives in this process: reach it without a socket.
     deps.wechatFetch = injectFetch(app as unknown as FastifyInstance, config.publicUrl);

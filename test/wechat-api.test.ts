@@ -147,6 +147,7 @@ describe('OAuth and JS-SDK', () => {
     });
     const redirect = await t.app.inject({
       url: `${url.replace(t.deps.config.publicUrl, '').replace('#wechat_redirect', '')}&as=o_oauth`,
+      headers: await t.simAuth(account.appid),
     });
     expect(redirect.statusCode).toBe(302);
     const location = new URL(redirect.headers.location as string);

@@ -2,6 +2,7 @@ import { loadConfig } from '../config.ts';
 import { accountForCallback, accountView, createAccount } from '../modules/accounts/index.ts';
 import { createRule, type RuleKind, setSingletonRule } from '../modules/channel/index.ts';
 import {
+  asAccountOwner,
   type CliCtx,
   type Command,
   cliMerchantCtx,
@@ -33,8 +34,15 @@ async function registerInSimulator(account: {
   const config = loadConfig(process.env);
   if (!config.simulator) return;
   const sim = process.env.SIM_URL || `${config.publicUrl}/sim`;
-  const json = { 'content-type': 'application/json' };
   try {
+    await asAccountOwner(account.appid, (auth) => register({ 'content-type': 'application/json', ...auth }));
+  } catch {
+    write(
+      `simulator: not reachable at ${sim}; the account is saved, start the server and add it again to register it there`,
+    );
+  }
+
+  async function register(json: Record<string, string>) {
     await fetch(`${sim}/apps`, {
       method: 'POST',
       headers: json,
@@ -62,10 +70,6 @@ async function registerInSimulator(account: {
       server.ok
         ? `simulator: ${account.appid} registered and its server URL verified`
         : `simulator: ${await server.text()}`,
-    );
-  } catch {
-    write(
-      `simulator: not reachable at ${sim}; the account is saved, start the server and add it again to register it there`,
     );
   }
 }

@@ -3,7 +3,8 @@ import { openApp } from '../app.ts';
 import { loadConfig } from '../config.ts';
 import { type Ctx, merchantCtx, type SystemCtx } from '../context.ts';
 import type { AppDeps } from '../deps.ts';
-import { findMerchantBySlug } from '../modules/tenants/index.ts';
+import { accountForCallback } from '../modules/accounts/index.ts';
+import { createApiToken, findMerchantBySlug, revokeApiToken } from '../modules/tenants/index.ts';
 
 export class UsageError extends Error {}
 
@@ -57,4 +58,28 @@ export async function merchantBySlug(ctx: CliCtx, slug: string) {
 
 export function write(line: string): void {
   process.stdout.write(`${line}\n`);
+}
+
+/**
+ * Runs `work` with headers that sign it in to a running server's simulator as the merchant that
+ * owns `appid` (acting as a fan takes the owner's sign-in): a token minted for the call, revoked after.
+ */
+export async function asAccountOwner<T>(
+  appid: string,
+  work: (headers: Record<string, string>) => Promise<T>,
+) {
+  const minted = await withDatabase(async (ctx) => {
+    const found = await accountForCallback(ctx.deps, appid, ctx.now);
+    if (!found) throw new UsageError(`no account with AppID ${appid} (connect it with: account add …)`);
+    const merchantId = found.account.merchant_id;
+    return {
+      merchantId,
+      ...(await createApiToken({ ...ctx, merchantId }, { name: 'cli-simulator', role: 'operator' })),
+    };
+  });
+  try {
+    return await work({ authorization: `Bearer ${minted.token}` });
+  } finally {
+    await withDatabase((ctx) => revokeApiToken(cliMerchantCtx(ctx, minted.merchantId), minted.id));
+  }
 }

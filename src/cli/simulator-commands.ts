@@ -6,7 +6,15 @@ import { payRoutes } from '../simulator/pay.routes.ts';
 import type { FanAction } from '../simulator/simulator.routes.ts';
 import { simulatorRoutes } from '../simulator/simulator.routes.ts';
 import { createSimulatorState, type TranscriptEntry } from '../simulator/simulator.ts';
-import { type Command, optional, required, UsageError, type Values, write } from './command.ts';
+import {
+  asAccountOwner,
+  type Command,
+  optional,
+  required,
+  UsageError,
+  type Values,
+  write,
+} from './command.ts';
 
 function actionFrom(values: Values): FanAction {
   const text = optional(values, 'text');
@@ -82,41 +90,43 @@ export const simulatorCommands: Record<string, Command> = {
       const action = actionFrom(values);
       const appid = required(values, 'appid');
       const openid = required(values, 'openid');
-      let response: Response;
-      const started = Date.now();
-      try {
-        response = await fetch(`${base}/apps/${appid}/fans/${encodeURIComponent(openid)}/actions`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(action),
-          signal: AbortSignal.timeout(20_000),
-        });
-      } catch {
-        throw new UsageError(
-          `the simulator is not reachable at ${base}: start Weiloop with "npm start" first`,
+      await asAccountOwner(appid, async (auth) => {
+        let response: Response;
+        const started = Date.now();
+        try {
+          response = await fetch(`${base}/apps/${appid}/fans/${encodeURIComponent(openid)}/actions`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', ...auth },
+            body: JSON.stringify(action),
+            signal: AbortSignal.timeout(20_000),
+          });
+        } catch {
+          throw new UsageError(
+            `the simulator is not reachable at ${base}: start Weiloop with "npm start" first`,
+          );
+        }
+        const body = (await response.json()) as {
+          seen?: TranscriptEntry[];
+          error?: { message: string };
+          delivered?: boolean;
+        };
+        if (!response.ok) throw new UsageError(`simulator: ${body.error?.message ?? response.status}`);
+        const seen = body.seen ?? [];
+        if (seen.length === 0)
+          write(body.delivered ? '(no reply)' : '(not delivered: the account has no server URL)');
+        for (const entry of seen) write(describeEntry(entry));
+        // Follow-ups (the product list after a search card) arrive through the API a moment later.
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        const transcript = `${base}/apps/${appid}/fans/${encodeURIComponent(openid)}/transcript?since=${started}`;
+        const later = await fetch(transcript, { headers: auth }).then(
+          (r) => (r.ok ? (r.json() as Promise<TranscriptEntry[]>) : []),
+          () => [],
         );
-      }
-      const body = (await response.json()) as {
-        seen?: TranscriptEntry[];
-        error?: { message: string };
-        delivered?: boolean;
-      };
-      if (!response.ok) throw new UsageError(`simulator: ${body.error?.message ?? response.status}`);
-      const seen = body.seen ?? [];
-      if (seen.length === 0)
-        write(body.delivered ? '(no reply)' : '(not delivered: the account has no server URL)');
-      for (const entry of seen) write(describeEntry(entry));
-      // Follow-ups (the product list after a search card) arrive through the API a moment later.
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      const transcript = `${base}/apps/${appid}/fans/${encodeURIComponent(openid)}/transcript?since=${started}`;
-      const later = await fetch(transcript).then(
-        (r) => (r.ok ? (r.json() as Promise<TranscriptEntry[]>) : []),
-        () => [],
-      );
-      const shown = new Set(seen.map((e) => JSON.stringify(e)));
-      for (const entry of later) {
-        if (entry.from !== 'fan' && !shown.has(JSON.stringify(entry))) write(describeEntry(entry));
-      }
+        const shown = new Set(seen.map((e) => JSON.stringify(e)));
+        for (const entry of later) {
+          if (entry.from !== 'fan' && !shown.has(JSON.stringify(entry))) write(describeEntry(entry));
+        }
+      });
     },
   },
   simulator: {

@@ -3,12 +3,19 @@ import type { MessageMode } from '../wechat/envelope.ts';
 import { isEncodingAesKey } from '../wechat/message-crypto.ts';
 import { verifyServerUrl } from './delivery.ts';
 import { type FanAction, fanActs, transcriptSince } from './fan-actions.ts';
-import type { Query, SimulatorDeps } from './sim-http.ts';
+import { controlRefused, type Query, type SimulatorDeps } from './sim-http.ts';
 import { type AccountType, SimError } from './simulator.ts';
 
 /** The simulator's own control API: make apps and fans, act as a fan, read transcripts. */
 export function controlRoutes(app: FastifyInstance, deps: SimulatorDeps): void {
-  const { sim } = deps;
+  const { sim, guard } = deps;
+  if (guard) {
+    // Acting as a fan reads their chat and their shop: only the merchant that owns the account may.
+    app.addHook('onRequest', async (request, reply) => {
+      const appId = (request.params as { appId?: string }).appId ?? null;
+      if (!(await guard.mayControl(request, appId))) return controlRefused(reply);
+    });
+  }
 
   app.post('/apps', async (request, reply) => {
     const body = (request.body ?? {}) as {
@@ -30,7 +37,12 @@ export function controlRoutes(app: FastifyInstance, deps: SimulatorDeps): void {
     });
     return reply.status(201).send(created);
   });
-  app.get('/apps', async () => sim.apps().map(({ secret: _secret, ...rest }) => rest));
+  app.get('/apps', async (request) => {
+    const apps = [];
+    for (const { secret: _secret, ...rest } of sim.apps())
+      if (!guard || (await guard.mayControl(request, rest.appId))) apps.push(rest);
+    return apps;
+  });
   app.get('/apps/:appId', async (request) => {
     const { secret: _secret, ...rest } = sim.app((request.params as { appId: string }).appId);
     return rest;

@@ -6,7 +6,7 @@ import { callbackUrl } from '../modules/accounts/index.ts';
 import { fetchTransport, type Transport } from './delivery.ts';
 import { bindAppid, payRoutes } from './pay.routes.ts';
 import { phoneRoutes } from './phone.routes.ts';
-import { simulatorRoutes } from './simulator.routes.ts';
+import { type SimulatorGuard, simulatorRoutes } from './simulator.routes.ts';
 import { createSimulatorState, type SimulatorState } from './simulator.ts';
 
 /** A transport that reaches this same server in process and anything else over HTTP. */
@@ -36,7 +36,12 @@ export interface EmbeddedSimulator {
 export async function mountSimulator(
   app: FastifyInstance,
   config: Config,
-  options: { sim?: SimulatorState; replyTimeoutMs?: number; payRetryScale?: number } = {},
+  options: {
+    sim?: SimulatorState;
+    replyTimeoutMs?: number;
+    payRetryScale?: number;
+    guard?: SimulatorGuard;
+  } = {},
 ): Promise<EmbeddedSimulator> {
   const persistTo =
     config.database.kind === 'sqlite' && config.database.path !== ':memory:'
@@ -45,7 +50,13 @@ export async function mountSimulator(
   const sim = options.sim ?? createSimulatorState({ stateFile: persistTo });
   const transport = appTransport(app, config.publicUrl);
   await app.register(
-    async (scope) => simulatorRoutes(scope, { sim, transport, replyTimeoutMs: options.replyTimeoutMs }),
+    async (scope) =>
+      simulatorRoutes(scope, {
+        sim,
+        transport,
+        replyTimeoutMs: options.replyTimeoutMs,
+        guard: options.guard,
+      }),
     { prefix: '/sim' },
   );
   await app.register(

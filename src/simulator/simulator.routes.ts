@@ -6,7 +6,7 @@ import { wechatApiRoutes } from './wechat-api.routes.ts';
 
 export type { FanAction } from './fan-actions.ts';
 export { fanActs } from './fan-actions.ts';
-export type { SimulatorDeps } from './sim-http.ts';
+export type { SimulatorDeps, SimulatorGuard } from './sim-http.ts';
 
 /** WeChat's Official Account API (the subset Weiloop uses) and the simulator's own control API. */
 export function simulatorRoutes(app: FastifyInstance, deps: SimulatorDeps): void {
@@ -19,7 +19,8 @@ export function simulatorRoutes(app: FastifyInstance, deps: SimulatorDeps): void
     done(null, body),
   );
   wechatApiRoutes(app, deps);
-  controlRoutes(app, deps);
+  // In a scope of its own, so its sign-in check does not cover WeChat's API.
+  app.register(async (scope) => controlRoutes(scope, deps));
 
   app.setErrorHandler((error, _request, reply) => {
     if (error instanceof SimError)

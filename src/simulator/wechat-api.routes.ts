@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { XmlNode } from '../wechat/xml.ts';
 import { deliverToServer } from './delivery.ts';
 import { toTranscriptMessage } from './fan-actions.ts';
-import { type Body, type Query, type SimulatorDeps, wechatApi } from './sim-http.ts';
+import { type Body, controlRefused, type Query, type SimulatorDeps, wechatApi } from './sim-http.ts';
 import { SimError, type SimFan } from './simulator.ts';
 import {
   checkCustomerServiceWindow,
@@ -256,8 +256,11 @@ export function wechatApiRoutes(app: FastifyInstance, deps: SimulatorDeps): void
     const q = request.query as Query;
     const target = sim.app(q.appid ?? '');
     if (!q.redirect_uri) return reply.status(400).send('redirect_uri missing');
-    // Which fan's WeChat this is: ?as=openid, or the phone page's cookie.
+    // Which fan's WeChat this is: ?as=openid, or the phone page's cookie. Naming a fan is acting
+    // as them, so it takes the owning merchant's console; without one, a new visitor signs in.
     const as = q.as ?? (request as { cookies?: Record<string, string | undefined> }).cookies?.sim_fan;
+    if (as && deps.guard && !(await deps.guard.mayControl(request, target.appId)))
+      return controlRefused(reply);
     const fan = sim.ensureFan(target.appId, as, undefined, true);
     const code = sim.issueOauthCode(target.appId, fan.openid, q.scope ?? 'snsapi_base');
     const target_url = new URL(q.redirect_uri);

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisionSimulatedPay } from '../../src/demo-pay.ts';
-import { hasChromium, launchBrowser } from '../support/browser.ts';
+import { hasChromium, launchBrowser, signInConsole } from '../support/browser.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 import { connectAccount, fan } from '../support/wechat-fan.ts';
 
@@ -14,6 +14,7 @@ describe.skipIf(!hasChromium)('buying from chat in a browser', () => {
   let browser: Browser;
   let appid: string;
   let merchantToken: string;
+  let login: { email: string; password: string };
   const errors: string[] = [];
 
   beforeAll(async () => {
@@ -25,6 +26,7 @@ describe.skipIf(!hasChromium)('buying from chat in a browser', () => {
     });
     const m = await t.merchant('browser-shop');
     merchantToken = m.token;
+    login = m;
     appid = (await connectAccount(t, m.token)).appid;
     await provisionSimulatedPay(t.deps, m.id, { codEnabled: true });
     await t.call(m.token, 'POST', '/api/v1/products', {
@@ -51,7 +53,8 @@ describe.skipIf(!hasChromium)('buying from chat in a browser', () => {
       deviceScaleFactor: 1,
       locale: 'zh-CN',
     });
-    // The simulator's WeChat knows which fan holds the phone.
+    // The simulator's WeChat knows which fan holds the phone (playing a fan takes the merchant's console).
+    await signInConsole(context, `http://127.0.0.1:${port}`, login);
     await context.addCookies([{ name: 'sim_fan', value: openid, url: `http://127.0.0.1:${port}` }]);
     const page = await context.newPage();
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasChromium, launchBrowser } from '../support/browser.ts';
+import { hasChromium, launchBrowser, signInConsole } from '../support/browser.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 import { AES_KEY, appId } from '../support/wechat-fan.ts';
 
@@ -32,9 +32,9 @@ describe.skipIf(!hasChromium)('the merchant console', () => {
     ).newPage();
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
     page.on('pageerror', (e) => errors.push(e.message));
-    phone = await (
-      await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' })
-    ).newPage();
+    const phoneContext = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+    await signInConsole(phoneContext, base, owner);
+    phone = await phoneContext.newPage();
   });
   afterAll(async () => {
     await browser?.close();

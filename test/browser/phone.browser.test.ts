@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasChromium, launchBrowser } from '../support/browser.ts';
+import { hasChromium, launchBrowser, signInConsole } from '../support/browser.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 import { connectAccount } from '../support/wechat-fan.ts';
 
@@ -12,6 +12,7 @@ describe.skipIf(!hasChromium)('the fan’s phone', () => {
   let t: TestApp;
   let browser: Browser;
   let token: string;
+  let login: { email: string; password: string };
   let account: { id: string; appid: string };
 
   beforeAll(async () => {
@@ -21,7 +22,9 @@ describe.skipIf(!hasChromium)('the fan’s phone', () => {
       publicUrl: `http://127.0.0.1:${port}`,
       wechatApiBase: `http://127.0.0.1:${port}/sim`,
     });
-    token = (await t.merchant('phone-shop')).token;
+    const m = await t.merchant('phone-shop');
+    token = m.token;
+    login = m;
     account = await connectAccount(t, token);
     await t.app.listen({ port, host: '127.0.0.1' });
     browser = await launchBrowser();
@@ -55,6 +58,7 @@ describe.skipIf(!hasChromium)('the fan’s phone', () => {
     });
 
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+    await signInConsole(context, `http://127.0.0.1:${port}`, login);
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));

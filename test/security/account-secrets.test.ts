@@ -84,7 +84,10 @@ describe('the shop sign-in state', () => {
     const start = await t.app.inject({ url: `/shop/${account.appid}/oauth?next=/shop/${account.appid}/` });
     const authorize = new URL(String(start.headers.location).replace('#wechat_redirect', ''));
     authorize.searchParams.set('as', 'o_victim');
-    const wechat = await t.app.inject({ url: `${authorize.pathname}${authorize.search}` });
+    const wechat = await t.app.inject({
+      url: `${authorize.pathname}${authorize.search}`,
+      headers: await t.simAuth(account.appid),
+    });
     const callback = new URL(String(wechat.headers.location));
     const elsewhere = await t.app.inject({
       url: `${callback.pathname}${callback.search}`,
@@ -107,5 +110,54 @@ describe('the simulator', () => {
     expect(loadConfig({ HOST: '10.1.2.3' }).simulator).toBe(false);
     expect(loadConfig({ HOST: '0.0.0.0', SIMULATOR: 'on' }).simulator).toBe(true);
     expect(loadConfig({ HOST: '0.0.0.0' }).wechatApiBase).toBe('https://api.weixin.qq.com');
+  });
+});
+
+describe('acting as a fan in the simulator', () => {
+  it('takes a console sign-in of the merchant that owns the account', async () => {
+    const account = await connectAccount(t, owner.token);
+    const other = await t.merchant('someone-else');
+    await t.app.inject({
+      method: 'POST',
+      url: `/sim/apps/${account.appid}/fans/o_target/actions`,
+      headers: await t.simAuth(account.appid),
+      payload: { type: 'subscribe' },
+    });
+    const asStranger = (headers: Record<string, string>) =>
+      Promise.all([
+        t.app.inject({ url: `/sim/apps/${account.appid}/fans`, headers }),
+        t.app.inject({ url: `/sim/apps/${account.appid}/fans/o_target/transcript`, headers }),
+        t.app.inject({
+          method: 'POST',
+          url: `/sim/apps/${account.appid}/fans/o_target/actions`,
+          headers,
+          payload: { type: 'text', content: '你好' },
+        }),
+        t.app.inject({
+          url: `/sim/connect/oauth2/authorize?appid=${account.appid}&redirect_uri=${encodeURIComponent('http://127.0.0.1/cb')}&response_type=code&scope=snsapi_base&as=o_target`,
+          headers,
+        }),
+        t.app.inject({
+          url: `/sim/connect/oauth2/authorize?appid=${account.appid}&redirect_uri=${encodeURIComponent('http://127.0.0.1/cb')}&response_type=code&scope=snsapi_base`,
+          headers: { ...headers, cookie: 'sim_fan=o_target' },
+        }),
+      ]);
+    for (const headers of [{}, { authorization: `Bearer ${other.token}` }] as Array<Record<string, string>>) {
+      for (const response of await asStranger(headers)) {
+        expect(response.statusCode).toBe(401);
+        expect(response.json().error.code).toBe('simulator_sign_in_required');
+      }
+    }
+    const listed = await t.app.inject({
+      url: '/sim/apps',
+      headers: { authorization: `Bearer ${other.token}` },
+    });
+    expect(JSON.stringify(listed.json())).not.toContain(account.appid);
+    const mine = await t.app.inject({
+      url: `/sim/apps/${account.appid}/fans`,
+      headers: await t.simAuth(account.appid),
+    });
+    expect(mine.statusCode).toBe(200);
+    expect(JSON.stringify(mine.json())).toContain('o_target');
   });
 });

@@ -5,7 +5,10 @@ export async function fanSession(t: TestApp, appid: string, openid: string): Pro
   const start = await t.app.inject({ url: `/shop/${appid}/oauth?next=/shop/${appid}/` });
   const authorize = new URL(String(start.headers.location).replace('#wechat_redirect', ''));
   authorize.searchParams.set('as', openid);
-  const wechat = await t.app.inject({ url: `${authorize.pathname}${authorize.search}` });
+  const wechat = await t.app.inject({
+    url: `${authorize.pathname}${authorize.search}`,
+    headers: await t.simAuth(appid),
+  });
   const callback = new URL(String(wechat.headers.location));
   // The browser that started the sign-in carries its state cookie back.
   const state = start.cookies.find((c) => c.name === 'wl_oauth');

@@ -7,6 +7,7 @@ import pino from 'pino';
 import { type BuildOptions, buildApp, type Weiloop } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import type { SystemCtx } from '../../src/context.ts';
+import { accountForCallback } from '../../src/modules/accounts/index.ts';
 import { addMember, createApiToken, createMerchant } from '../../src/modules/tenants/index.ts';
 import type { Role } from '../../src/platform/auth/roles.ts';
 import { manualClock } from '../../src/platform/clock.ts';
@@ -54,6 +55,11 @@ export interface TestApp extends Weiloop {
     slug: string,
     role?: Role,
   ): Promise<{ id: string; token: string; email: string; password: string }>;
+  /**
+   * Headers that sign a request in as the merchant owning `appid`, for the simulator's control
+   * API (acting as a fan takes the owner's console).
+   */
+  simAuth(appid: string): Promise<Record<string, string>>;
   /** Shorthand for app.inject with a Bearer token and JSON body. */
   call(
     token: string | null,
@@ -99,6 +105,7 @@ export async function createTestApp(
     ...options,
   });
   const system = () => ({ db: weiloop.deps.db, dialect: weiloop.deps.dialect, now: clock.now() });
+  const simTokens = new Map<string, string>();
   return {
     ...weiloop,
     clock,
@@ -117,6 +124,18 @@ export async function createTestApp(
         { name: 'test', role },
       );
       return { id: merchant.id, token, email, password };
+    },
+    async simAuth(appid) {
+      const found = await accountForCallback(weiloop.deps, appid, clock.now());
+      if (!found) return {} as Record<string, string>;
+      const merchantId = found.account.merchant_id;
+      let token = simTokens.get(merchantId);
+      if (!token) {
+        token = (await createApiToken({ ...system(), merchantId }, { name: 'simulator', role: 'operator' }))
+          .token;
+        simTokens.set(merchantId, token);
+      }
+      return { authorization: `Bearer ${token}` };
     },
     async call(token, method, url, body) {
       const response = await weiloop.app.inject({

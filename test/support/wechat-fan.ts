@@ -42,6 +42,7 @@ export async function fan(t: TestApp, appid: string, openid: string, action: Fan
   const response = await t.app.inject({
     method: 'POST',
     url: `/sim/apps/${appid}/fans/${openid}/actions`,
+    headers: await t.simAuth(appid),
     payload: action,
   });
   if (response.statusCode !== 200) throw new Error(`sim action failed: ${response.body}`);

@@ -12,8 +12,22 @@
   async function json(url, options) {
     const response = await fetch(url, options);
     const body = await response.json();
+    if (response.status === 401) showSignIn();
     if (!response.ok) throw new Error(body.error?.message ?? `HTTP ${response.status}`);
     return body;
+  }
+
+  // Playing a fan takes a console sign-in of the merchant that owns the account.
+  function showSignIn() {
+    const note = document.createElement('div');
+    note.className = 'system';
+    note.id = 'sign-in';
+    const link = document.createElement('a');
+    link.href = '/console/';
+    link.target = '_blank';
+    link.textContent = '请先登录该公众号所属商户的控制台，再刷新本页 / Sign in to the console, then reload';
+    note.append(link);
+    if (!$('#sign-in')) $('#chat').replaceChildren(note);
   }
 
   function setFan(openid) {
@@ -225,6 +239,6 @@
   });
 
   setFan(state.openid);
-  loadApps();
+  loadApps().catch(() => {});
   setInterval(refresh, 1000);
 })();

@@ -6,20 +6,23 @@ import { resolveApiToken, resolveSession } from './tenants.service.ts';
 
 export const SESSION_COOKIE = 'wl_session';
 
+/** Who a request is signed in as: a Bearer API token or the console's session cookie. */
+export async function principalOf(deps: AppDeps, request: FastifyRequest, now = deps.clock.now()) {
+  const system = { db: deps.db, dialect: deps.dialect, now };
+  const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+  const cookie = request.cookies?.[SESSION_COOKIE];
+  if (bearer) return resolveApiToken(system, bearer);
+  return cookie ? resolveSession(system, cookie) : null;
+}
+
 /** onRequest hook for /api/v1: a Bearer API token or the console's session cookie, else 401. */
 export function adminAuthHook(deps: AppDeps) {
   const tokens = apiTokenGuard(deps);
   return async (request: FastifyRequest) => {
     const now = deps.clock.now();
-    const system = { db: deps.db, dialect: deps.dialect, now };
     const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
-    const cookie = request.cookies[SESSION_COOKIE];
     if (bearer) await tokens.enter(request);
-    const principal = bearer
-      ? await resolveApiToken(system, bearer)
-      : cookie
-        ? await resolveSession(system, cookie)
-        : null;
+    const principal = await principalOf(deps, request, now);
     if (!principal) {
       if (bearer) await tokens.failed(request, bearer);
       throw unauthorized();

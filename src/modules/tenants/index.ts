@@ -8,7 +8,7 @@ export const tenantsMigrations: ModuleMigrations = {
   '0006_hardening': hardening,
 };
 
-export { adminAuthHook, SESSION_COOKIE } from './admin-auth.ts';
+export { adminAuthHook, principalOf, SESSION_COOKIE } from './admin-auth.ts';
 export { authFailureRoutes } from './auth-failures.ts';
 export { sessionRoutes, tenantsRoutes } from './tenants.routes.ts';
 export type { AuthFailuresTables, TenantsTables } from './tenants.schema.ts';
@@ -19,4 +19,5 @@ export {
   findMerchantBySlug,
   getMerchant,
   hasMerchants,
+  revokeApiToken,
 } from './tenants.service.ts';
