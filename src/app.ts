@@ -17,6 +17,8 @@ import {
   registerOrderNotices,
   scheduleMessagePruning,
 } from './modules/channel/index.ts';
+import { crmRoutes, registerCrmJobs, registerTagSyncJobs } from './modules/crm/index.ts';
+import { inboxRoutes, inboxTail } from './modules/inbox/index.ts';
 import { ordersRoutes, shopApiRoutes } from './modules/orders/index.ts';
 import {
   paymentsRoutes,
@@ -130,6 +132,9 @@ export async function openApp(config: Config, options: BuildOptions = {}): Promi
   registerChannelJobs(deps);
   registerOrderNotices(deps);
   registerPaymentJobs(deps);
+  registerCrmJobs(deps);
+  registerTagSyncJobs(deps);
+  inboxTail(deps);
   if (options.migrate !== false) {
     // Secrets written before encryption at rest are sealed once; later starts find nothing to do.
     const sealed = (await sealStoredAccountSecrets(deps)) + (await sealStoredPaymentSecrets(deps));
@@ -221,6 +226,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         ordersRoutes(adminApi, deps);
         paymentsRoutes(adminApi);
         analyticsRoutes(adminApi);
+        crmRoutes(adminApi);
+        inboxRoutes(adminApi, deps);
       });
     },
     { prefix: '/api/v1' },

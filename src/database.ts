@@ -2,6 +2,8 @@ import type { Kysely } from 'kysely';
 import type { AccountsTables } from './modules/accounts/accounts.schema.ts';
 import type { CatalogTables } from './modules/catalog/catalog.schema.ts';
 import type { ChannelTables } from './modules/channel/channel.schema.ts';
+import type { CrmTables } from './modules/crm/crm.schema.ts';
+import type { InboxTables } from './modules/inbox/inbox.schema.ts';
 import type { OrdersTables } from './modules/orders/orders.schema.ts';
 import type { PaymentsTables } from './modules/payments/payments.schema.ts';
 import type { AuthFailuresTables, TenantsTables } from './modules/tenants/tenants.schema.ts';
@@ -19,6 +21,8 @@ export interface DB
     CatalogTables,
     OrdersTables,
     PaymentsTables,
+    CrmTables,
+    InboxTables,
     AuthFailuresTables {}
 
 export type Db = Kysely<DB>;

@@ -1,6 +1,8 @@
 import { accountsMigrations } from './modules/accounts/index.ts';
 import { catalogMigrations } from './modules/catalog/index.ts';
 import { channelMigrations } from './modules/channel/index.ts';
+import { crmMigrations } from './modules/crm/index.ts';
+import { inboxMigrations } from './modules/inbox/index.ts';
 import { ordersMigrations } from './modules/orders/index.ts';
 import { paymentsMigrations } from './modules/payments/index.ts';
 import { tenantsMigrations } from './modules/tenants/index.ts';
@@ -21,4 +23,6 @@ export const migrations: readonly ModuleMigrations[] = [
   catalogMigrations,
   ordersMigrations,
   paymentsMigrations,
+  crmMigrations,
+  inboxMigrations,
 ];

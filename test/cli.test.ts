@@ -31,7 +31,7 @@ async function weiloop(...args: string[]): Promise<{ code: number; stdout: strin
   }
 }
 
-describe('weiloop CLI', () => {
+describe('weiloop CLI', { timeout: 90_000 }, () => {
   it('lists its commands and explains each one', async () => {
     const help = await weiloop('--help');
     expect(help.stdout).toContain('token create');

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { merchantCtx } from '../src/context.ts';
+import { logTail } from '../src/modules/crm/index.ts';
+import { inboxTail } from '../src/modules/inbox/index.ts';
 import { placeOrder, reviewOrder, saveOrderSettings, shipOrder } from '../src/modules/orders/index.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
-import { connectAccount, fan } from './support/wechat-fan.ts';
+import { connectAccount, fan, say } from './support/wechat-fan.ts';
 
 /**
  * One merchant's token must never read or change another's rows, through any route. Every
@@ -40,7 +42,126 @@ async function placeOrderInA(t: TestApp): Promise<string> {
   return order.id;
 }
 
+const appidOf = async (t: TestApp, accountId: string) =>
+  (
+    await t.deps.db
+      .selectFrom('official_accounts')
+      .select('appid')
+      .where('id', '=', accountId)
+      .executeTakeFirstOrThrow()
+  ).appid;
+
+/** A CRM member in A: a fan writes, and CRM's log reader catches up. */
+async function memberInA(t: TestApp, openid: string): Promise<string> {
+  await say(t, await appidOf(t, accountInA), openid, '你好');
+  await logTail(t.deps)();
+  const row = await t.deps.db
+    .selectFrom('crm_identities')
+    .select('member_id')
+    .where('value', '=', `${accountInA}:${openid}`)
+    .executeTakeFirstOrThrow();
+  return row.member_id;
+}
+let crmMemberInA = '';
+let tagInA = '';
+let segmentInA = '';
+let conversationInA = '';
+let importInA = '';
+
+const crmFixtures: Record<string, Fixture> = {
+  '/api/v1/crm/members/{id}': { create: async () => crmMemberInA, bodies: { patch: { name: 'hijacked' } } },
+  '/api/v1/crm/members/{id}/timeline': { create: async () => crmMemberInA, bodies: {} },
+  '/api/v1/crm/members/{id}/notes': { create: async () => crmMemberInA, bodies: { post: { text: 'x' } } },
+  '/api/v1/crm/members/{id}/merge': {
+    create: async () => crmMemberInA,
+    bodies: { post: { into_member_id: 'mem_none' } },
+  },
+  '/api/v1/crm/members/{id}/merges': { create: async () => crmMemberInA, bodies: {} },
+  '/api/v1/crm/merges/{id}/undo': {
+    create: async (t, token) => {
+      const from = await memberInA(t, 'o_crm_merge_from');
+      const into = await memberInA(t, 'o_crm_merge_into');
+      return (await t.call(token, 'POST', `/api/v1/crm/members/${from}/merge`, { into_member_id: into })).body
+        .id;
+    },
+    bodies: {},
+  },
+  '/api/v1/crm/attributes/{id}': {
+    create: async (t, token) =>
+      (await t.call(token, 'POST', '/api/v1/crm/attributes', { key: 'skin', label: '肤质', type: 'text' }))
+        .body.id,
+    bodies: {},
+  },
+  '/api/v1/crm/tags/{id}': { create: async () => tagInA, bodies: {} },
+  '/api/v1/crm/tags/{id}/members': {
+    create: async () => tagInA,
+    bodies: { post: { member_ids: ['mem_x'] } },
+  },
+  '/api/v1/crm/tags/{id}/remove': { create: async () => tagInA, bodies: { post: { member_ids: ['mem_x'] } } },
+  '/api/v1/crm/segments/{id}': {
+    create: async () => segmentInA,
+    bodies: { put: { name: 'hijacked', rules: { op: 'and', rules: [] } } },
+  },
+  '/api/v1/crm/segments/{id}/snapshots': { create: async () => segmentInA, bodies: {} },
+  '/api/v1/crm/snapshots/{id}/members': {
+    create: async (t, token) =>
+      (await t.call(token, 'POST', `/api/v1/crm/segments/${segmentInA}/snapshots`)).body.id,
+    bodies: {},
+  },
+  '/api/v1/crm/care/{id}/done': {
+    create: async () => crmMemberInA,
+    bodies: { post: { reason: 'birthday' } },
+  },
+  '/api/v1/crm/imports/{id}': { create: async () => importInA, bodies: {} },
+  '/api/v1/crm/imports/{id}/errors.csv': { create: async () => importInA, bodies: {} },
+  '/api/v1/inbox/conversations/{id}': { create: async () => conversationInA, bodies: {} },
+  '/api/v1/inbox/conversations/{id}/reply': {
+    create: async () => conversationInA,
+    bodies: { post: { text: 'x' } },
+  },
+  '/api/v1/inbox/conversations/{id}/assign': {
+    create: async () => conversationInA,
+    bodies: { post: { assignee_id: null } },
+  },
+  '/api/v1/inbox/conversations/{id}/close': { create: async () => conversationInA, bodies: {} },
+  '/api/v1/inbox/conversations/{id}/reopen': { create: async () => conversationInA, bodies: {} },
+  '/api/v1/inbox/canned/{id}': {
+    create: async (t, token) =>
+      (await t.call(token, 'POST', '/api/v1/inbox/canned', { title: 'A', body: 'A 的回复' })).body.id,
+    bodies: {},
+  },
+  '/api/v1/inbox/personas/{id}': {
+    create: async () => accountInA,
+    bodies: { put: { name: 'hijacked', avatar_url: null, signature: null, guidelines: null } },
+  },
+};
+
+/** Rows the CRM and inbox fixtures share, made once A has an account. */
+async function crmRowsInA(t: TestApp, token: string) {
+  crmMemberInA = await memberInA(t, 'o_crm_a');
+  tagInA = (await t.call(token, 'POST', '/api/v1/crm/tags', { name: 'A 的标签', sync: false })).body.id;
+  segmentInA = (
+    await t.call(token, 'POST', '/api/v1/crm/segments', { name: 'A 的分群', rules: { op: 'and', rules: [] } })
+  ).body.id;
+  const upload = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/crm/imports',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+    payload: 'name,phone\nA 的顾客,13700000001\n',
+  });
+  importInA = upload.json().id;
+  await inboxTail(t.deps)();
+  conversationInA = (
+    await t.deps.db
+      .selectFrom('inbox_conversations')
+      .select('id')
+      .where('openid', '=', 'o_crm_a')
+      .executeTakeFirstOrThrow()
+  ).id;
+}
+
 const fixtures: Record<string, Fixture> = {
+  ...crmFixtures,
   '/api/v1/orders/{id}': { create: async () => orderInA, bodies: {} },
   '/api/v1/orders/{id}/ship': {
     create: async () => orderInA,
@@ -160,6 +281,7 @@ beforeAll(async () => {
     })
   ).body.id;
   orderInA = await placeOrderInA(t);
+  await crmRowsInA(t, a.token);
   for (const [path, fixture] of Object.entries(fixtures)) createdInA[path] = await fixture.create(t, a.token);
 });
 afterAll(() => t.close());

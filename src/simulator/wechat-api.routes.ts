@@ -12,6 +12,10 @@ import {
   validateMenu,
 } from './wechat-api.ts';
 
+/** WeChat's user-tag limits: tags per account, tags per fan. */
+const TAGS_PER_ACCOUNT = 100;
+const TAGS_PER_FAN = 20;
+
 /** WeChat's Official Account API: the subset Weiloop uses, with WeChat's rules and error codes. */
 export function wechatApiRoutes(app: FastifyInstance, deps: SimulatorDeps): void {
   const { sim } = deps;
@@ -95,6 +99,7 @@ export function wechatApiRoutes(app: FastifyInstance, deps: SimulatorDeps): void
       if (!name || Buffer.byteLength(name) > 30) throw new SimError(45158, 'tag name too long');
       if (Object.values(target.tags).some((t) => t.name === name))
         throw new SimError(45157, 'invalid tag name');
+      if (Object.keys(target.tags).length >= TAGS_PER_ACCOUNT) throw new SimError(45056, 'too many tags now');
       const tag = { id: target.nextTagId++, name };
       target.tags[tag.id] = tag;
       sim.changed();
@@ -120,9 +125,24 @@ export function wechatApiRoutes(app: FastifyInstance, deps: SimulatorDeps): void
       if (!body.tagid || !target.tags[body.tagid]) throw new SimError(45159, 'invalid tag id');
       const list = body.openid_list ?? [];
       if (list.length === 0 || list.length > 50) throw new SimError(40032, 'invalid openid list size');
+      const fans = list.map((openid) => sim.fan(target.appId, openid));
+      // WeChat refuses the whole batch when one fan would pass 20 tags.
+      if (fans.some((f) => !f.tagIds.includes(body.tagid!) && f.tagIds.length >= TAGS_PER_FAN))
+        throw new SimError(45059, 'tag fans too many');
+      for (const fan of fans) if (!fan.tagIds.includes(body.tagid)) fan.tagIds.push(body.tagid);
+      sim.changed();
+    }),
+  );
+  app.post('/cgi-bin/tags/members/batchuntagging', (request, reply) =>
+    wechatApi(reply, () => {
+      const target = tokenApp(request.query as Query);
+      const body = request.body as { openid_list?: string[]; tagid?: number };
+      if (!body.tagid || !target.tags[body.tagid]) throw new SimError(45159, 'invalid tag id');
+      const list = body.openid_list ?? [];
+      if (list.length === 0 || list.length > 50) throw new SimError(40032, 'invalid openid list size');
       for (const openid of list) {
         const fan = sim.fan(target.appId, openid);
-        if (!fan.tagIds.includes(body.tagid)) fan.tagIds.push(body.tagid);
+        fan.tagIds = fan.tagIds.filter((id) => id !== body.tagid);
       }
       sim.changed();
     }),

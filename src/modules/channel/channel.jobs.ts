@@ -1,5 +1,6 @@
 import { merchantCtx } from '../../context.ts';
 import type { AppDeps } from '../../deps.ts';
+import { inTransaction } from '../../platform/db/database.ts';
 import { idFloor } from '../../platform/ids.ts';
 import { enqueueJob } from '../../platform/jobs/jobs.ts';
 import { PermanentJobError } from '../../platform/jobs/worker.ts';
@@ -7,6 +8,7 @@ import { type CustomMessage, WeChatApiError } from '../../wechat/api-client.ts';
 import type { PassiveReply } from '../../wechat/messages.ts';
 import { apiClientFor, getAccount } from '../accounts/index.ts';
 import { FETCH_PROFILE_JOB, FOLLOWUP_JOB, LATE_REPLY_JOB } from './inbound.service.ts';
+import { FAN_EVENTS } from './log.service.ts';
 
 export const PRUNE_MESSAGES_JOB = 'channel.prune_messages';
 /** The message log is history for the inbox and analytics; rows older than this are deleted. */
@@ -77,12 +79,22 @@ export function registerChannelJobs(deps: AppDeps): void {
     const account = await accountOf(row.merchant_id, row.account_id);
     try {
       const info = await apiClientFor(deps, account).userInfo(row.openid);
-      if (info.unionid)
-        await deps.db
-          .updateTable('followers')
-          .set({ unionid: info.unionid })
-          .where('id', '=', followerId)
-          .execute();
+      if (info.unionid) {
+        const unionid = info.unionid;
+        await inTransaction(deps.db, async (trx) => {
+          await trx.updateTable('followers').set({ unionid }).where('id', '=', followerId).execute();
+          await deps.events.publish(
+            trx,
+            {
+              name: FAN_EVENTS.profiled,
+              merchantId: row.merchant_id,
+              key: followerId,
+              payload: { accountId: row.account_id, openid: row.openid, unionid },
+            },
+            deps.clock.now(),
+          );
+        });
+      }
     } catch (error) {
       if (error instanceof WeChatApiError && error.isUnauthorized) throw new PermanentJobError(error.message);
       throw error;

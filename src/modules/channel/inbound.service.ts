@@ -10,6 +10,7 @@ import { dedupeKey, type InboundMessage, type PassiveReply } from '../../wechat/
 import type { Account } from '../accounts/index.ts';
 import { awaitsReview, reviewFromChat } from '../orders/index.ts';
 import { answerFromCatalog, answerNearestStores, shopLinks } from './catalog-answers.ts';
+import { notifyLogWritten } from './log.service.ts';
 import { matcherFor } from './replies.service.ts';
 import type { Routed } from './routed.ts';
 import type { CompiledRule } from './rule-matcher.ts';
@@ -317,11 +318,13 @@ export function createRecorder(deps: AppDeps): (item: RecordItem) => Promise<Rec
         for (const item of items) results.push(await recordAll(trx, item));
         return results;
       });
+      notifyLogWritten(deps);
       return remember(recentlyTouched, outcomes);
     } catch {
       const outcomes = await Promise.all(
         items.map((item) => inTransaction(db, (trx) => recordAll(trx, item)).catch((error: Error) => error)),
       );
+      notifyLogWritten(deps);
       return remember(recentlyTouched, outcomes);
     }
   });

@@ -4,8 +4,9 @@
  */
 import type { ModuleMigrations } from '../../platform/db/migrate.ts';
 import { up as channel } from './migrations/0002_channel.ts';
+import { up as fanIndex } from './migrations/0011_inbox.ts';
 
-export const channelMigrations: ModuleMigrations = { '0002_channel': channel };
+export const channelMigrations: ModuleMigrations = { '0002_channel': channel, '0011_inbox': fanIndex };
 
 export { createQrCode, followerGrowth, followInvite, messagesByDay } from './audience.service.ts';
 export { callbackRoutes } from './callback.routes.ts';
@@ -13,6 +14,18 @@ export { registerChannelJobs, scheduleMessagePruning } from './channel.jobs.ts';
 export { channelRoutes } from './channel.routes.ts';
 export type { ChannelTables, RuleKind } from './channel.schema.ts';
 export { LATE_REPLY_JOB } from './inbound.service.ts';
+export {
+  AGENT_KIND,
+  FAN_EVENTS,
+  followerOf,
+  followLog,
+  type LogEntry,
+  type LogReader,
+  logSince,
+  messagesOf,
+  onLogWritten,
+  recordAgentMessage,
+} from './log.service.ts';
 export { publishMenu, saveMenu } from './menus.service.ts';
 export { registerOrderNotices } from './notices.jobs.ts';
 export { createRule, setSingletonRule } from './replies.service.ts';

@@ -3,16 +3,21 @@ import { useCallback, useEffect, useState } from 'react';
 import { type Account, get, post } from './api.ts';
 import { CanEditContext, type Lang, useT } from './i18n.ts';
 import { AccountsPage } from './pages/AccountsPage.tsx';
+import { CarePage } from './pages/CarePage.tsx';
 import { CatalogPage } from './pages/CatalogPage.tsx';
 import { DashboardPage } from './pages/DashboardPage.tsx';
 import { FollowersPage } from './pages/FollowersPage.tsx';
+import { InboxPage } from './pages/InboxPage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
+import { MembersPage } from './pages/MembersPage.tsx';
 import { MenuPage } from './pages/MenuPage.tsx';
 import { OrdersPage } from './pages/OrdersPage.tsx';
 import { QrCodesPage } from './pages/QrCodesPage.tsx';
 import { RepliesPage } from './pages/RepliesPage.tsx';
 import { ReviewsPage } from './pages/ReviewsPage.tsx';
+import { SegmentsPage } from './pages/SegmentsPage.tsx';
 import { StoresPage } from './pages/StoresPage.tsx';
+import { TagsPage } from './pages/TagsPage.tsx';
 
 interface Me {
   actor: { role: string };
@@ -27,6 +32,11 @@ const PAGES = [
   'menu',
   'qrcodes',
   'followers',
+  'inbox',
+  'members',
+  'care',
+  'segments',
+  'tags',
   'catalog',
   'stores',
   'orders',
@@ -81,6 +91,11 @@ export function App({ lang, onLang }: { lang: Lang; onLang: (lang: Lang) => void
     menu: t('自定义菜单'),
     qrcodes: t('渠道二维码'),
     followers: t('粉丝'),
+    inbox: t('客服消息'),
+    members: t('会员'),
+    care: t('今日关怀'),
+    segments: t('分群'),
+    tags: t('标签'),
     catalog: t('商品'),
     stores: t('门店'),
     orders: t('订单'),
@@ -160,6 +175,11 @@ export function App({ lang, onLang }: { lang: Lang; onLang: (lang: Lang) => void
             {page === 'menu' && account && <MenuPage account={account} />}
             {page === 'qrcodes' && account && <QrCodesPage account={account} />}
             {page === 'followers' && <FollowersPage accounts={accounts} />}
+            {page === 'inbox' && <InboxPage accounts={accounts} />}
+            {page === 'members' && <MembersPage />}
+            {page === 'care' && <CarePage />}
+            {page === 'segments' && <SegmentsPage />}
+            {page === 'tags' && <TagsPage accounts={accounts} />}
             {page === 'catalog' && <CatalogPage />}
             {page === 'stores' && <StoresPage />}
             {page === 'orders' && <OrdersPage />}

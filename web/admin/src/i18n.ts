@@ -38,6 +38,11 @@ const EN: Record<string, string> = {
   新建门店: 'New store',
   '导出 CSV': 'Export CSV',
   '导入 CSV': 'Import CSV',
+  客服消息: 'Inbox',
+  会员: 'Members',
+  今日关怀: 'Care list',
+  分群: 'Segments',
+  标签: 'Tags',
 };
 
 export const LangContext = createContext<Lang>('zh');

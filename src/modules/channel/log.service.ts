@@ -1,0 +1,199 @@
+import type { Ctx } from '../../context.ts';
+import type { Db } from '../../database.ts';
+import type { AppDeps } from '../../deps.ts';
+import { idFloor, newId } from '../../platform/ids.ts';
+
+/**
+ * The message log as other modules (CRM timeline, inbox) read it: a fan's conversation, the rows
+ * written since a cursor, and the agent's messages recorded beside the fans'. Reads go by the
+ * primary key (ids sort by time) or the (account, openid, id) index.
+ */
+
+export interface LogEntry {
+  id: string;
+  merchant_id: string;
+  account_id: string;
+  openid: string;
+  /** The push's kind (text, image, subscribe, click, …), or `agent` for an agent's message. */
+  kind: string;
+  content: string | null;
+  /** JSON of the passive reply (or the agent's message for `agent` rows). */
+  reply: string | null;
+  followup: string | null;
+  created_at: number;
+}
+
+const COLUMNS = [
+  'id',
+  'merchant_id',
+  'account_id',
+  'openid',
+  'kind',
+  'content',
+  'reply',
+  'followup',
+  'created_at',
+] as const;
+
+/** The kind of log row an agent's customer-service message is recorded as. */
+export const AGENT_KIND = 'agent';
+
+/** One fan's messages with one account, newest first; `before` is an exclusive id. */
+export async function messagesOf(
+  ctx: Pick<Ctx, 'db' | 'merchantId'>,
+  accountId: string,
+  openid: string,
+  page: { limit: number; before?: string },
+): Promise<LogEntry[]> {
+  let query = ctx.db
+    .selectFrom('inbound_messages')
+    .select(COLUMNS)
+    .where('account_id', '=', accountId)
+    .where('openid', '=', openid)
+    .where('merchant_id', '=', ctx.merchantId);
+  if (page.before) query = query.where('id', '<', page.before);
+  return query.orderBy('id', 'desc').limit(page.limit).execute();
+}
+
+/** Rows of every merchant written after `afterId`, oldest first: what a tailing reader catches up on. */
+export async function logSince(db: Db, afterId: string, limit: number): Promise<LogEntry[]> {
+  return db
+    .selectFrom('inbound_messages')
+    .select(COLUMNS)
+    .where('id', '>', afterId)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
+/** Records a message an agent sent through the customer-service API, so the log holds both sides. */
+export async function recordAgentMessage(
+  ctx: Pick<Ctx, 'db' | 'merchantId' | 'now'>,
+  input: { accountId: string; openid: string; text: string; agent: string },
+): Promise<LogEntry> {
+  const id = newId('msg', ctx.now);
+  const row = {
+    id,
+    merchant_id: ctx.merchantId,
+    account_id: input.accountId,
+    dedupe_key: `agent:${id}`,
+    openid: input.openid,
+    kind: AGENT_KIND,
+    content: input.agent,
+    reply: JSON.stringify({ type: 'text', content: input.text }),
+    followup: null,
+    created_at: ctx.now,
+  };
+  await ctx.db.insertInto('inbound_messages').values(row).execute();
+  const { dedupe_key: _key, ...entry } = row;
+  return entry;
+}
+
+/** What channel knows of one fan of one account: the unionid, the QR code that brought them, dates. */
+export async function followerOf(ctx: Pick<Ctx, 'db' | 'merchantId'>, accountId: string, openid: string) {
+  return ctx.db
+    .selectFrom('followers')
+    .select([
+      'id',
+      'unionid',
+      'subscribed',
+      'source_qrcode_id',
+      'first_subscribed_at',
+      'last_interaction_at',
+      'created_at',
+    ])
+    .where('merchant_id', '=', ctx.merchantId)
+    .where('account_id', '=', accountId)
+    .where('openid', '=', openid)
+    .executeTakeFirst();
+}
+
+type LogListener = () => void;
+
+function listeners(deps: Pick<AppDeps, 'local'>): Set<LogListener> {
+  return deps.local.slot('channel.log-listeners', () => new Set<LogListener>());
+}
+
+/**
+ * In-process notice that log rows were committed (no payload, no database write): tailing readers
+ * such as the inbox wake up now instead of at their next poll. Returns an unsubscribe.
+ */
+export function onLogWritten(deps: Pick<AppDeps, 'local'>, listener: LogListener): () => void {
+  listeners(deps).add(listener);
+  return () => listeners(deps).delete(listener);
+}
+
+export function notifyLogWritten(deps: Pick<AppDeps, 'local'>): void {
+  for (const listener of listeners(deps)) listener();
+}
+
+/** Published when WeChat told us a follower's unionid, so CRM can join the person's accounts. */
+export const FAN_EVENTS = { profiled: 'fan.profiled' } as const;
+
+export interface LogReader {
+  /** A stable name for this reader (its in-process slot). */
+  name: string;
+  /** Where the reader got to (its own table), or null to start from the beginning. */
+  load(): Promise<string | null>;
+  save(position: string): Promise<void>;
+  /** Applies a batch, oldest first. Must be idempotent: the last seconds are read again. */
+  apply(rows: LogEntry[]): Promise<void>;
+}
+
+const TAIL_BATCH = 1000;
+/**
+ * Rows are committed a few milliseconds after their id is made, and not always in id order, so a
+ * reader's saved position trails the clock by this much and the last seconds are read again.
+ */
+const REREAD_MS = 10_000;
+
+/**
+ * A reader that follows the message log: catches up after every recorder batch (the in-process
+ * notice) and whenever `catchUp` is called; one run at a time per app, and a call made during a
+ * run makes one more run after it.
+ */
+export function followLog(
+  deps: Pick<AppDeps, 'db' | 'local' | 'clock' | 'logger'>,
+  reader: LogReader,
+): () => Promise<void> {
+  return deps.local.slot(`log-reader:${reader.name}`, () => {
+    let running: Promise<void> | null = null;
+    let again = false;
+    const run = async () => {
+      const saved = await reader.load();
+      let cursor = saved ?? idFloor('msg', 0);
+      for (;;) {
+        const rows = await logSince(deps.db, cursor, TAIL_BATCH);
+        if (rows.length === 0) break;
+        await reader.apply(rows);
+        cursor = rows.at(-1)!.id;
+        if (rows.length < TAIL_BATCH) break;
+      }
+      const trailing = idFloor('msg', deps.clock.now() - REREAD_MS);
+      // biome-ignore lint/complexity/useMathMinMax: ids are strings that sort by time
+      const position = cursor < trailing ? cursor : trailing;
+      if (saved === null || position > saved) await reader.save(position);
+    };
+    const catchUp = (): Promise<void> => {
+      if (running) {
+        again = true;
+        return running;
+      }
+      running = (async () => {
+        try {
+          do {
+            again = false;
+            await run();
+          } while (again);
+        } finally {
+          running = null;
+        }
+      })();
+      return running;
+    };
+    onLogWritten(deps, () => {
+      catchUp().catch((error) => deps.logger.error({ err: error, reader: reader.name }, 'log reader failed'));
+    });
+    return catchUp;
+  });
+}

@@ -1,0 +1,211 @@
+import type { Ctx } from '../../context.ts';
+import { newId } from '../../platform/ids.ts';
+import type { CrmMembersTable } from './crm.schema.ts';
+
+export interface ImportRow {
+  line: number;
+  id?: string;
+  keys: Array<{ kind: string; value: string }>;
+  fields: Partial<Pick<CrmMembersTable, 'name' | 'phone' | 'region' | 'gender' | 'birthday' | 'unionid'>>;
+  attrs: Record<string, unknown>;
+  tags: string[];
+}
+
+const BATCH = 400;
+
+function* batches<T>(items: T[], size = BATCH): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}
+
+/**
+ * Applies validated rows inside the caller's transaction: finds each row's member (by id, then by
+ * phone / unionid / external id, including rows earlier in the same batch), creates the rest, and
+ * writes identities and tags with multi-row statements. Rows naming two different members are
+ * refused into `errors`. Returns how many rows went in.
+ */
+export async function applyRows(
+  ctx: Ctx,
+  rows: ImportRow[],
+  errors: Array<{ line: number; message: string }>,
+): Promise<number> {
+  const owners = new Map<string, string>();
+  const keyOf = (k: { kind: string; value: string }) => `${k.kind}\u0000${k.value}`;
+  const byKind = new Map<string, Set<string>>();
+  for (const row of rows)
+    for (const k of row.keys) byKind.set(k.kind, (byKind.get(k.kind) ?? new Set()).add(k.value));
+  for (const [kind, values] of byKind) {
+    for (const part of batches([...values])) {
+      const found = await ctx.db
+        .selectFrom('crm_identities')
+        .select(['value', 'member_id'])
+        .where('merchant_id', '=', ctx.merchantId)
+        .where('kind', '=', kind)
+        .where('value', 'in', part)
+        .execute();
+      for (const f of found) owners.set(keyOf({ kind, value: f.value }), f.member_id);
+    }
+  }
+  const ids = [...new Set(rows.flatMap((r) => (r.id ? [r.id] : [])))];
+  const live = new Map<string, string>();
+  for (const part of batches(ids)) {
+    const found = await ctx.db
+      .selectFrom('crm_members')
+      .select(['id', 'attrs'])
+      .where('merchant_id', '=', ctx.merchantId)
+      .where('merged_into', 'is', null)
+      .where('id', 'in', part)
+      .execute();
+    for (const f of found) live.set(f.id, f.attrs);
+  }
+
+  const created: CrmMembersTable[] = [];
+  const createdById = new Map<string, CrmMembersTable>();
+  const updates = new Map<string, ImportRow[]>();
+  const claims: Array<{ kind: string; value: string; member_id: string }> = [];
+  const tagged: Array<{ member_id: string; names: string[] }> = [];
+  let ok = 0;
+  for (const row of rows) {
+    if (row.id && !live.has(row.id)) {
+      errors.push({ line: row.line, message: `member ${row.id} not found` });
+      continue;
+    }
+    const named = new Set(row.keys.map((k) => owners.get(keyOf(k))).filter((m): m is string => Boolean(m)));
+    if (row.id) named.add(row.id);
+    if (named.size > 1) {
+      errors.push({
+        line: row.line,
+        message: 'the row’s keys belong to different members; merge them first',
+      });
+      continue;
+    }
+    let memberId = [...named][0];
+    if (!memberId) {
+      memberId = newId('mem', ctx.now);
+      const member: CrmMembersTable = {
+        id: memberId,
+        merchant_id: ctx.merchantId,
+        name: row.fields.name ?? null,
+        phone: row.fields.phone ?? null,
+        region: row.fields.region ?? null,
+        gender: row.fields.gender ?? null,
+        birthday: row.fields.birthday ?? null,
+        unionid: row.fields.unionid ?? null,
+        attrs: JSON.stringify(row.attrs),
+        source_account_id: null,
+        source_qrcode_id: null,
+        first_contact_at: null,
+        last_contact_at: null,
+        order_count: 0,
+        spend: 0,
+        last_order_at: null,
+        merged_into: null,
+        created_at: ctx.now,
+        updated_at: ctx.now,
+      };
+      created.push(member);
+      createdById.set(memberId, member);
+    } else if (createdById.has(memberId)) {
+      // A later line about a person created earlier in this batch: fold it into the new row.
+      const member = createdById.get(memberId)!;
+      for (const [field, value] of Object.entries(row.fields))
+        (member as unknown as Record<string, unknown>)[field] = value;
+      member.attrs = JSON.stringify({ ...(JSON.parse(member.attrs) as object), ...row.attrs });
+    } else {
+      updates.set(memberId, [...(updates.get(memberId) ?? []), row]);
+    }
+    for (const k of row.keys) {
+      if (!owners.has(keyOf(k))) {
+        owners.set(keyOf(k), memberId);
+        claims.push({ ...k, member_id: memberId });
+      }
+    }
+    if (row.tags.length > 0) tagged.push({ member_id: memberId, names: row.tags });
+    ok += 1;
+  }
+
+  for (const part of batches(created, 200)) await ctx.db.insertInto('crm_members').values(part).execute();
+  if (updates.size > 0) {
+    const current = new Map(live);
+    const missing = [...updates.keys()].filter((id) => !current.has(id));
+    for (const part of batches(missing)) {
+      for (const f of await ctx.db
+        .selectFrom('crm_members')
+        .select(['id', 'attrs'])
+        .where('id', 'in', part)
+        .execute())
+        current.set(f.id, f.attrs);
+    }
+    for (const [memberId, list] of updates) {
+      const fields = Object.assign({}, ...list.map((r) => r.fields)) as ImportRow['fields'];
+      const attrs = Object.assign(
+        JSON.parse(current.get(memberId) ?? '{}') as object,
+        ...list.map((r) => r.attrs),
+      );
+      await ctx.db
+        .updateTable('crm_members')
+        .set({ ...fields, attrs: JSON.stringify(attrs), updated_at: ctx.now })
+        .where('id', '=', memberId)
+        .execute();
+    }
+  }
+  for (const part of batches(claims)) {
+    await ctx.db
+      .insertInto('crm_identities')
+      .values(part.map((c) => ({ merchant_id: ctx.merchantId, ...c, created_at: ctx.now })))
+      .onConflict((oc) => oc.columns(['merchant_id', 'kind', 'value']).doNothing())
+      .execute();
+  }
+  await applyTags(ctx, tagged);
+  return ok;
+}
+
+/** Tags named in the file, created when new (local-only: WeChat allows 100, so the operator opts in to sync). */
+async function applyTags(ctx: Ctx, tagged: Array<{ member_id: string; names: string[] }>) {
+  if (tagged.length === 0) return;
+  const names = [...new Set(tagged.flatMap((t) => t.names))].filter((n) => Buffer.byteLength(n) <= 30);
+  const ids = new Map<string, string>();
+  for (const part of batches(names)) {
+    for (const t of await ctx.db
+      .selectFrom('crm_tags')
+      .select(['id', 'name'])
+      .where('merchant_id', '=', ctx.merchantId)
+      .where('name', 'in', part)
+      .execute())
+      ids.set(t.name, t.id);
+  }
+  const fresh = names
+    .filter((n) => !ids.has(n))
+    .map((name) => ({
+      id: newId('tag', ctx.now),
+      merchant_id: ctx.merchantId,
+      name,
+      sync: 0,
+      created_at: ctx.now,
+    }));
+  for (const part of batches(fresh)) await ctx.db.insertInto('crm_tags').values(part).execute();
+  for (const t of fresh) ids.set(t.name, t.id);
+  const links = new Map<
+    string,
+    { merchant_id: string; member_id: string; tag_id: string; synced: number; created_at: number }
+  >();
+  for (const t of tagged) {
+    for (const name of t.names) {
+      const tagId = ids.get(name);
+      if (tagId)
+        links.set(`${t.member_id}:${tagId}`, {
+          merchant_id: ctx.merchantId,
+          member_id: t.member_id,
+          tag_id: tagId,
+          synced: 0,
+          created_at: ctx.now,
+        });
+    }
+  }
+  for (const part of batches([...links.values()])) {
+    await ctx.db
+      .insertInto('crm_member_tags')
+      .values(part)
+      .onConflict((oc) => oc.columns(['member_id', 'tag_id']).doNothing())
+      .execute();
+  }
+}

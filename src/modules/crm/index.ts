@@ -1,0 +1,22 @@
+/**
+ * CRM: one member per person across a merchant's accounts (openids, unionid, phone, external
+ * ids), profiles with merchant-defined fields, tags mirrored to WeChat, segments and snapshots,
+ * the timeline. Sits above channel, orders, catalog and accounts; learns from them through their
+ * public functions, domain events and channel's message log.
+ */
+import type { ModuleMigrations } from '../../platform/db/migrate.ts';
+import { up as crm } from './migrations/0010_crm.ts';
+
+export const crmMigrations: ModuleMigrations = { '0010_crm': crm };
+
+export { createAttributeDef } from './attributes.service.ts';
+export { logTail, registerCrmJobs } from './crm.jobs.ts';
+export { crmRoutes } from './crm.routes.ts';
+export type { CrmTables } from './crm.schema.ts';
+export { memberOfFan, resolveFan } from './identities.service.ts';
+export { importNextChunk, startImport } from './import.service.ts';
+export { getMember, type MemberView } from './members.service.ts';
+export type { Condition, RuleGroup } from './segment-rules.ts';
+export { countMembers, listMembers, snapshotAudience, snapshotSegment } from './segments.service.ts';
+export { registerTagSyncJobs } from './tag-sync.jobs.ts';
+export { tagMembers, untagMembers } from './tags.service.ts';

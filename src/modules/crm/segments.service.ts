@@ -1,0 +1,228 @@
+import { sql } from 'kysely';
+import type { Ctx } from '../../context.ts';
+import { requireRole } from '../../platform/auth/roles.ts';
+import { inTransaction } from '../../platform/db/database.ts';
+import { found, type Page } from '../../platform/db/paging.ts';
+import { newId } from '../../platform/ids.ts';
+import { type MemberView, tagsOf, view } from './members.service.ts';
+import { compileRules, type RuleGroup } from './segment-rules.ts';
+
+const SEGMENT = { zh: '分群', en: 'Segment' };
+
+export interface SegmentView {
+  id: string;
+  name: string;
+  rules: RuleGroup;
+  created_at: number;
+  updated_at: number;
+}
+
+function members(ctx: Ctx, rules?: RuleGroup) {
+  let query = ctx.db
+    .selectFrom('crm_members')
+    .where('crm_members.merchant_id', '=', ctx.merchantId)
+    .where('crm_members.merged_into', 'is', null);
+  if (rules) query = query.where(compileRules(ctx.dialect, rules, ctx.now, ctx.merchantId));
+  return query;
+}
+
+/** How many members match right now (the builder's live count). */
+export async function countMembers(ctx: Ctx, rules: RuleGroup): Promise<number> {
+  requireRole(ctx, 'operator', 'agent');
+  const row = await members(ctx, rules)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export interface MemberFilter {
+  rules?: RuleGroup;
+  segment_id?: string;
+  q?: string;
+  limit: number;
+  cursor?: string;
+}
+
+/** Members newest first, filtered by a rule tree or a saved segment; tags loaded for the page only. */
+export async function listMembers(
+  ctx: Ctx,
+  filter: MemberFilter,
+): Promise<Page<Omit<MemberView, 'identities'>>> {
+  requireRole(ctx, 'operator', 'agent');
+  const rules = filter.segment_id ? (await getSegment(ctx, filter.segment_id)).rules : filter.rules;
+  let query = members(ctx, rules).selectAll('crm_members');
+  if (filter.q) {
+    const q = `%${filter.q.replace(/[%_\\]/g, '')}%`;
+    query = query.where((eb) =>
+      eb.or([eb('crm_members.name', 'like', q), eb('crm_members.phone', 'like', q)]),
+    );
+  }
+  if (filter.cursor) query = query.where('crm_members.id', '<', filter.cursor);
+  const rows = await query
+    .orderBy('crm_members.id', 'desc')
+    .limit(filter.limit + 1)
+    .execute();
+  const page = rows.slice(0, filter.limit);
+  const tags = await tagsOf(
+    ctx,
+    page.map((r) => r.id),
+  );
+  return {
+    items: page.map((row) => ({ ...view(row), tags: tags.get(row.id) ?? [] })),
+    next_cursor: rows.length > filter.limit ? (page.at(-1)?.id ?? null) : null,
+  };
+}
+
+function segmentView(row: {
+  id: string;
+  name: string;
+  rules: string;
+  created_at: number;
+  updated_at: number;
+}) {
+  return { ...row, rules: JSON.parse(row.rules) as RuleGroup };
+}
+
+export async function listSegments(ctx: Ctx): Promise<SegmentView[]> {
+  requireRole(ctx, 'operator', 'agent');
+  const rows = await ctx.db
+    .selectFrom('crm_segments')
+    .selectAll()
+    .where('merchant_id', '=', ctx.merchantId)
+    .orderBy('id', 'desc')
+    .limit(500)
+    .execute();
+  return rows.map(segmentView);
+}
+
+export async function getSegment(ctx: Ctx, id: string): Promise<SegmentView> {
+  const row = found(
+    await ctx.db
+      .selectFrom('crm_segments')
+      .selectAll()
+      .where('merchant_id', '=', ctx.merchantId)
+      .where('id', '=', id)
+      .executeTakeFirst(),
+    SEGMENT,
+  );
+  return segmentView(row);
+}
+
+export async function saveSegment(ctx: Ctx, input: { name: string; rules: RuleGroup }, id?: string) {
+  requireRole(ctx, 'operator');
+  // Compiling refuses an invalid tree before it is stored.
+  compileRules(ctx.dialect, input.rules, ctx.now, ctx.merchantId);
+  if (id) {
+    await getSegment(ctx, id);
+    await ctx.db
+      .updateTable('crm_segments')
+      .set({ name: input.name, rules: JSON.stringify(input.rules), updated_at: ctx.now })
+      .where('merchant_id', '=', ctx.merchantId)
+      .where('id', '=', id)
+      .execute();
+    return getSegment(ctx, id);
+  }
+  const row = {
+    id: newId('seg', ctx.now),
+    merchant_id: ctx.merchantId,
+    name: input.name,
+    rules: JSON.stringify(input.rules),
+    created_at: ctx.now,
+    updated_at: ctx.now,
+  };
+  await ctx.db.insertInto('crm_segments').values(row).execute();
+  return segmentView(row);
+}
+
+export async function deleteSegment(ctx: Ctx, id: string): Promise<void> {
+  requireRole(ctx, 'operator');
+  await getSegment(ctx, id);
+  await ctx.db
+    .deleteFrom('crm_segments')
+    .where('merchant_id', '=', ctx.merchantId)
+    .where('id', '=', id)
+    .execute();
+}
+
+/**
+ * Freezes a segment's members as of now, in one INSERT … SELECT (never through memory): a
+ * broadcast sends to exactly this list however members change meanwhile.
+ */
+export async function snapshotSegment(ctx: Ctx, segmentId: string) {
+  requireRole(ctx, 'operator');
+  const segment = await getSegment(ctx, segmentId);
+  const id = newId('snap', ctx.now);
+  return inTransaction(ctx.db, async (trx) => {
+    await trx
+      .insertInto('crm_snapshots')
+      .values({ id, merchant_id: ctx.merchantId, segment_id: segmentId, members: 0, created_at: ctx.now })
+      .execute();
+    const picked = members({ ...ctx, db: trx }, segment.rules).select([
+      sql.lit(id).as('snapshot_id'),
+      'crm_members.id as member_id',
+    ]);
+    await trx
+      .insertInto('crm_snapshot_members')
+      .columns(['snapshot_id', 'member_id'])
+      .expression(picked)
+      .execute();
+    const { n } = await trx
+      .selectFrom('crm_snapshot_members')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('snapshot_id', '=', id)
+      .executeTakeFirstOrThrow();
+    await trx
+      .updateTable('crm_snapshots')
+      .set({ members: Number(n) })
+      .where('id', '=', id)
+      .execute();
+    return { id, segment_id: segmentId, members: Number(n), created_at: ctx.now };
+  });
+}
+
+/**
+ * A snapshot's members with their openids per account, paged by member id: what a broadcast
+ * iterates over. Members merged since the snapshot resolve to their survivor's openids.
+ */
+export async function snapshotAudience(
+  ctx: Ctx,
+  snapshotId: string,
+  page: { limit: number; after?: string },
+) {
+  found(
+    await ctx.db
+      .selectFrom('crm_snapshots')
+      .select('id')
+      .where('merchant_id', '=', ctx.merchantId)
+      .where('id', '=', snapshotId)
+      .executeTakeFirst(),
+    { zh: '快照', en: 'Snapshot' },
+  );
+  let query = ctx.db
+    .selectFrom('crm_snapshot_members')
+    .select('member_id')
+    .where('snapshot_id', '=', snapshotId);
+  if (page.after) query = query.where('member_id', '>', page.after);
+  const ids = (await query.orderBy('member_id').limit(page.limit).execute()).map((r) => r.member_id);
+  const openids = ids.length
+    ? await ctx.db
+        .selectFrom('crm_identities')
+        .select(['member_id', 'value'])
+        .where('merchant_id', '=', ctx.merchantId)
+        .where('kind', '=', 'openid')
+        .where('member_id', 'in', ids)
+        .execute()
+    : [];
+  return {
+    members: ids.map((id) => ({
+      member_id: id,
+      openids: openids
+        .filter((o) => o.member_id === id)
+        .map((o) => {
+          const at = o.value.indexOf(':');
+          return { account_id: o.value.slice(0, at), openid: o.value.slice(at + 1) };
+        }),
+    })),
+    next: ids.length === page.limit ? (ids.at(-1) ?? null) : null,
+  };
+}

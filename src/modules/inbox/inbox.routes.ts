@@ -1,0 +1,320 @@
+import { Type } from '@fastify/type-provider-typebox';
+import type { Api, AppDeps } from '../../deps.ts';
+import { IdParams, Ok, withErrors } from '../../platform/http/schemas.ts';
+import { onLogWritten } from '../channel/index.ts';
+import {
+  assignConversation,
+  inboxStats,
+  inboxTail,
+  listConversations,
+  setStatus,
+} from './conversations.service.ts';
+import { conversationDetail, replyToConversation } from './reply.service.ts';
+import {
+  createCanned,
+  deleteCanned,
+  getPersona,
+  listCanned,
+  savePersona,
+  saveSettings,
+  slaMinutes,
+} from './settings.service.ts';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
+  Type.Union([schema, Type.Null()]);
+const Conversation = Type.Object({
+  id: Type.String(),
+  account_id: Type.String(),
+  openid: Type.String(),
+  member_id: Nullable(Type.String()),
+  status: Type.String(),
+  assignee_id: Nullable(Type.String()),
+  last_inbound_at: Nullable(Type.Integer()),
+  last_agent_at: Nullable(Type.Integer()),
+  last_message_at: Type.Integer(),
+  preview: Nullable(Type.String()),
+  waiting_since: Nullable(Type.Integer()),
+  wants_human: Type.Boolean(),
+  overdue: Type.Boolean(),
+  window_ends_at: Nullable(Type.Integer()),
+  opened_at: Type.Integer(),
+  first_response_at: Nullable(Type.Integer()),
+  closed_at: Nullable(Type.Integer()),
+});
+const Message = Type.Object({
+  id: Type.String(),
+  at: Type.Integer(),
+  from: Type.String(),
+  kind: Type.String(),
+  text: Nullable(Type.String()),
+  agent: Nullable(Type.String()),
+});
+const Persona = Type.Object({
+  account_id: Type.String(),
+  name: Type.String(),
+  avatar_url: Nullable(Type.String()),
+  signature: Nullable(Type.String()),
+  guidelines: Nullable(Type.String()),
+});
+/** SSE keeps the connection open; a comment line every so often stops proxies closing it. */
+const HEARTBEAT_MS = 15_000;
+/** Between log notices (another process may write), look again this often. */
+const POLL_MS = 1_000;
+
+export function inboxRoutes(app: Api, deps: AppDeps): void {
+  const tags = ['inbox'];
+  app.get(
+    '/inbox/conversations',
+    {
+      schema: {
+        tags,
+        summary: '会话列表：未分配 / 我的 / 全部 / 超时 / Conversations',
+        querystring: Type.Object({
+          view: Type.Optional(
+            Type.Union(['unassigned', 'mine', 'all', 'overdue'].map((v) => Type.Literal(v))),
+          ),
+          status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('closed')])),
+          account_id: Type.Optional(Type.String({ maxLength: 64 })),
+          before: Type.Optional(Type.Integer({ minimum: 0 })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+        }),
+        response: withErrors({ 200: Type.Array(Conversation) }),
+      },
+    },
+    (request) => {
+      const q = request.query;
+      return listConversations(request.ctx, {
+        view: (q.view ?? 'all') as 'all',
+        status: q.status,
+        account_id: q.account_id,
+        before: q.before,
+        limit: q.limit ?? 50,
+      });
+    },
+  );
+  app.get(
+    '/inbox/conversations/:id',
+    {
+      schema: {
+        tags,
+        summary: '会话详情：聊天、会员档案、订单、人设、快捷回复 / Conversation with profile and orders',
+        params: IdParams,
+        response: withErrors({
+          200: Type.Object({
+            conversation: Conversation,
+            window_open: Type.Boolean(),
+            messages: Type.Array(Message),
+            member: Type.Unknown(),
+            orders: Type.Array(
+              Type.Object({
+                id: Type.String(),
+                status: Type.String(),
+                total: Type.Integer(),
+                created_at: Type.Integer(),
+              }),
+            ),
+            persona: Nullable(Persona),
+            canned: Type.Array(Type.Object({ id: Type.String(), title: Type.String(), text: Type.String() })),
+          }),
+        }),
+      },
+    },
+    (request) => conversationDetail(request.ctx, request.params.id),
+  );
+  app.post(
+    '/inbox/conversations/:id/reply',
+    {
+      schema: {
+        tags,
+        summary: '客服回复（仅 48 小时窗口内）/ Reply as a customer-service message (48-hour window only)',
+        params: IdParams,
+        body: Type.Object({ text: Type.String({ minLength: 1, maxLength: 2000 }) }),
+        response: withErrors({ 201: Message, 502: Type.Ref('Error') }),
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await replyToConversation(request.ctx, request.params.id, request.body.text)),
+  );
+  app.post(
+    '/inbox/conversations/:id/assign',
+    {
+      schema: {
+        tags,
+        summary: '分配或转接（null 取消分配）/ Assign or transfer (null unassigns)',
+        params: IdParams,
+        body: Type.Object({ assignee_id: Nullable(Type.String({ maxLength: 64 })) }),
+        response: withErrors({ 200: Conversation }),
+      },
+    },
+    (request) => assignConversation(request.ctx, request.params.id, request.body.assignee_id),
+  );
+  app.post(
+    '/inbox/conversations/:id/close',
+    { schema: { tags, params: IdParams, response: withErrors({ 200: Conversation }) } },
+    (request) => setStatus(request.ctx, request.params.id, 'closed'),
+  );
+  app.post(
+    '/inbox/conversations/:id/reopen',
+    { schema: { tags, params: IdParams, response: withErrors({ 200: Conversation }) } },
+    (request) => setStatus(request.ctx, request.params.id, 'open'),
+  );
+  app.get(
+    '/inbox/stats',
+    {
+      schema: {
+        tags,
+        summary: '等待与超时数量、各客服首次响应时长 / Waiting, overdue, response times per agent',
+        response: withErrors({
+          200: Type.Object({
+            sla_minutes: Type.Integer(),
+            waiting: Type.Integer(),
+            overdue: Type.Integer(),
+            agents: Type.Array(
+              Type.Object({
+                assignee_id: Nullable(Type.String()),
+                conversations: Type.Integer(),
+                first_response_ms: Type.Integer(),
+                resolution_ms: Nullable(Type.Integer()),
+              }),
+            ),
+          }),
+        }),
+      },
+    },
+    (request) => inboxStats(request.ctx),
+  );
+  app.put(
+    '/inbox/settings',
+    {
+      schema: {
+        tags,
+        body: Type.Object({ sla_minutes: Type.Integer({ minimum: 1, maximum: 1440 }) }),
+        response: withErrors({ 200: Type.Object({ sla_minutes: Type.Integer() }) }),
+      },
+    },
+    (request) => saveSettings(request.ctx, request.body),
+  );
+  app.get(
+    '/inbox/settings',
+    { schema: { tags, response: withErrors({ 200: Type.Object({ sla_minutes: Type.Integer() }) }) } },
+    async (request) => ({ sla_minutes: await slaMinutes(request.ctx) }),
+  );
+  const Canned = Type.Object({
+    id: Type.String(),
+    title: Type.String(),
+    body: Type.String(),
+    created_at: Type.Integer(),
+  });
+  app.get(
+    '/inbox/canned',
+    { schema: { tags, response: withErrors({ 200: Type.Array(Canned) }) } },
+    (request) => listCanned(request.ctx),
+  );
+  app.post(
+    '/inbox/canned',
+    {
+      schema: {
+        tags,
+        summary: '快捷回复，可用 {{name}} {{persona}} {{agent}} / Canned reply with variables',
+        body: Type.Object({
+          title: Type.String({ minLength: 1, maxLength: 64 }),
+          body: Type.String({ minLength: 1, maxLength: 2000 }),
+        }),
+        response: withErrors({ 201: Canned }),
+      },
+    },
+    async (request, reply) => reply.status(201).send(await createCanned(request.ctx, request.body)),
+  );
+  app.delete(
+    '/inbox/canned/:id',
+    { schema: { tags, params: IdParams, response: withErrors({ 200: Ok }) } },
+    async (request) => {
+      await deleteCanned(request.ctx, request.params.id);
+      return { ok: true };
+    },
+  );
+  app.get(
+    '/inbox/personas/:id',
+    {
+      schema: {
+        tags,
+        summary: '公众号的客服人设 / Persona of an account',
+        params: IdParams,
+        response: withErrors({ 200: Nullable(Persona) }),
+      },
+    },
+    (request) => getPersona(request.ctx, request.params.id),
+  );
+  app.put(
+    '/inbox/personas/:id',
+    {
+      schema: {
+        tags,
+        params: IdParams,
+        body: Type.Object({
+          name: Type.String({ minLength: 1, maxLength: 32 }),
+          avatar_url: Nullable(Type.String({ maxLength: 1024 })),
+          signature: Nullable(Type.String({ maxLength: 200 })),
+          guidelines: Nullable(Type.String({ maxLength: 2000 })),
+        }),
+        response: withErrors({ 200: Persona }),
+      },
+    },
+    (request) => savePersona(request.ctx, request.params.id, request.body),
+  );
+
+  // Live updates: Server-Sent Events. The server says "changed" with the newest message time;
+  // the console then reloads the list and the open conversation.
+  app.get(
+    '/inbox/stream',
+    // Hidden from the OpenAPI document: an event stream, not a JSON resource.
+    { schema: { tags, summary: '实时更新（SSE）/ Live updates (SSE)', hide: true } },
+    async (request, reply) => {
+      const ctx = request.ctx;
+      await listConversations(ctx, { view: 'all', limit: 1 });
+      const latest = async () => {
+        await inboxTail(deps)();
+        const row = await deps.db
+          .selectFrom('inbox_conversations')
+          .select((eb) => eb.fn.max('updated_at').as('at'))
+          .where('merchant_id', '=', ctx.merchantId)
+          .executeTakeFirst();
+        return Number(row?.at ?? 0);
+      };
+      let seen = await latest();
+      reply.hijack();
+      reply.raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+      });
+      reply.raw.write(`event: ready\ndata: ${JSON.stringify({ at: seen })}\n\n`);
+      let closed = false;
+      let checking = false;
+      const check = async () => {
+        if (closed || checking) return;
+        checking = true;
+        try {
+          const at = await latest();
+          if (at > seen) {
+            seen = at;
+            reply.raw.write(`event: changed\ndata: ${JSON.stringify({ at })}\n\n`);
+          }
+        } catch (error) {
+          deps.logger.warn({ err: error }, 'inbox stream check failed');
+        } finally {
+          checking = false;
+        }
+      };
+      const stop = onLogWritten(deps, () => void check());
+      const poll = setInterval(() => void check(), POLL_MS);
+      const beat = setInterval(() => reply.raw.write(': beat\n\n'), HEARTBEAT_MS);
+      request.raw.on('close', () => {
+        closed = true;
+        stop();
+        clearInterval(poll);
+        clearInterval(beat);
+      });
+    },
+  );
+}
