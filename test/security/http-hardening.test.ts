@@ -38,6 +38,13 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
+let address: string | null = null;
+/** The app on a real socket (once per file): what inject cannot show, a client does. */
+async function listening(): Promise<string> {
+  address ??= await t.app.listen({ port: 0, host: '127.0.0.1' });
+  return address;
+}
+
 /** A login cookie for the console, as a browser holds it. */
 async function consoleCookie(): Promise<string> {
   const login = await t.app.inject({
@@ -138,6 +145,15 @@ describe('text PostgreSQL cannot store', () => {
     expect(url.statusCode).toBe(400);
     expect(url.json().error.code).toBe('invalid_text');
   });
+
+  it('leaves a streamed upload alone (the CRM import reads it as a stream), over a real socket', async () => {
+    const upload = await fetch(`${await listening()}/api/v1/crm/imports`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${owner.token}`, 'content-type': 'text/csv' },
+      body: 'name,phone,region\n王小美,13700000001,杭州\n',
+    });
+    expect(upload.status, await upload.clone().text()).toBe(202);
+  });
 });
 
 describe('every failure has the error shape, even before routing', () => {
@@ -148,8 +164,7 @@ describe('every failure has the error shape, even before routing', () => {
   });
 
   it('answers headers too large with 431 in the error shape, over a real socket', async () => {
-    const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = new URL(address);
+    const { port } = new URL(await listening());
     const raw = await new Promise<string>((resolve, reject) => {
       const socket = connect(Number(port), '127.0.0.1', () => {
         socket.write(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(40_000)}\r\n\r\n`);

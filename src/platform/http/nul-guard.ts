@@ -9,11 +9,17 @@ const nulRefused = () =>
     en: 'The request contains a NUL character (U+0000)',
   });
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (!value || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Walks what JSON.parse makes (strings, arrays, plain objects); streams and buffers are left alone. */
 function hasNul(value: unknown): boolean {
   if (typeof value === 'string') return value.includes('\u0000');
   if (Array.isArray(value)) return value.some(hasNul);
-  if (value && typeof value === 'object')
-    return Object.entries(value).some(([k, v]) => hasNul(k) || hasNul(v));
+  if (isPlainObject(value)) return Object.entries(value).some(([k, v]) => hasNul(k) || hasNul(v));
   return false;
 }
 
