@@ -19,6 +19,15 @@ import {
 } from './modules/channel/index.ts';
 import { crmRoutes, registerCrmJobs, registerTagSyncJobs } from './modules/crm/index.ts';
 import { inboxRoutes, inboxTail } from './modules/inbox/index.ts';
+import {
+  couponAdminRoutes,
+  couponShopRoutes,
+  flashAdminRoutes,
+  flashShopRoutes,
+  marketingPageRoutes,
+  registerMarketingJobs,
+  voucherRoutes,
+} from './modules/marketing/index.ts';
 import { ordersRoutes, shopApiRoutes } from './modules/orders/index.ts';
 import {
   paymentsRoutes,
@@ -135,6 +144,7 @@ export async function openApp(config: Config, options: BuildOptions = {}): Promi
   registerCrmJobs(deps);
   registerTagSyncJobs(deps);
   inboxTail(deps);
+  registerMarketingJobs(deps);
   if (options.migrate !== false) {
     // Secrets written before encryption at rest are sealed once; later starts find nothing to do.
     const sealed = (await sealStoredAccountSecrets(deps)) + (await sealStoredPaymentSecrets(deps));
@@ -190,9 +200,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(async (scope) => callbackRoutes(scope, deps));
   await app.register(async (scope) => catalogPageRoutes(scope, deps));
   await app.register(async (scope) => checkoutPageRoutes(scope, deps));
+  await app.register(async (scope) => marketingPageRoutes(scope, deps));
   await app.register(async (scope) => {
     shopApiRoutes(scope as unknown as Api, deps);
     shopPayRoutes(scope as unknown as Api, deps);
+    couponShopRoutes(scope as unknown as Api, deps);
+    flashShopRoutes(scope as unknown as Api, deps);
   });
   await app.register(async (scope) => payNotifyRoutes(scope, deps));
 
@@ -228,6 +241,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         analyticsRoutes(adminApi);
         crmRoutes(adminApi);
         inboxRoutes(adminApi, deps);
+        couponAdminRoutes(adminApi);
+        voucherRoutes(adminApi);
+        flashAdminRoutes(adminApi);
       });
     },
     { prefix: '/api/v1' },

@@ -4,9 +4,10 @@ import type { CatalogTables } from './modules/catalog/catalog.schema.ts';
 import type { ChannelTables } from './modules/channel/channel.schema.ts';
 import type { CrmTables } from './modules/crm/crm.schema.ts';
 import type { InboxTables } from './modules/inbox/inbox.schema.ts';
+import type { MarketingTables } from './modules/marketing/marketing.schema.ts';
 import type { OrdersTables } from './modules/orders/orders.schema.ts';
 import type { PaymentsTables } from './modules/payments/payments.schema.ts';
-import type { AuthFailuresTables, TenantsTables } from './modules/tenants/tenants.schema.ts';
+import type { TenantsTables } from './modules/tenants/tenants.schema.ts';
 import type { DialectName } from './platform/db/database.ts';
 import type { JobTables } from './platform/jobs/jobs.schema.ts';
 import type { VaultTables } from './platform/vault/vault.schema.ts';
@@ -23,7 +24,7 @@ export interface DB
     PaymentsTables,
     CrmTables,
     InboxTables,
-    AuthFailuresTables {}
+    MarketingTables {}
 
 export type Db = Kysely<DB>;
 

@@ -3,6 +3,7 @@ import { catalogMigrations } from './modules/catalog/index.ts';
 import { channelMigrations } from './modules/channel/index.ts';
 import { crmMigrations } from './modules/crm/index.ts';
 import { inboxMigrations } from './modules/inbox/index.ts';
+import { marketingMigrations } from './modules/marketing/index.ts';
 import { ordersMigrations } from './modules/orders/index.ts';
 import { paymentsMigrations } from './modules/payments/index.ts';
 import { tenantsMigrations } from './modules/tenants/index.ts';
@@ -25,4 +26,5 @@ export const migrations: readonly ModuleMigrations[] = [
   paymentsMigrations,
   crmMigrations,
   inboxMigrations,
+  marketingMigrations,
 ];

@@ -160,6 +160,54 @@ async function crmRowsInA(t: TestApp, token: string) {
   ).id;
 }
 
+/** A redeemed voucher of A's (rows arranged directly: how it came to be is tested elsewhere). */
+let voucherOfA = '';
+async function voucherInA(t: TestApp): Promise<string> {
+  if (voucherOfA) return voucherOfA;
+  voucherOfA = 'vch_tenant_a';
+  await t.deps.db
+    .insertInto('vouchers')
+    .values({
+      id: voucherOfA,
+      merchant_id: a.id,
+      code: '123456789012',
+      order_id: orderInA,
+      order_item_id: 'oit_a',
+      unit: 1,
+      product_id: productInA.id,
+      title: 'A 的团购',
+      account_id: accountInA,
+      openid: 'o_buyer_a',
+      price: 100,
+      store_ids: '[]',
+      valid_from: 0,
+      valid_until: null,
+      status: 'redeemed',
+      redeemed_at: 1,
+      redeemed_store_id: storeInA,
+      redeemed_by: 'user:a',
+      created_at: 0,
+    })
+    .execute();
+  return voucherOfA;
+}
+
+let saleOfA = '';
+async function saleInA(t: TestApp, token: string): Promise<string> {
+  saleOfA ||= (
+    await t.call(token, 'POST', '/api/v1/flash-sales', {
+      title: 'A 的秒杀',
+      product_id: productInA.id,
+      sku_id: productInA.skus[0]!.id,
+      price: 100,
+      stock: 1,
+      opens_at: t.clock.now(),
+      closes_at: t.clock.now() + 3_600_000,
+    })
+  ).body.id;
+  return saleOfA;
+}
+
 const fixtures: Record<string, Fixture> = {
   ...crmFixtures,
   '/api/v1/orders/{id}': { create: async () => orderInA, bodies: {} },
@@ -189,6 +237,44 @@ const fixtures: Record<string, Fixture> = {
     },
     bodies: { patch: { hidden: true } },
   },
+  '/api/v1/coupon-campaigns/{id}': {
+    create: async (t, token) =>
+      (
+        await t.call(token, 'POST', '/api/v1/coupon-campaigns', {
+          name: 'A 的券',
+          kind: 'fixed',
+          value: 100,
+          total_limit: 10,
+          valid_days: 7,
+        })
+      ).body.id,
+    bodies: { patch: { status: 'paused' } },
+  },
+  '/api/v1/vouchers/{id}': { create: async (t) => voucherInA(t), bodies: {} },
+  '/api/v1/vouchers/{id}/reverse': {
+    create: async (t) => voucherInA(t),
+    bodies: { post: { reason: '撤销' } },
+  },
+  '/api/v1/clerks/{id}/store': {
+    create: async (t, token) =>
+      (await t.call(token, 'POST', '/api/v1/tokens', { name: 'A 店员', role: 'clerk' })).body.id,
+    bodies: { put: { store_id: 'set in beforeAll' } },
+  },
+  '/api/v1/deals/{id}/voucher-policy': {
+    create: async (t, token) =>
+      (
+        await t.call(token, 'POST', '/api/v1/products', {
+          kind: 'deal',
+          title: 'A 的团购',
+          status: 'on_sale',
+          skus: [{ spec: {}, price: 100, stock: 5 }],
+        })
+      ).body.id,
+    bodies: { put: { refund_expired: true } },
+  },
+  '/api/v1/flash-sales/{id}': { create: async (t, token) => saleInA(t, token), bodies: {} },
+  '/api/v1/flash-sales/{id}/board': { create: async (t, token) => saleInA(t, token), bodies: {} },
+  '/api/v1/flash-sales/{id}/resync': { create: async (t, token) => saleInA(t, token), bodies: {} },
   '/api/v1/products/{id}': { create: async () => productInA.id, bodies: { patch: { title: 'hijacked' } } },
   '/api/v1/skus/{id}/stock': { create: async () => productInA.skus[0]!.id, bodies: { put: { stock: 0 } } },
   '/api/v1/stores/{id}': { create: async () => storeInA, bodies: { patch: { name: 'hijacked' } } },
@@ -281,6 +367,7 @@ beforeAll(async () => {
     })
   ).body.id;
   orderInA = await placeOrderInA(t);
+  fixtures['/api/v1/clerks/{id}/store']!.bodies.put = { store_id: storeInA };
   await crmRowsInA(t, a.token);
   for (const [path, fixture] of Object.entries(fixtures)) createdInA[path] = await fixture.create(t, a.token);
 });

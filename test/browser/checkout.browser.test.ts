@@ -9,7 +9,7 @@ import { connectAccount, fan } from '../support/wechat-fan.ts';
 const SHOTS = 'test-results/screenshots';
 const port = 21_000 + Math.floor(Math.random() * 20_000);
 
-describe.skipIf(!hasChromium)('buying from chat in a browser', () => {
+describe.skipIf(!hasChromium)('buying from chat in a browser', { timeout: 60_000 }, () => {
   let t: TestApp;
   let browser: Browser;
   let appid: string;
@@ -140,6 +140,8 @@ describe.skipIf(!hasChromium)('buying from chat in a browser', () => {
     });
     await page.reload();
     await page.click('button[data-action="receive"]');
+    // Shipped orders already show the review form: wait for the receipt's reload, not the old page.
+    await page.waitForSelector('#status:has-text("已完成")');
     await page.waitForSelector('form.review');
     await page.fill('form.review >> nth=0 >> input[name="text"]', '面料舒服，尺码标准');
     await Promise.all([page.waitForEvent('load'), page.click('form.review >> nth=0 >> button')]);

@@ -10,7 +10,7 @@ const SHOTS = 'test-results/screenshots';
 const port = 21_000 + Math.floor(Math.random() * 20_000);
 const base = `http://127.0.0.1:${port}`;
 
-describe.skipIf(!hasChromium)('the merchant console', () => {
+describe.skipIf(!hasChromium)('the merchant console', { timeout: 60_000 }, () => {
   let t: TestApp;
   let browser: Browser;
   let page: Page;

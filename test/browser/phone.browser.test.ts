@@ -8,7 +8,7 @@ import { connectAccount } from '../support/wechat-fan.ts';
 const SHOTS = 'test-results/screenshots';
 const port = 21_000 + Math.floor(Math.random() * 20_000);
 
-describe.skipIf(!hasChromium)('the fan’s phone', () => {
+describe.skipIf(!hasChromium)('the fan’s phone', { timeout: 60_000 }, () => {
   let t: TestApp;
   let browser: Browser;
   let token: string;

@@ -144,10 +144,13 @@
         const expected = cartItems
           ? cartItems.reduce((sum, i) => sum + i.price * i.quantity, 0)
           : Number(sku.dataset.price);
-        const order = await call('/orders', {
+        // The page applied the fan's best coupon to this SKU; marketing's checkout recomputes it.
+        const coupon = !cartItems && sku.value === form.dataset.couponSku ? form.dataset.coupon : undefined;
+        const order = await call(coupon ? '/promo-orders' : '/orders', {
           items,
           payment_method: method,
-          expected_total: expected,
+          expected_total: coupon ? Number(form.dataset.total) : expected,
+          ...(coupon ? { coupon_id: coupon } : {}),
           idempotency_key: checkoutKey,
           source: new URLSearchParams(location.search).get('from') ?? 'shop',
           ...address(),

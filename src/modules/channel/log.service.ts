@@ -146,6 +146,8 @@ const TAIL_BATCH = 1000;
  * reader's saved position trails the clock by this much and the last seconds are read again.
  */
 const REREAD_MS = 10_000;
+/** Within one process, batches commit in order within about this much. */
+const LOCAL_REREAD_MS = 1_000;
 
 /**
  * A reader that follows the message log: catches up after every recorder batch (the in-process
@@ -159,14 +161,22 @@ export function followLog(
   return deps.local.slot(`log-reader:${reader.name}`, () => {
     let running: Promise<void> | null = null;
     let again = false;
+    // Where this process got to: under steady traffic a run re-reads only the last second, not
+    // the saved position's ten (which is for a restart or another process).
+    let seenAt: number | null = null;
     const run = async () => {
       const saved = await reader.load();
       let cursor = saved ?? idFloor('msg', 0);
+      if (seenAt !== null) {
+        const recent = idFloor('msg', seenAt - LOCAL_REREAD_MS);
+        if (recent > cursor) cursor = recent;
+      }
       for (;;) {
         const rows = await logSince(deps.db, cursor, TAIL_BATCH);
         if (rows.length === 0) break;
         await reader.apply(rows);
         cursor = rows.at(-1)!.id;
+        seenAt = rows.at(-1)!.created_at;
         if (rows.length < TAIL_BATCH) break;
       }
       const trailing = idFloor('msg', deps.clock.now() - REREAD_MS);

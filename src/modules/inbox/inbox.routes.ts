@@ -263,6 +263,12 @@ export function inboxRoutes(app: Api, deps: AppDeps): void {
     (request) => savePersona(request.ctx, request.params.id, request.body),
   );
 
+  // Open streams end when the app closes, so shutdown does not wait on browsers.
+  const streams = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const end of streams) end();
+  });
+
   // Live updates: Server-Sent Events. The server says "changed" with the newest message time;
   // the console then reloads the list and the open conversation.
   app.get(

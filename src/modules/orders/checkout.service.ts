@@ -22,6 +22,41 @@ export interface PlaceOrderInput {
   idempotency_key?: string;
 }
 
+/** A line as the server priced it, handed to whoever adjusts the order. */
+export interface PricedLine {
+  sku_id: string;
+  product_id: string;
+  kind: 'goods' | 'deal';
+  price: number;
+  quantity: number;
+  subtotal: number;
+}
+
+export interface PricedOrder {
+  items_total: number;
+  shipping_fee: number;
+  lines: PricedLine[];
+}
+
+/** Fen off the order, and why (a coupon, a sale price). */
+export interface OrderAdjustment {
+  kind: string;
+  label: string;
+  amount: number;
+  ref: string;
+}
+
+/**
+ * Server-side only: what a module above orders (marketing) adds to a checkout. Never built from
+ * an HTTP body, so a fan cannot name a discount; both hooks run inside the order's transaction.
+ */
+export interface PlaceOrderOptions {
+  /** Discounts computed from the server's prices of this very checkout. */
+  adjust?(tx: Ctx, priced: PricedOrder): Promise<OrderAdjustment[]>;
+  /** Runs after the order is written (claim the coupon, record the sale pass); a throw undoes the order. */
+  withinTransaction?(tx: Ctx, order: { id: string; total: number; discount: number }): Promise<void>;
+}
+
 const PHONE = /^1\d{10}$|^0\d{2,3}-?\d{7,8}$/;
 
 function validateAddress(address: AddressInput): void {
@@ -42,7 +77,11 @@ function validateAddress(address: AddressInput): void {
  * repeated idempotency key returns
  * the first order.
  */
-export async function placeOrder(ctx: Ctx, input: PlaceOrderInput): Promise<OrderView> {
+export async function placeOrder(
+  ctx: Ctx,
+  input: PlaceOrderInput,
+  options: PlaceOrderOptions = {},
+): Promise<OrderView> {
   const { openid } = buyerOf(ctx);
   const policy = await orderPolicy(ctx);
   if (input.items.length === 0 || input.items.length > 50)
@@ -50,7 +89,7 @@ export async function placeOrder(ctx: Ctx, input: PlaceOrderInput): Promise<Orde
   if (input.payment_method === 'cod' && !policy.codEnabled)
     throw badRequest('cod_disabled', '本店暂不支持货到付款', 'Cash on delivery is not available');
   try {
-    return await getOrder({ ...ctx, openid }, await insertOrder(ctx, input));
+    return await getOrder({ ...ctx, openid }, await insertOrder(ctx, input, options));
   } catch (error) {
     // Two submits with one idempotency key raced: the loser returns the winner's order.
     if (!input.idempotency_key || !isUniqueViolation(error)) throw error;
@@ -60,12 +99,14 @@ export async function placeOrder(ctx: Ctx, input: PlaceOrderInput): Promise<Orde
       .where('merchant_id', '=', ctx.merchantId)
       .where('openid', '=', openid)
       .where('idempotency_key', '=', input.idempotency_key)
-      .executeTakeFirstOrThrow();
+      .executeTakeFirst();
+    // A unique violation from elsewhere (a hook's claim lost its race) is the caller's to see.
+    if (!winner) throw error;
     return getOrder({ ...ctx, openid }, winner.id);
   }
 }
 
-async function insertOrder(ctx: Ctx, input: PlaceOrderInput): Promise<string> {
+async function insertOrder(ctx: Ctx, input: PlaceOrderInput, options: PlaceOrderOptions): Promise<string> {
   const { accountId, openid } = buyerOf(ctx);
   return inTransaction(ctx.db, async (trx) => {
     const tx: Ctx = { ...ctx, db: trx };
@@ -97,7 +138,27 @@ async function insertOrder(ctx: Ctx, input: PlaceOrderInput): Promise<string> {
       throw badRequest('cod_not_for_deals', '团购券不支持货到付款', 'Deals cannot be paid on delivery');
     const itemsTotal = sumFen(lines.map((l) => l.subtotal));
     const shippingFee = 0;
-    const total = itemsTotal + shippingFee;
+    const adjustments = options.adjust
+      ? await options.adjust(tx, {
+          items_total: itemsTotal,
+          shipping_fee: shippingFee,
+          lines: lines.map((l) => ({
+            sku_id: l.sku.id,
+            product_id: l.sku.product_id,
+            kind: l.sku.kind,
+            price: l.sku.price,
+            quantity: l.quantity,
+            subtotal: l.subtotal,
+          })),
+        })
+      : [];
+    for (const a of adjustments) {
+      if (!Number.isSafeInteger(a.amount) || a.amount < 0) throw new RangeError(`bad adjustment ${a.amount}`);
+    }
+    const discount = sumFen(adjustments.map((a) => a.amount));
+    // A bug above orders must never make an order pay the buyer.
+    if (discount > itemsTotal + shippingFee) throw new RangeError('discount exceeds the order');
+    const total = itemsTotal + shippingFee - discount;
     if (input.expected_total !== undefined && input.expected_total !== total) {
       throw new AppError(409, 'price_changed', {
         zh: `价格已变化，请确认新的金额 ¥${(total / 100).toFixed(2)}`,
@@ -129,6 +190,7 @@ async function insertOrder(ctx: Ctx, input: PlaceOrderInput): Promise<string> {
         payment_method: input.payment_method,
         items_total: itemsTotal,
         shipping_fee: shippingFee,
+        discount,
         total,
         address: JSON.stringify(address),
         note: (input.note ?? '').slice(0, 200),
@@ -163,6 +225,24 @@ async function insertOrder(ctx: Ctx, input: PlaceOrderInput): Promise<string> {
         })),
       )
       .execute();
+    if (adjustments.length > 0) {
+      await trx
+        .insertInto('order_adjustments')
+        .values(
+          adjustments.map((a) => ({
+            id: newId('oad', ctx.now),
+            order_id: id,
+            merchant_id: ctx.merchantId,
+            kind: a.kind.slice(0, 20),
+            label: a.label.slice(0, 60),
+            amount: a.amount,
+            ref: a.ref.slice(0, 64),
+            created_at: ctx.now,
+          })),
+        )
+        .execute();
+    }
+    await options.withinTransaction?.(tx, { id, total, discount });
     await recordPlaced(tx, id);
     await publishOrderEvent(tx, ORDER_EVENTS.placed, id);
     return id;

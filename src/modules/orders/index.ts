@@ -5,20 +5,31 @@
 import type { ModuleMigrations } from '../../platform/db/migrate.ts';
 import { up as orders } from './migrations/0004_orders.ts';
 import { up as moduleBoundaries } from './migrations/0005_module_boundaries.ts';
+import { up as adjustments } from './migrations/0020_marketing.ts';
 
 export const ordersMigrations: ModuleMigrations = {
   '0004_orders': orders,
   '0005_module_boundaries': moduleBoundaries,
+  '0020_marketing': adjustments,
 };
 
 export { buyerOf } from './buyer.ts';
-export { listAddresses, type PlaceOrderInput, placeOrder } from './checkout.service.ts';
+export {
+  listAddresses,
+  type OrderAdjustment,
+  type PlaceOrderInput,
+  type PlaceOrderOptions,
+  type PricedLine,
+  type PricedOrder,
+  placeOrder,
+} from './checkout.service.ts';
 export { FAN_COOKIE, type FanSession, fanCtx, requireFan, resolveFan } from './fan-session.ts';
 export {
   cancelOrder,
   markPaid,
   markRefunded,
   ORDER_EVENTS,
+  refundOrder,
   remindUnpaid,
   shipOrder,
 } from './lifecycle.service.ts';

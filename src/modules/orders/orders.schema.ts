@@ -17,6 +17,8 @@ export interface OrdersTable {
   payment_method: PaymentMethod;
   items_total: number;
   shipping_fee: number;
+  /** What adjustments (a coupon, a flash-sale price) took off, in fen: total = items + shipping − discount. */
+  discount: number;
   total: number;
   /** JSON of {name, phone, region, detail}. */
   address: string;
@@ -48,6 +50,24 @@ export interface OrderItemsTable {
   price: number;
   quantity: number;
   subtotal: number;
+}
+
+/**
+ * Why an order costs less than its items: one row per coupon or sale price, written with the order
+ * by the module that granted it (marketing), so totals, refunds and exports can explain the price.
+ */
+export interface OrderAdjustmentsTable {
+  id: string;
+  order_id: string;
+  merchant_id: string;
+  /** e.g. "coupon", "flash_sale". */
+  kind: string;
+  label: string;
+  /** Fen taken off; never negative. */
+  amount: number;
+  /** The granting module's id (a coupon, a sale). */
+  ref: string;
+  created_at: number;
 }
 
 export interface OrderEventsTable {
@@ -111,6 +131,7 @@ export interface OrdersTables {
   fan_sessions: FanSessionsTable;
   orders: OrdersTable;
   order_items: OrderItemsTable;
+  order_adjustments: OrderAdjustmentsTable;
   order_events: OrderEventsTable;
   addresses: AddressesTable;
   reviews: ReviewsTable;

@@ -32,6 +32,7 @@ export const OrderSchema = Type.Object({
   payment_method: Type.Union([Type.Literal('wechat'), Type.Literal('cod')]),
   items_total: Type.Integer(),
   shipping_fee: Type.Integer(),
+  discount: Type.Integer({ description: '优惠（分）/ discount, fen' }),
   total: Type.Integer({ description: '分 / fen' }),
   address: Nullable(AddressSchema),
   note: Type.String(),
@@ -58,6 +59,11 @@ export const OrderSchema = Type.Object({
       quantity: Type.Integer(),
       subtotal: Type.Integer(),
     }),
+  ),
+  adjustments: Type.Optional(
+    Type.Array(
+      Type.Object({ kind: Type.String(), label: Type.String(), amount: Type.Integer(), ref: Type.String() }),
+    ),
   ),
 });
 

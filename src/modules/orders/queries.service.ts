@@ -13,6 +13,8 @@ export interface AddressInput {
 export type OrderView = Omit<OrdersTable, 'address'> & {
   address: AddressInput | null;
   items: Array<Omit<OrderItemsTable, 'order_id' | 'merchant_id'>>;
+  /** Why it costs less (one order's view only; lists carry the discount alone). */
+  adjustments?: Array<{ kind: string; label: string; amount: number; ref: string }>;
 };
 
 type Reader = Pick<Ctx, 'db' | 'merchantId'>;
@@ -44,7 +46,16 @@ export async function getOrder(ctx: Reader & { openid?: string }, id: string): P
     .select(ITEM_COLUMNS)
     .where('order_id', '=', id)
     .execute();
-  return { ...order, address: JSON.parse(order.address) as AddressInput | null, items };
+  const adjustments =
+    order.discount > 0
+      ? await ctx.db
+          .selectFrom('order_adjustments')
+          .select(['kind', 'label', 'amount', 'ref'])
+          .where('order_id', '=', id)
+          .orderBy('id')
+          .execute()
+      : [];
+  return { ...order, address: JSON.parse(order.address) as AddressInput | null, items, adjustments };
 }
 
 export async function orderEvents(ctx: Reader, id: string) {

@@ -6,6 +6,7 @@ import { formatFen } from '../../platform/money.ts';
 import { accountForCallback } from '../accounts/index.ts';
 import { getProduct, specText } from '../catalog/index.ts';
 import { followInvite } from '../channel/index.ts';
+import { couponOptions, orderVouchers, priceItems, voucherQr } from '../marketing/index.ts';
 import {
   FAN_COOKIE,
   type FanSession,
@@ -69,6 +70,20 @@ export function checkoutPageRoutes(app: FastifyInstance, deps: AppDeps): void {
       productReviews(ctxOf(fan), product.id, 5),
     ]);
     const firstInStock = product.skus.find((s) => s.stock > 0);
+    // The best of the fan's coupons for this item, already applied: the server recomputes it at checkout.
+    const [best] = firstInStock
+      ? await couponOptions(
+          fanCtx(deps, fan),
+          await priceItems(fanCtx(deps, fan), [{ sku_id: firstInStock.id, quantity: 1 }]),
+        )
+      : [];
+    const couponAttrs =
+      best && firstInStock
+        ? ` data-coupon="${html(best.coupon_id)}" data-coupon-sku="${html(firstInStock.id)}" data-total="${firstInStock.price - best.off}"`
+        : '';
+    const couponCard = best
+      ? `<div class="card" id="coupon">优惠券：${html(best.name)} <span class="price">-${formatFen(best.off)}</span></div>`
+      : '';
     const skus = product.skus
       .map(
         (s) =>
@@ -101,16 +116,16 @@ export function checkoutPageRoutes(app: FastifyInstance, deps: AppDeps): void {
     return mobilePage(
       reply,
       product.title,
-      `<form id="checkout" data-appid="${html(request.params.appid)}" data-product="${html(product.id)}" data-simulator="${deps.config.simulator ? `${html(deps.config.wechatApiBase)}` : ''}">
+      `<form id="checkout"${couponAttrs} data-appid="${html(request.params.appid)}" data-product="${html(product.id)}" data-simulator="${deps.config.simulator ? `${html(deps.config.wechatApiBase)}` : ''}">
 <div class="card"><div class="price" style="font-size:22px">${formatFen(product.price)}${product.original_price > product.price ? `<del>${formatFen(product.original_price)}</del>` : ''}</div>
 <div><b>${html(product.title)}</b></div><div class="muted">${html(product.subtitle)}</div>
 <div class="muted">${product.rating === null ? '暂无评价' : `${product.rating.toFixed(1)}分 · ${product.rating_count}条评价`} · 已售 ${product.sales}</div></div>
 <div class="card"><b>规格</b><div>${skus}</div></div>
-${addressBlock}
+${couponCard}${addressBlock}
 <div class="card">${html(product.description).replaceAll('\n', '<br>') || '<span class="muted">暂无详情</span>'}</div>
 ${reviewsBlock}
 <p class="error" id="error" role="alert"></p>
-<div class="bar">${cart}${cod}<button class="btn" name="method" value="wechat" id="pay" ${firstInStock ? '' : 'disabled'}>${firstInStock ? `微信支付 ${formatFen(firstInStock.price)}` : '已售罄'}</button></div>
+<div class="bar">${cart}${cod}<button class="btn" name="method" value="wechat" id="pay" ${firstInStock ? '' : 'disabled'}>${firstInStock ? `微信支付 ${formatFen(best ? firstInStock.price - best.off : firstInStock.price)}` : '已售罄'}</button></div>
 </form>`,
       { scripts: ['/shop/assets/checkout.js'] },
     );
@@ -128,6 +143,7 @@ ${reviewsBlock}
       )
       .join('');
     const invite = order.status === 'paid' ? await followInviteCard(deps, fan) : '';
+    const vouchers = await voucherCards(deps, fan, order.id);
     const reviewed = await reviewedProducts(ctxOf(fan), order.id);
     const canReview = order.status === 'shipped' || order.status === 'completed';
     const reviewForms = canReview
@@ -156,10 +172,10 @@ ${reviewsBlock}
       reply,
       STATUS_TEXT[order.status] ?? order.status,
       `<div class="card"><div class="${order.status === 'paid' ? 'ok' : ''}" id="status">${html(STATUS_TEXT[order.status] ?? order.status)}</div><div class="muted">订单号 ${html(order.id)}</div></div>
-<div class="card">${items}<div>合计 <span class="price">${formatFen(order.total)}</span>（${order.payment_method === 'cod' ? '货到付款' : '微信支付'}）</div></div>
+<div class="card">${items}${order.discount > 0 ? `<div>优惠 -${formatFen(order.discount)}${(order.adjustments ?? []).map((a) => ` <span class="muted">${html(a.label)}</span>`).join('')}</div>` : ''}<div>合计 <span class="price">${formatFen(order.total)}</span>（${order.payment_method === 'cod' ? '货到付款' : '微信支付'}）</div></div>
 ${order.address ? `<div class="card">${html(order.address.name)} ${html(order.address.phone)}<div class="muted">${html(order.address.region)} ${html(order.address.detail)}</div></div>` : ''}
 ${order.tracking_no ? `<div class="card">物流：${html(order.carrier)} ${html(order.tracking_no)}</div>` : ''}
-${invite}${actions}<div class="card"><a href="/shop/${html(request.params.appid)}/orders">我的订单</a> · <a href="/shop/${html(request.params.appid)}/cart">购物车</a></div>${pay}`,
+${vouchers}${invite}${actions}<div class="card"><a href="/shop/${html(request.params.appid)}/orders">我的订单</a> · <a href="/shop/${html(request.params.appid)}/cart">购物车</a></div>${pay}`,
       { scripts: ['/shop/assets/checkout.js'] },
     );
   });
@@ -194,6 +210,26 @@ ${invite}${actions}<div class="card"><a href="/shop/${html(request.params.appid)
       .join('');
     return mobilePage(reply, '我的订单', rows || '<div class="card">还没有订单。</div>');
   });
+}
+
+const VOUCHER_TEXT: Record<string, string> = {
+  valid: '待使用',
+  redeemed: '已核销',
+  expired: '已过期',
+  refunded: '已退款',
+};
+
+/** A paid deal's vouchers: code and QR code to show the clerk, and whether each was used. */
+async function voucherCards(deps: AppDeps, fan: FanSession, orderId: string): Promise<string> {
+  const vouchers = await orderVouchers(fanCtx(deps, fan), orderId, fan.openid);
+  return vouchers
+    .map(
+      (v) =>
+        `<div class="card voucher" data-status="${html(v.status)}"><b>${html(v.title)}</b> <span class="${v.status === 'valid' ? 'ok' : 'muted'}">${html(VOUCHER_TEXT[v.status] ?? v.status)}</span>
+<div style="font-size:22px;letter-spacing:2px" class="code">${html(v.code.replace(/(\d{4})(?=\d)/g, '$1 '))}</div>${v.status === 'valid' ? `<div style="width:180px">${voucherQr(v.code)}</div>` : ''}
+<div class="muted">${v.valid_until ? `有效期至 ${html(new Date(v.valid_until).toLocaleDateString('zh-CN', { timeZone: 'Asia/Shanghai' }))}` : '长期有效'}</div></div>`,
+    )
+    .join('');
 }
 
 /** After paying, a fan who does not follow the merchant's service account is invited to. */

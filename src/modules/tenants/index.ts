@@ -11,7 +11,7 @@ export const tenantsMigrations: ModuleMigrations = {
 export { adminAuthHook, principalOf, SESSION_COOKIE } from './admin-auth.ts';
 export { authFailureRoutes } from './auth-failures.ts';
 export { sessionRoutes, tenantsRoutes } from './tenants.routes.ts';
-export type { AuthFailuresTables, TenantsTables } from './tenants.schema.ts';
+export type { TenantsTables } from './tenants.schema.ts';
 export {
   addMember,
   createApiToken,

@@ -48,6 +48,7 @@ export interface TenantsTables {
   memberships: MembershipsTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
+  auth_failures: AuthFailuresTable;
 }
 
 export interface AuthFailuresTable {
@@ -62,8 +63,4 @@ export interface AuthFailuresTable {
   ip: string;
   user_agent: string;
   created_at: number;
-}
-
-export interface AuthFailuresTables {
-  auth_failures: AuthFailuresTable;
 }

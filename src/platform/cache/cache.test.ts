@@ -82,3 +82,47 @@ describe('expiring map', () => {
     expect(map.get('b', 10)).toBe('y');
   });
 });
+
+// A script that counts down a stock key and refuses at zero: the same answers in Lua and in-process.
+const takeOne = {
+  lua: `local left = tonumber(redis.call('GET', KEYS[1]) or '0')
+if left <= 0 then return 0 end
+redis.call('DECR', KEYS[1])
+return 1`,
+  local(store: import('./cache.ts').ScriptStore, keys: readonly string[]) {
+    const left = Number(store.get(keys[0]!) ?? 0);
+    if (left <= 0) return 0;
+    store.incrBy(keys[0]!, -1);
+    return 1;
+  },
+};
+
+for (const [name, make] of [
+  ['memory', async () => memoryCache(Date.now, 2)],
+  ...(redisUrl ? [['redis', async () => redisCache(redisUrl, `test:${newSecret(6)}:`)] as const] : []),
+] as const) {
+  describe(`${name} cache scripts`, () => {
+    it('run atomically: 50 racing takers of 7 units get exactly 7', async () => {
+      const cache = await make();
+      try {
+        await cache.eval(
+          {
+            lua: `redis.call('SET', KEYS[1], ARGV[1]) return 1`,
+            local: (s, k, a) => {
+              s.set(k[0]!, a[0]!);
+              return 1;
+            },
+          },
+          ['stock'],
+          ['7'],
+        );
+        // A script's keys outlive the size bound of the in-process cache.
+        for (const key of ['x', 'y', 'z']) await cache.set(key, key, 10_000);
+        const taken = await Promise.all(Array.from({ length: 50 }, () => cache.eval(takeOne, ['stock'], [])));
+        expect(taken.filter((n) => n === 1)).toHaveLength(7);
+      } finally {
+        await cache.close();
+      }
+    });
+  });
+}

@@ -1,4 +1,23 @@
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
+
+/** What a script sees of the in-process cache: plain string keys, no expiry, one caller at a time. */
+export interface ScriptStore {
+  get(key: string): string | null;
+  set(key: string, value: string): void;
+  incrBy(key: string, by: number): number;
+  delete(key: string): void;
+}
+
+/**
+ * An atomic read-modify-write over several keys: Lua on Redis (one script runs at a time there),
+ * the same steps in JavaScript in-process (synchronous, so nothing interleaves). Both must return
+ * the same integer or string; one contract test runs a script on both.
+ */
+export interface CacheScript<R extends number | string> {
+  lua: string;
+  local(store: ScriptStore, keys: readonly string[], args: readonly string[]): R;
+}
 
 /**
  * A small key-value cache with expiry. In-process by default; Redis when several processes must
@@ -16,6 +35,12 @@ export interface Cache {
    */
   increment(key: string, ttlMs: number): Promise<number>;
   delete(key: string): Promise<void>;
+  /** Runs `script` atomically over `keys` (hot paths such as a flash-sale stock gate). */
+  eval<R extends number | string>(
+    script: CacheScript<R>,
+    keys: readonly string[],
+    args: readonly string[],
+  ): Promise<R>;
   close(): Promise<void>;
 }
 
@@ -34,6 +59,23 @@ export function memoryCache(now: () => number = Date.now, maxEntries = 100_000):
     // Map keeps insertion order, so the first key is the oldest write: drop it when full.
     if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string);
     entries.set(key, { value, expiresAt: now() + ttlMs });
+  };
+  // Script keys live apart from the bounded entries: they never expire and are never evicted by
+  // size (a stock gate must not forget units); only scripts read or write them.
+  const scriptEntries = new Map<string, string>();
+  const store: ScriptStore = {
+    get: (key) => scriptEntries.get(key) ?? null,
+    set: (key, value) => {
+      scriptEntries.set(key, value);
+    },
+    incrBy: (key, by) => {
+      const next = Number(scriptEntries.get(key) ?? 0) + by;
+      scriptEntries.set(key, String(next));
+      return next;
+    },
+    delete: (key) => {
+      scriptEntries.delete(key);
+    },
   };
   return {
     kind: 'memory',
@@ -54,7 +96,11 @@ export function memoryCache(now: () => number = Date.now, maxEntries = 100_000):
     delete: async (key) => {
       entries.delete(key);
     },
-    close: async () => entries.clear(),
+    eval: async (script, keys, args) => script.local(store, keys, args),
+    close: async () => {
+      entries.clear();
+      scriptEntries.clear();
+    },
   };
 }
 
@@ -94,11 +140,24 @@ export async function redisCache(url: string, prefix = 'weiloop:'): Promise<Cach
     delete: async (key) => {
       await client.del(key);
     },
+    eval: async (script, keys, args) => {
+      // EVALSHA first (the script body is not resent on every call), EVAL once after a restart.
+      const sha = shaOf(script.lua);
+      try {
+        return (await client.evalsha(sha, keys.length, ...keys, ...args)) as never;
+      } catch (error) {
+        if (!String((error as Error).message).includes('NOSCRIPT')) throw error;
+        return (await client.eval(script.lua, keys.length, ...keys, ...args)) as never;
+      }
+    },
     close: async () => {
       await client.quit().catch(() => client.disconnect());
     },
   };
 }
+
+/** A script's Redis id (a microsecond of hashing; no module-level cache to keep). */
+const shaOf = (lua: string) => createHash('sha1').update(lua).digest('hex');
 
 /**
  * A small in-process map whose entries expire: for hot-path lookups (an account by AppID, compiled

@@ -5,7 +5,9 @@ import { CanEditContext, type Lang, useT } from './i18n.ts';
 import { AccountsPage } from './pages/AccountsPage.tsx';
 import { CarePage } from './pages/CarePage.tsx';
 import { CatalogPage } from './pages/CatalogPage.tsx';
+import { CouponsPage } from './pages/CouponsPage.tsx';
 import { DashboardPage } from './pages/DashboardPage.tsx';
+import { FlashSalesPage } from './pages/FlashSalesPage.tsx';
 import { FollowersPage } from './pages/FollowersPage.tsx';
 import { InboxPage } from './pages/InboxPage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
@@ -18,6 +20,7 @@ import { ReviewsPage } from './pages/ReviewsPage.tsx';
 import { SegmentsPage } from './pages/SegmentsPage.tsx';
 import { StoresPage } from './pages/StoresPage.tsx';
 import { TagsPage } from './pages/TagsPage.tsx';
+import { VouchersPage } from './pages/VouchersPage.tsx';
 
 interface Me {
   actor: { role: string };
@@ -41,6 +44,9 @@ const PAGES = [
   'stores',
   'orders',
   'reviews',
+  'coupons',
+  'vouchers',
+  'flash',
 ] as const;
 type Page = (typeof PAGES)[number];
 
@@ -100,6 +106,9 @@ export function App({ lang, onLang }: { lang: Lang; onLang: (lang: Lang) => void
     stores: t('门店'),
     orders: t('订单'),
     reviews: t('评价'),
+    coupons: t('优惠券'),
+    vouchers: t('团购券核销'),
+    flash: t('秒杀'),
   };
   return (
     <Layout style={{ minHeight: '100vh' }}>
@@ -184,6 +193,9 @@ export function App({ lang, onLang }: { lang: Lang; onLang: (lang: Lang) => void
             {page === 'stores' && <StoresPage />}
             {page === 'orders' && <OrdersPage />}
             {page === 'reviews' && <ReviewsPage />}
+            {page === 'coupons' && <CouponsPage accounts={accounts} />}
+            {page === 'vouchers' && <VouchersPage isOwner={me.actor.role === 'owner'} />}
+            {page === 'flash' && <FlashSalesPage accounts={accounts} />}
           </CanEditContext.Provider>
         </Layout.Content>
       </Layout>

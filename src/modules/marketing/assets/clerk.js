@@ -1,0 +1,131 @@
+// The clerk's redeem page: sign in once, then type or scan a code, check it, redeem with one tap.
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const api = async (method, path, body) => {
+    const response = await fetch(`/api/v1${path}`, {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok)
+      throw Object.assign(new Error(data.error?.message ?? '出错了'), { status: response.status });
+    return data;
+  };
+  const showError = (message) => {
+    $('error').textContent = message;
+  };
+  // The bar's own display:flex would beat the hidden attribute, so it is toggled by style.
+  const showBar = (visible) => {
+    $('redeem-bar').style.display = visible ? '' : 'none';
+  };
+  showBar(false);
+  const money = (fen) => `¥${(fen / 100).toFixed(2)}`;
+  const when = (ms) => new Date(ms).toLocaleString('zh-CN', { hour12: false });
+
+  async function start() {
+    try {
+      const store = await api('GET', '/clerk/store');
+      $('store').textContent = store.name;
+      $('login').hidden = true;
+      $('desk').hidden = false;
+      $('code').focus();
+      if ('BarcodeDetector' in window && navigator.mediaDevices) $('scan').hidden = false;
+    } catch (error) {
+      if (error.status === 401) $('login').hidden = false;
+      else showError(error.message);
+    }
+  }
+
+  $('sign-in').addEventListener('click', async () => {
+    showError('');
+    try {
+      await api('POST', '/auth/login', {
+        email: $('login').querySelector('[name="email"]').value.trim(),
+        password: $('login').querySelector('[name="password"]').value,
+      });
+      await start();
+    } catch (error) {
+      showError(error.message);
+    }
+  });
+
+  let current = null;
+  function render(check) {
+    const v = check.voucher;
+    current = check.redeemable ? v.code : null;
+    const box = $('result');
+    box.hidden = false;
+    box.replaceChildren();
+    const line = (text, className) => {
+      const div = document.createElement('div');
+      div.textContent = text;
+      if (className) div.className = className;
+      box.append(div);
+    };
+    line(v.title, '');
+    line(`${money(v.price)} · 买家 ${v.openid.slice(0, 4)}…${v.openid.slice(-4)}`, 'muted');
+    line(v.valid_until ? `有效期至 ${when(v.valid_until)}` : '长期有效', 'muted');
+    if (v.status === 'redeemed') line(`已核销 ${when(v.redeemed_at)}`, 'error');
+    else if (!check.redeemable) line(check.reason ?? '不可核销', 'error');
+    else line('可以核销', 'ok');
+    showBar(check.redeemable);
+  }
+
+  async function lookup(code) {
+    showError('');
+    showBar(false);
+    try {
+      render(await api('POST', '/clerk/check', { code }));
+    } catch (error) {
+      $('result').hidden = true;
+      showError(error.message);
+    }
+  }
+
+  $('lookup').addEventListener('submit', (event) => {
+    event.preventDefault();
+    lookup($('code').value);
+  });
+
+  $('redeem').addEventListener('click', async () => {
+    if (!current) return;
+    $('redeem').disabled = true;
+    try {
+      const v = await api('POST', '/clerk/redeem', { code: current });
+      render({ voucher: v, redeemable: false, reason: null });
+      $('result').prepend(
+        Object.assign(document.createElement('div'), { className: 'ok', textContent: '核销成功 ✓' }),
+      );
+      $('code').value = '';
+      $('code').focus();
+    } catch (error) {
+      showError(error.message);
+    } finally {
+      $('redeem').disabled = false;
+    }
+  });
+
+  // Phones whose browser can read QR codes natively scan with the camera; others type the code.
+  $('scan').addEventListener('click', async () => {
+    const video = $('camera');
+    const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } });
+    video.srcObject = stream;
+    video.hidden = false;
+    await video.play();
+    const detector = new window.BarcodeDetector({ formats: ['qr_code'] });
+    const tick = async () => {
+      const [found] = await detector.detect(video).catch(() => []);
+      if (!found) return requestAnimationFrame(tick);
+      for (const track of stream.getTracks()) track.stop();
+      video.hidden = true;
+      $('code').value = found.rawValue;
+      lookup(found.rawValue);
+    };
+    tick();
+  });
+
+  if ($('login').dataset.signedIn === '1') start();
+  else $('login').hidden = false;
+})();
