@@ -37,7 +37,13 @@ import {
   shopPayRoutes,
 } from './modules/payments/index.ts';
 import { catalogPageRoutes, checkoutPageRoutes } from './modules/shop/index.ts';
-import { adminAuthHook, principalOf, sessionRoutes, tenantsRoutes } from './modules/tenants/index.ts';
+import {
+  adminAuthHook,
+  authFailureRoutes,
+  principalOf,
+  sessionRoutes,
+  tenantsRoutes,
+} from './modules/tenants/index.ts';
 import { type Cache, memoryCache, redisCache } from './platform/cache/cache.ts';
 import { type Clock, systemClock } from './platform/clock.ts';
 import { type Database, openDatabase } from './platform/db/database.ts';
@@ -162,7 +168,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const core = await openApp(config, options);
   const { deps, worker } = core;
   const { logger } = deps;
-  const app = await createServer({ logger, bodyLimitBytes: config.bodyLimitBytes, version: config.version });
+  const app = await createServer({
+    logger,
+    bodyLimitBytes: config.bodyLimitBytes,
+    version: config.version,
+    https: config.publicUrl.startsWith('https:'),
+    trustProxy: config.trustProxy,
+  });
   await app.register(cookie);
 
   let simulator: EmbeddedSimulator | null = null;
@@ -220,6 +232,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         const adminApi = admin as unknown as Api;
         adminApi.addHook('onRequest', adminAuthHook(deps));
         tenantsRoutes(adminApi);
+        authFailureRoutes(adminApi);
         accountsRoutes(adminApi, deps);
         channelRoutes(adminApi, deps);
         catalogRoutes(adminApi);

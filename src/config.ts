@@ -21,6 +21,11 @@ export interface Config {
   /** Run the job worker inside `serve`. */
   worker: boolean;
   bodyLimitBytes: number;
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client's IP (per-IP sign-in limits, logs):
+   * false (none: the socket's address), true (any), a hop count, or addresses/CIDRs.
+   */
+  trustProxy: boolean | number | string;
   version: string;
   /** The master key that wraps every merchant's data key: WEILOOP_MASTER_KEY, else a key file. */
   masterKey: MasterKeySource;
@@ -63,6 +68,16 @@ function urlSetting(name: string, raw: string, protocols: string[]): URL {
     throw new ConfigError(`${name} must start with ${protocols.join(' or ')}, got "${url.protocol}"`);
   }
   return url;
+}
+
+function trustProxySetting(env: NodeJS.ProcessEnv): Config['trustProxy'] {
+  const raw = env.TRUST_PROXY?.trim();
+  if (!raw) return false;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  const lower = raw.toLowerCase();
+  if (['on', 'true', 'yes', '1'].includes(lower)) return true;
+  if (['off', 'false', 'no', '0'].includes(lower)) return false;
+  return raw;
 }
 
 export const VERSION = '0.1.0';
@@ -115,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     demo: boolSetting(env, 'DEMO', true),
     worker: boolSetting(env, 'WORKER', true),
     bodyLimitBytes: intSetting(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 64 * 1_048_576),
+    trustProxy: trustProxySetting(env),
     version: VERSION,
     masterKey: {
       env: env.WEILOOP_MASTER_KEY?.trim() || null,

@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { merchantCtx } from './context.ts';
 import type { AppDeps } from './deps.ts';
+import { listAccounts } from './modules/accounts/index.ts';
 import { saveOrderSettings } from './modules/orders/index.ts';
 import { savePaymentSettings } from './modules/payments/index.ts';
 
@@ -18,6 +19,10 @@ export async function provisionSimulatedPay(
   const mchid = String(1_900_000_000 + (Number.parseInt(randomBytes(3).toString('hex'), 16) % 99_999_999));
   const serialNo = randomBytes(20).toString('hex').toUpperCase();
   const apiV3Key = randomBytes(16).toString('hex');
+  const ctx = merchantCtx(deps, merchantId);
+  // WeChat Pay takes payments only for AppIDs bound to the merchant number; accounts the
+  // merchant connects later are bound by the simulator (it knows the owner).
+  const appids = (await listAccounts(ctx)).map((a) => a.appid);
   const response = await deps.wechatFetch(`${deps.config.wechatApiBase}/pay/merchants`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -26,11 +31,12 @@ export async function provisionSimulatedPay(
       serialNo,
       publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
       apiV3Key,
+      appids,
+      owner: merchantId,
     }),
   });
   if (!response.ok) throw new Error(`simulated WeChat Pay refused the merchant: ${await response.text()}`);
   const platform = (await response.json()) as { platformPublicKeyPem: string; platformKeyId: string };
-  const ctx = merchantCtx(deps, merchantId);
   await savePaymentSettings(ctx, {
     mchid,
     serial_no: serialNo,

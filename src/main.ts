@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { Kysely } from 'kysely';
 import { buildApp } from './app.ts';
+import { backupCommands } from './cli/backup-commands.ts';
 import { channelCommands } from './cli/channel-commands.ts';
 import {
   type Command,
@@ -187,6 +188,7 @@ const commands: Record<string, Command> = {
   ...channelCommands,
   ...simulatorCommands,
   ...keyCommands,
+  ...backupCommands,
 };
 
 function onShutdown(logger: { info(msg: string): void }, close: () => Promise<void>): void {

@@ -161,6 +161,7 @@ describe('checkout and WeChat Pay', () => {
           'wechatpay-timestamp': sig.timestamp,
           'wechatpay-nonce': sig.nonce,
           'wechatpay-signature': sig.signature,
+          'wechatpay-signature-type': 'WECHATPAY2-SHA256-RSA2048',
         },
         payload: body,
       });

@@ -38,13 +38,17 @@ export function parseCsv(text: string): string[][] {
   return rows.filter((r) => r.some((f) => f.trim() !== ''));
 }
 
+// Spreadsheets run a cell as a formula when it starts with = + - @ (Excel in CJK locales also
+// with their full-width forms ＝ ＋ － ＠), and some strip a leading TAB, CR or LF first, so
+// "\t=cmd|…" is a formula too. OWASP's advice: prefix such a cell with ' so it stays text.
+const FORMULA_START = /^[=+\-@\t\r\n\uff1d\uff0b\uff0d\uff20]/;
+
 function escapeField(value: string): string {
-  // A leading =, +, - or @ would run as a formula in a spreadsheet: quote it as text.
-  const safe = /^[=+\-@]/.test(value) ? `'${value}` : value;
+  const safe = FORMULA_START.test(value) ? `'${value}` : value;
   return /[",\n\r]/.test(safe) || safe !== value ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
 /** Writes rows as CSV with a BOM, so Excel opens Chinese text correctly. */
 export function toCsv(rows: ReadonlyArray<ReadonlyArray<string | number | null>>): string {
-  return `\ufeff${rows.map((r) => r.map((v) => escapeField(v === null ? '' : String(v))).join(',')).join('\r\n')}\r\n`;
+  return `\ufeff${rows.map((r) => r.map((v) => (typeof v === 'number' ? String(v) : escapeField(v ?? ''))).join(',')).join('\r\n')}\r\n`;
 }

@@ -4,7 +4,7 @@ import type { Config } from '../config.ts';
 import type { OfficialAccountsTable } from '../modules/accounts/index.ts';
 import { callbackUrl } from '../modules/accounts/index.ts';
 import { fetchTransport, type Transport } from './delivery.ts';
-import { payRoutes } from './pay.routes.ts';
+import { bindAppid, payRoutes } from './pay.routes.ts';
 import { phoneRoutes } from './phone.routes.ts';
 import { type SimulatorGuard, simulatorRoutes } from './simulator.routes.ts';
 import { createSimulatorState, type SimulatorState } from './simulator.ts';
@@ -83,6 +83,10 @@ export async function mountSimulator(
         aesKey: account.aes_key,
         mode: account.mode,
       };
+      // The merchant's operator binds each new account to its WeChat Pay merchant number.
+      for (const merchant of Object.values(sim.pay().merchants)) {
+        if (merchant.owner === account.merchant_id) bindAppid(merchant, account.appid);
+      }
       sim.changed();
     },
   };

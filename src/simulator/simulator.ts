@@ -49,6 +49,27 @@ export interface SimPayMerchant {
   serialNo: string;
   publicKeyPem: string;
   apiV3Key: string;
+  /**
+   * AppIDs bound to this merchant number in the merchant platform; only they may take payments.
+   * Absent on merchants saved before binding existed: those keep working as they did.
+   */
+  appids?: string[];
+  /** Who registered the merchant (Weiloop's merchant id): accounts that merchant connects later are bound too. */
+  owner?: string;
+}
+
+export interface SimRefund {
+  mchid: string;
+  refundId: string;
+  outRefundNo: string;
+  outTradeNo: string;
+  transactionId: string;
+  refund: number;
+  total: number;
+  status: 'PROCESSING' | 'SUCCESS';
+  createTime: string;
+  successTime: string | null;
+  notifyUrl: string | null;
 }
 
 export interface SimTransaction {
@@ -74,6 +95,8 @@ interface State {
     platformKeyId: string;
     merchants: Record<string, SimPayMerchant>;
     transactions: Record<string, SimTransaction>;
+    /** By mchid/out_refund_no; absent in state files saved before refunds were kept. */
+    refunds?: Record<string, SimRefund>;
   } | null;
   apps: Record<string, SimApp>;
   fans: Record<string, SimFan>;
@@ -296,6 +319,7 @@ export function createSimulatorState(options: SimulatorOptions = {}) {
           platformKeyId: `PUB_KEY_ID_01${randomBytes(14).toString('hex').toUpperCase()}`,
           merchants: {},
           transactions: {},
+          refunds: {},
         };
         changed();
       }

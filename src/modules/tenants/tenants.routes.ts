@@ -4,6 +4,7 @@ import { ROLES, requireRole } from '../../platform/auth/roles.ts';
 import { unauthorized } from '../../platform/http/errors.ts';
 import { IdParams, Ok, withErrors } from '../../platform/http/schemas.ts';
 import { SESSION_COOKIE } from './admin-auth.ts';
+import { loginGuard } from './auth-failures.ts';
 import {
   addMember,
   changeMemberRole,
@@ -49,6 +50,7 @@ const tags = ['tenants'];
 /** Login and logout: reachable without a session. */
 export function sessionRoutes(app: Api, deps: AppDeps): void {
   const system = () => ({ db: deps.db, dialect: deps.dialect, now: deps.clock.now() });
+  const guardLogin = loginGuard(deps);
 
   app.post(
     '/auth/login',
@@ -67,7 +69,9 @@ export function sessionRoutes(app: Api, deps: AppDeps): void {
     },
     async (request, reply) => {
       const { email, password, merchant } = request.body;
-      const result = await login(system(), { email, password, merchantSlug: merchant });
+      const result = await guardLogin(request, email, () =>
+        login(system(), { email, password, merchantSlug: merchant }),
+      );
       reply.setCookie(SESSION_COOKIE, result.token, {
         httpOnly: true,
         sameSite: 'strict',

@@ -48,4 +48,19 @@ export interface TenantsTables {
   memberships: MembershipsTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
+  auth_failures: AuthFailuresTable;
+}
+
+export interface AuthFailuresTable {
+  id: string;
+  /** Set when the failure names one merchant (a revoked API token of theirs). */
+  merchant_id: string | null;
+  /** Set when the e-mail tried belongs to a user: every merchant they belong to sees it. */
+  user_id: string | null;
+  kind: 'login' | 'api_token';
+  reason: 'wrong_password' | 'unknown_email' | 'unknown_token' | 'revoked_token';
+  email: string | null;
+  ip: string;
+  user_agent: string;
+  created_at: number;
 }

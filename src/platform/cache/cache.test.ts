@@ -27,6 +27,20 @@ function defineCacheContract(
       }
     });
 
+    it('counts racing increments exactly, in a window that expires', async () => {
+      const clock = manualClock();
+      const cache = await make(clock);
+      try {
+        const counts = await Promise.all(Array.from({ length: 20 }, () => cache.increment('n', 50)));
+        expect(counts.sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+        if (realTime) await new Promise((r) => setTimeout(r, 80));
+        else clock.advance(60);
+        expect(await cache.increment('n', 50)).toBe(1);
+      } finally {
+        await cache.close();
+      }
+    });
+
     it('lets exactly one of many racing callers set a key', async () => {
       const cache = await make(manualClock());
       try {

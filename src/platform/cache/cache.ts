@@ -29,6 +29,11 @@ export interface Cache {
   set(key: string, value: string, ttlMs: number): Promise<void>;
   /** Sets only if the key is absent; true when this call set it. The building block for dedupe and locks. */
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Adds one and returns the new count; the key expires `ttlMs` after its first increment (a
+   * fixed window). Atomic across processes: the building block for counting attempts.
+   */
+  increment(key: string, ttlMs: number): Promise<number>;
   delete(key: string): Promise<void>;
   /** Runs `script` atomically over `keys` (hot paths such as a flash-sale stock gate). */
   eval<R extends number | string>(
@@ -81,6 +86,13 @@ export function memoryCache(now: () => number = Date.now, maxEntries = 100_000):
       put(key, value, ttlMs);
       return true;
     },
+    increment: async (key, ttlMs) => {
+      const entry = live(key);
+      const count = (entry ? Number(entry.value) : 0) + 1;
+      if (entry) entry.value = String(count);
+      else put(key, String(count), ttlMs);
+      return count;
+    },
     delete: async (key) => {
       entries.delete(key);
     },
@@ -115,6 +127,16 @@ export async function redisCache(url: string, prefix = 'weiloop:'): Promise<Cach
       await client.set(key, value, 'PX', ttlMs);
     },
     setIfAbsent: async (key, value, ttlMs) => (await client.set(key, value, 'PX', ttlMs, 'NX')) === 'OK',
+    // One script, so the count and its expiry are set together even when the process dies between.
+    increment: async (key, ttlMs) =>
+      Number(
+        await client.eval(
+          "local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end return n",
+          1,
+          key,
+          String(ttlMs),
+        ),
+      ),
     delete: async (key) => {
       await client.del(key);
     },

@@ -17,6 +17,19 @@ export class AppError extends Error {
   }
 }
 
+/** 429: the caller must wait; the server sends Retry-After (whole seconds). */
+export class TooManyRequests extends AppError {
+  readonly retryAfterS: number;
+  constructor(retryAfterMs: number) {
+    const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    super(429, 'too_many_attempts', {
+      zh: `尝试次数过多，请 ${seconds} 秒后再试`,
+      en: `Too many attempts; try again in ${seconds} s`,
+    });
+    this.retryAfterS = seconds;
+  }
+}
+
 export const badRequest = (code: string, zh: string, en: string) => new AppError(400, code, { zh, en });
 export const unauthorized = () =>
   new AppError(401, 'unauthorized', { zh: '请先登录', en: 'Authentication required' });

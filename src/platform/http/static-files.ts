@@ -32,7 +32,9 @@ export function serveBuiltApp(app: FastifyInstance, prefix: string, dir: string)
       });
     }
   }
-  const csp = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src * data:";
+  // No framing (clickjacking), no plugins, no <base> or form posts elsewhere.
+  const csp =
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src * data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
   app.get(`${prefix}/*`, async (request, reply) => {
     const path = (request.params as { '*': string })['*'];
     const asset = assets.get(path);

@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import {
+  AUTH_SCHEME,
   authorizationHeader,
   decryptResource,
   type EncryptedResource,
@@ -80,7 +81,14 @@ export function createPayClient(
     const timestamp = get('Wechatpay-Timestamp') ?? '';
     const nonceStr = get('Wechatpay-Nonce') ?? '';
     const signature = get('Wechatpay-Signature') ?? '';
+    // WeChat Pay names the scheme on every signed answer; a missing or other one is not its signature.
+    const signatureType = get('Wechatpay-Signature-Type');
+    if (signatureType !== AUTH_SCHEME)
+      throw new PaySignatureError(`unsupported Wechatpay-Signature-Type ${signatureType}`);
     if (serial !== config.platformKeyId) throw new PaySignatureError(`unknown Wechatpay-Serial ${serial}`);
+    // Number('') is 0 and Number('1e9') parses: only plain whole seconds may reach the age check.
+    if (!/^\d{1,12}$/.test(timestamp))
+      throw new PaySignatureError('Wechatpay-Timestamp is not whole seconds');
     if (!verifyResponse({ timestamp, nonce: nonceStr, body, signature }, platformKey))
       throw new PaySignatureError('bad Wechatpay-Signature');
     if (Math.abs(now() / 1000 - Number(timestamp)) > NOTICE_MAX_AGE_S)
@@ -151,6 +159,14 @@ export function createPayClient(
         'GET',
         `/v3/pay/transactions/out-trade-no/${encodeURIComponent(outTradeNo)}?mchid=${config.mchid}`,
       ),
+    queryByTransactionId: (transactionId: string) =>
+      call<Transaction>(
+        'GET',
+        `/v3/pay/transactions/id/${encodeURIComponent(transactionId)}?mchid=${config.mchid}`,
+      ),
+    /** A refund's state: WeChat answers PROCESSING first; ask when its notice is overdue. */
+    queryRefund: (outRefundNo: string) =>
+      call<RefundResult>('GET', `/v3/refund/domestic/refunds/${encodeURIComponent(outRefundNo)}`),
     close: (outTradeNo: string) =>
       call<Record<string, never>>(
         'POST',
@@ -175,12 +191,22 @@ export function createPayClient(
     /** Verifies a notice's signature and serial, then decrypts its resource. Throws on anything wrong. */
     openNotice<T>(headers: Record<string, string | string[] | undefined>, body: string): Notice<T> {
       checkSigned(headers, body);
-      const parsed = JSON.parse(body) as { id: string; event_type: string; resource: EncryptedResource };
-      return {
-        id: parsed.id,
-        eventType: parsed.event_type,
-        resource: JSON.parse(decryptResource(parsed.resource, config.apiV3Key)) as T,
-      };
+      // Signed, yet not a notice we can read (a WeChat bug, a key mix-up): refused like a bad signature,
+      // so WeChat retries and nothing is acted upon.
+      try {
+        const parsed = JSON.parse(body) as {
+          id?: unknown;
+          event_type?: unknown;
+          resource?: EncryptedResource;
+        };
+        if (typeof parsed?.event_type !== 'string' || !parsed.resource || typeof parsed.resource !== 'object')
+          throw new Error('no event_type or resource');
+        const resource = JSON.parse(decryptResource(parsed.resource, config.apiV3Key)) as unknown;
+        if (!resource || typeof resource !== 'object') throw new Error('resource is not an object');
+        return { id: String(parsed.id ?? ''), eventType: parsed.event_type, resource: resource as T };
+      } catch (error) {
+        throw new PaySignatureError(`unreadable notice: ${(error as Error).message}`);
+      }
     },
   };
 }
