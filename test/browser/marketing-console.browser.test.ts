@@ -36,7 +36,8 @@ describe.skipIf(!hasChromium)('marketing pages of the console', { timeout: 60_00
     await page.fill('#password', owner.password);
     await page.click('button[type="submit"]');
     await page.waitForSelector('.ant-layout-sider');
-  });
+    // Building the console can take a minute on a busy machine.
+  }, 120_000);
   afterAll(async () => {
     await browser?.close();
     await t?.close();

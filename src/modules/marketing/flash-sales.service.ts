@@ -250,10 +250,12 @@ export async function buy(
     );
     return { result: 'got', order_id: order.id, total: order.total };
   } catch (error) {
+    // The gate thought a unit was left and the database knows none is: the unit does not exist,
+    // so it is not given back (that would make the gate disagree with the database once more).
+    if (error instanceof SoldOutInDb || (error instanceof AppError && error.code === 'out_of_stock'))
+      return { result: 'sold_out' };
     await giveBackToGate(ctx, sale.id, openid);
-    if (error instanceof SoldOutInDb) return { result: 'sold_out' };
     if (error instanceof AlreadyInDb || isUniqueViolation(error)) return { result: 'already_bought' };
-    if (error instanceof AppError && error.code === 'out_of_stock') return { result: 'sold_out' };
     throw error;
   } finally {
     writers.n--;

@@ -100,7 +100,7 @@ export function CouponsPage({ accounts }: { accounts: Account[] }) {
               title: t('领取链接'),
               render: (_, c) =>
                 shop ? (
-                  <Typography.Text copyable style={{ maxWidth: 220 }} ellipsis>
+                  <Typography.Text copyable style={{ wordBreak: 'break-all' }}>
                     {`${shop}/coupons/${c.id}`}
                   </Typography.Text>
                 ) : (

@@ -110,7 +110,7 @@ export function FlashSalesPage({ accounts }: { accounts: Account[] }) {
               title: t('活动页'),
               render: (_, s) =>
                 shop ? (
-                  <Typography.Text copyable ellipsis style={{ maxWidth: 220 }}>
+                  <Typography.Text copyable style={{ wordBreak: 'break-all' }}>
                     {`${shop}/flash/${s.id}`}
                   </Typography.Text>
                 ) : (
