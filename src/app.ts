@@ -18,6 +18,7 @@ import {
   scheduleMessagePruning,
 } from './modules/channel/index.ts';
 import { crmRoutes, registerCrmJobs, registerTagSyncJobs } from './modules/crm/index.ts';
+import { growthAdminRoutes, growthShopRoutes, registerTrialJobs } from './modules/growth/index.ts';
 import { inboxRoutes, inboxTail } from './modules/inbox/index.ts';
 import {
   couponAdminRoutes,
@@ -145,6 +146,7 @@ export async function openApp(config: Config, options: BuildOptions = {}): Promi
   registerTagSyncJobs(deps);
   inboxTail(deps);
   registerMarketingJobs(deps);
+  registerTrialJobs(deps);
   if (options.migrate !== false) {
     // Secrets written before encryption at rest are sealed once; later starts find nothing to do.
     const sealed = (await sealStoredAccountSecrets(deps)) + (await sealStoredPaymentSecrets(deps));
@@ -206,6 +208,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     shopPayRoutes(scope as unknown as Api, deps);
     couponShopRoutes(scope as unknown as Api, deps);
     flashShopRoutes(scope as unknown as Api, deps);
+    growthShopRoutes(scope as unknown as Api, deps);
   });
   await app.register(async (scope) => payNotifyRoutes(scope, deps));
 
@@ -244,6 +247,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         couponAdminRoutes(adminApi);
         voucherRoutes(adminApi);
         flashAdminRoutes(adminApi);
+        growthAdminRoutes(adminApi, deps);
       });
     },
     { prefix: '/api/v1' },

@@ -3,6 +3,7 @@ import type { AccountsTables } from './modules/accounts/accounts.schema.ts';
 import type { CatalogTables } from './modules/catalog/catalog.schema.ts';
 import type { ChannelTables } from './modules/channel/channel.schema.ts';
 import type { CrmTables } from './modules/crm/crm.schema.ts';
+import type { GrowthTables } from './modules/growth/growth.schema.ts';
 import type { InboxTables } from './modules/inbox/inbox.schema.ts';
 import type { MarketingTables } from './modules/marketing/marketing.schema.ts';
 import type { OrdersTables } from './modules/orders/orders.schema.ts';
@@ -24,7 +25,8 @@ export interface DB
     PaymentsTables,
     CrmTables,
     InboxTables,
-    MarketingTables {}
+    MarketingTables,
+    GrowthTables {}
 
 export type Db = Kysely<DB>;
 

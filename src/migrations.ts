@@ -2,6 +2,7 @@ import { accountsMigrations } from './modules/accounts/index.ts';
 import { catalogMigrations } from './modules/catalog/index.ts';
 import { channelMigrations } from './modules/channel/index.ts';
 import { crmMigrations } from './modules/crm/index.ts';
+import { growthMigrations } from './modules/growth/index.ts';
 import { inboxMigrations } from './modules/inbox/index.ts';
 import { marketingMigrations } from './modules/marketing/index.ts';
 import { ordersMigrations } from './modules/orders/index.ts';
@@ -27,4 +28,5 @@ export const migrations: readonly ModuleMigrations[] = [
   crmMigrations,
   inboxMigrations,
   marketingMigrations,
+  growthMigrations,
 ];

@@ -208,6 +208,22 @@ async function saleInA(t: TestApp, token: string): Promise<string> {
   return saleOfA;
 }
 
+let trialOfA = '';
+async function trialInA(t: TestApp, token: string): Promise<string> {
+  if (trialOfA) return trialOfA;
+  trialOfA = (
+    await t.call(token, 'POST', '/api/v1/growth/trials', {
+      account_id: accountInA,
+      title: 'A 的试用',
+      sku_id: productInA.skus[0]!.id,
+      units: 1,
+      keyword: '试用A',
+      closes_at: t.clock.now() + 3_600_000,
+    })
+  ).body.id;
+  return trialOfA;
+}
+
 const fixtures: Record<string, Fixture> = {
   ...crmFixtures,
   '/api/v1/orders/{id}': { create: async () => orderInA, bodies: {} },
@@ -271,6 +287,13 @@ const fixtures: Record<string, Fixture> = {
         })
       ).body.id,
     bodies: { put: { refund_expired: true } },
+  },
+  '/api/v1/growth/trials/{id}': { create: async (t, token) => trialInA(t, token), bodies: {} },
+  '/api/v1/growth/trials/{id}/entries': { create: async (t, token) => trialInA(t, token), bodies: {} },
+  '/api/v1/growth/trials/{id}/audit': { create: async (t, token) => trialInA(t, token), bodies: {} },
+  '/api/v1/growth/trials/{id}/draw': {
+    create: async (t, token) => trialInA(t, token),
+    bodies: { post: { mode: 'random' } },
   },
   '/api/v1/flash-sales/{id}': { create: async (t, token) => saleInA(t, token), bodies: {} },
   '/api/v1/flash-sales/{id}/board': { create: async (t, token) => saleInA(t, token), bodies: {} },
@@ -421,6 +444,17 @@ describe('tenant isolation', () => {
       ['/api/v1/replies', { account_id: accountInA, kind: 'default', reply: { type: 'text', content: 'x' } }],
       ['/api/v1/replies/preview', { account_id: accountInA, text: 'A 的秘密' }],
       ['/api/v1/qrcodes', { account_id: accountInA, name: 'x' }],
+      [
+        '/api/v1/growth/trials',
+        {
+          account_id: accountInA,
+          title: 'x',
+          sku_id: productInA.skus[0]!.id,
+          units: 1,
+          keyword: 'x',
+          closes_at: t.clock.now() + 60_000,
+        },
+      ],
       ['/api/v1/products', { title: 'x', store_ids: [storeInA], skus: [{ spec: {}, price: 1, stock: 1 }] }],
     ];
     for (const [path, body] of attempts) {
@@ -429,8 +463,10 @@ describe('tenant isolation', () => {
     }
     const rules = (await t.call(a.token, 'GET', `/api/v1/replies?account_id=${accountInA}`)).body as Array<{
       kind: string;
+      keyword: string | null;
     }>;
-    expect(rules.map((r) => r.kind)).toEqual(['keyword']);
+    // A's own trial answers its keyword through a rule of A's (a `^keyword` regex); B added none.
+    expect(rules.filter((r) => !r.keyword?.startsWith('^')).map((r) => r.kind)).toEqual(['keyword']);
   });
 
   it("never finds merchant A's products or stores in merchant B's search, deals or nearest stores", async () => {

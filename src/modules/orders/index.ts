@@ -43,7 +43,14 @@ export {
 export { ordersRoutes } from './orders.routes.ts';
 export type { OrderStatus, OrdersTables } from './orders.schema.ts';
 export { OrderSchema } from './orders.schemas.ts';
-export { getOrder, listOrders, type OrderView, orderOutcomes, ordersByDay } from './queries.service.ts';
+export {
+  type AddressInput,
+  getOrder,
+  listOrders,
+  type OrderView,
+  orderOutcomes,
+  ordersByDay,
+} from './queries.service.ts';
 export {
   awaitsReview,
   productReviews,

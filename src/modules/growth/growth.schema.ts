@@ -1,0 +1,66 @@
+/** Growth campaigns: trials (试用) for now. */
+
+export type TrialStatus = 'open' | 'closed' | 'drawn';
+export type EntryStatus = 'entered' | 'won' | 'lost';
+/** What became of a winner's prize: waiting for an address, or the ¥0 order placed. */
+export type PrizeStatus = 'none' | 'awaiting_address' | 'ordered';
+
+/** A trial campaign: N units of one SKU, entered by replying `keyword` + a reason in chat. */
+export interface GrowthTrialsTable {
+  id: string;
+  merchant_id: string;
+  account_id: string;
+  title: string;
+  product_id: string;
+  sku_id: string;
+  units: number;
+  /** Normalised (trimmed, lower-case) keyword a reply must start with. */
+  keyword: string;
+  status: TrialStatus;
+  /** sha256 hex of the draw seed, published when the trial opens (commit). */
+  seed_hash: string;
+  /** The seed itself, sealed in the vault until the draw reveals it. */
+  seed_sealed: string;
+  /** The revealed seed, null before the draw. */
+  seed: string | null;
+  draw_mode: 'random' | 'manual' | null;
+  /** Coupon campaign whose coupon each loser gets, or null for none. */
+  consolation_campaign_id: string | null;
+  /** Entries made after this instant are not counted. */
+  closes_at: number;
+  entry_count: number;
+  reply_rule_id: string | null;
+  drawn_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One fan's entry in one trial: the first reply counts, later ones are ignored. */
+export interface GrowthTrialEntriesTable {
+  id: string;
+  merchant_id: string;
+  trial_id: string;
+  account_id: string;
+  openid: string;
+  reason: string;
+  /** The message log row it came from (the entry's place in the log). */
+  message_id: string;
+  status: EntryStatus;
+  prize: PrizeStatus;
+  order_id: string | null;
+  coupon_id: string | null;
+  created_at: number;
+}
+
+/** Where a reader of another module's log got to. */
+export interface GrowthCursorsTable {
+  name: string;
+  position: string;
+  updated_at: number;
+}
+
+export interface GrowthTables {
+  growth_trials: GrowthTrialsTable;
+  growth_trial_entries: GrowthTrialEntriesTable;
+  growth_cursors: GrowthCursorsTable;
+}

@@ -1,0 +1,15 @@
+/**
+ * Growth: trials (试用) entered by replying in chat, with a seeded, auditable draw. Sits above
+ * channel (reads its message log), orders (the winner's ¥0 order), crm (member beside each entry)
+ * and marketing (the losers' consolation coupon); nothing imports it but the app.
+ */
+import type { ModuleMigrations } from '../../platform/db/migrate.ts';
+import { up as growth } from './migrations/0050_growth.ts';
+
+export const growthMigrations: ModuleMigrations = { '0050_growth': growth };
+
+export { growthAdminRoutes, growthShopRoutes } from './growth.routes.ts';
+export type { GrowthTables } from './growth.schema.ts';
+export { drawWinners, seedHash, ticket } from './trial-draw.ts';
+export { applyTrialLog, registerTrialJobs, trialTail } from './trials.jobs.ts';
+export { createTrial, drawTrial } from './trials.service.ts';
