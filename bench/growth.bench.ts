@@ -1,0 +1,163 @@
+// Growth benchmark: fans enter a trial by replying in chat through the real inbound path (signed
+// WeChat pushes to /wechat/:appid; the trial reader follows the message log). Prints one JSON line.
+//   npm run bench -- growth        (BENCH_FANS = fans, default 10,000; BENCH_CONCURRENCY, default 32;
+//                                   BENCH_DATABASE_URL=postgres://… for PostgreSQL)
+// Load generator and server share one process (app.inject): figures include both.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { buildApp } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import { merchantCtx } from '../src/context.ts';
+import { createAccount } from '../src/modules/accounts/index.ts';
+import { createProduct } from '../src/modules/catalog/index.ts';
+import { createTrial, trialTail } from '../src/modules/growth/index.ts';
+import { createMerchant } from '../src/modules/tenants/index.ts';
+import { callbackSignature } from '../src/wechat/signature.ts';
+import { renderWeChatXml } from '../src/wechat/xml.ts';
+
+const FANS = Number(process.env.BENCH_FANS ?? 10_000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+// One fan in ten replies twice (the seeds' "tens of thousands of replies" for thousands of entries).
+const REPEAT_EVERY = 10;
+const databaseUrl = process.env.BENCH_DATABASE_URL;
+const config = loadConfig(
+  { PORT: '0', LOG_LEVEL: 'silent', REDIS_URL: process.env.BENCH_REDIS_URL },
+  {
+    database: databaseUrl
+      ? { kind: 'postgres', url: databaseUrl }
+      : { kind: 'sqlite', path: join(mkdtempSync(join(tmpdir(), 'weiloop-bench-')), 'bench.db') },
+    demo: false,
+    worker: false,
+    simulator: false,
+  },
+);
+const weiloop = await buildApp(config, { logger: pino({ level: 'silent' }) });
+const now = Date.now();
+const merchant = await createMerchant(
+  { db: weiloop.deps.db, dialect: weiloop.deps.dialect, now },
+  { slug: `bench-growth-${now}`, name: 'Bench' },
+);
+const ctx = merchantCtx(weiloop.deps, merchant.id);
+const appid = `wxgrow${String(now).slice(-12)}`;
+const token = 'benchtoken';
+const account = await createAccount(
+  ctx,
+  {},
+  { name: 'bench', appid, secret: 'bench-secret-000', type: 'service', token, mode: 'plain' },
+);
+const product = await createProduct(ctx, {
+  title: '保湿精华',
+  status: 'on_sale',
+  skus: [{ spec: {}, price: 29_900, stock: 100 }],
+});
+const trial = await createTrial(ctx, {
+  account_id: account.id,
+  title: '保湿精华试用',
+  sku_id: product.skus[0]!.id,
+  units: 100,
+  keyword: '试用',
+  closes_at: now + 3_600_000,
+});
+
+function pushFor(i: number, openid: string, content: string) {
+  const timestamp = String(Math.floor(now / 1000) + i);
+  const nonce = String(i);
+  const query = new URLSearchParams({
+    signature: callbackSignature(token, timestamp, nonce),
+    timestamp,
+    nonce,
+  });
+  return {
+    url: `/wechat/${appid}?${query}`,
+    body: renderWeChatXml({
+      ToUserName: 'gh_bench',
+      FromUserName: openid,
+      CreateTime: Math.floor(now / 1000) + i,
+      MsgType: 'text',
+      Content: content,
+      MsgId: `${8_000_000_000 + i}`,
+    }),
+  };
+}
+
+const pushes: Array<{ url: string; body: string }> = [];
+for (let i = 0; i < FANS + Math.floor(FANS / REPEAT_EVERY); i++) {
+  const fan = i < FANS ? i : (i - FANS) * REPEAT_EVERY;
+  pushes.push(pushFor(i, `o_trial_${fan}`, `试用 我想试试，第 ${i} 条理由`));
+}
+// Same-run reference: new fans saying something that enters no trial, through the same path.
+const REFERENCE = Math.max(100, Math.floor(FANS / 5));
+const reference = Array.from({ length: REFERENCE }, (_, i) =>
+  pushFor(1_000_000 + i, `o_ref_${i}`, `你好，第 ${i} 条`),
+);
+
+async function send(batch: Array<{ url: string; body: string }>) {
+  let next = 0;
+  let failures = 0;
+  let answered = 0;
+  const latencies: number[] = [];
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < batch.length) {
+        const push = batch[next++]!;
+        const t0 = performance.now();
+        const res = await weiloop.app.inject({
+          method: 'POST',
+          url: push.url,
+          headers: { 'content-type': 'text/xml' },
+          payload: push.body,
+        });
+        latencies.push(performance.now() - t0);
+        if (res.statusCode !== 200) failures++;
+        else if (res.body.includes('已收到')) answered++;
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) =>
+    Number(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))]!.toFixed(2));
+  return { failures, answered, seconds: (performance.now() - started) / 1000, p50: pct(0.5), p99: pct(0.99) };
+}
+
+const ref = await send(reference);
+const started = performance.now();
+const entered = await send(pushes);
+await trialTail(weiloop.deps)();
+const recordedSeconds = (performance.now() - started) / 1000;
+const counts = await weiloop.deps.db
+  .selectFrom('growth_trial_entries')
+  .select((eb) => [
+    eb.fn.countAll<number>().as('entries'),
+    eb.fn.count<number>('openid').distinct().as('fans'),
+  ])
+  .where('trial_id', '=', trial.id)
+  .executeTakeFirstOrThrow();
+await weiloop.close();
+
+console.log(
+  JSON.stringify({
+    bench: 'growth',
+    engine: databaseUrl ? 'postgres' : 'sqlite',
+    trial_fans: FANS,
+    trial_replies: pushes.length,
+    trial_reply_failures: entered.failures,
+    trial_replies_answered: entered.answered,
+    trial_entries_recorded: Number(counts.entries),
+    trial_entries_distinct_fans: Number(counts.fans),
+    trial_all_recorded_each_once: Number(counts.entries) === FANS && Number(counts.fans) === FANS,
+    trial_inbound_seconds: Number(entered.seconds.toFixed(2)),
+    trial_inbound_per_second: Math.round(pushes.length / entered.seconds),
+    trial_inbound_p50_ms: entered.p50,
+    trial_inbound_p99_ms: entered.p99,
+    reference_messages: REFERENCE,
+    reference_inbound_per_second: Math.round(REFERENCE / ref.seconds),
+    reference_inbound_p50_ms: ref.p50,
+    reference_inbound_p99_ms: ref.p99,
+    trial_all_recorded_seconds: Number(recordedSeconds.toFixed(2)),
+    red_packets: 'not built',
+    commissions: 'not built',
+  }),
+);
