@@ -18,7 +18,14 @@ import {
   scheduleMessagePruning,
 } from './modules/channel/index.ts';
 import { crmRoutes, registerCrmJobs, registerTagSyncJobs } from './modules/crm/index.ts';
-import { growthAdminRoutes, growthShopRoutes, registerTrialJobs } from './modules/growth/index.ts';
+import {
+  growthAdminRoutes,
+  growthShopRoutes,
+  redPacketAdminRoutes,
+  redPacketShopRoutes,
+  registerRedPacketJobs,
+  registerTrialJobs,
+} from './modules/growth/index.ts';
 import { inboxRoutes, inboxTail } from './modules/inbox/index.ts';
 import {
   couponAdminRoutes,
@@ -147,6 +154,7 @@ export async function openApp(config: Config, options: BuildOptions = {}): Promi
   inboxTail(deps);
   registerMarketingJobs(deps);
   registerTrialJobs(deps);
+  registerRedPacketJobs(deps);
   if (options.migrate !== false) {
     // Secrets written before encryption at rest are sealed once; later starts find nothing to do.
     const sealed = (await sealStoredAccountSecrets(deps)) + (await sealStoredPaymentSecrets(deps));
@@ -209,6 +217,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     couponShopRoutes(scope as unknown as Api, deps);
     flashShopRoutes(scope as unknown as Api, deps);
     growthShopRoutes(scope as unknown as Api, deps);
+    redPacketShopRoutes(scope as unknown as Api, deps);
   });
   await app.register(async (scope) => payNotifyRoutes(scope, deps));
 
@@ -248,6 +257,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         voucherRoutes(adminApi);
         flashAdminRoutes(adminApi);
         growthAdminRoutes(adminApi, deps);
+        redPacketAdminRoutes(adminApi);
       });
     },
     { prefix: '/api/v1' },

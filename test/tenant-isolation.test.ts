@@ -208,6 +208,18 @@ async function saleInA(t: TestApp, token: string): Promise<string> {
   return saleOfA;
 }
 
+const redPacketsInA = async (t: TestApp, token: string) =>
+  (
+    await t.call(token, 'POST', '/api/v1/growth/red-packets', {
+      account_id: accountInA,
+      name: 'A 的红包',
+      budget: 1000,
+      amount_min: 100,
+      amount_max: 100,
+      trigger: 'link',
+    })
+  ).body.id as string;
+
 let trialOfA = '';
 async function trialInA(t: TestApp, token: string): Promise<string> {
   if (trialOfA) return trialOfA;
@@ -294,6 +306,11 @@ const fixtures: Record<string, Fixture> = {
   '/api/v1/growth/trials/{id}/draw': {
     create: async (t, token) => trialInA(t, token),
     bodies: { post: { mode: 'random' } },
+  },
+  '/api/v1/growth/red-packets/{id}': { create: async (t, token) => redPacketsInA(t, token), bodies: {} },
+  '/api/v1/growth/red-packets/{id}/packets': {
+    create: async (t, token) => redPacketsInA(t, token),
+    bodies: {},
   },
   '/api/v1/flash-sales/{id}': { create: async (t, token) => saleInA(t, token), bodies: {} },
   '/api/v1/flash-sales/{id}/board': { create: async (t, token) => saleInA(t, token), bodies: {} },

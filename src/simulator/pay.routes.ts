@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type jsapiPayParams, verifyPaySign } from '../wechat/pay/pay-crypto.ts';
 import { isoNow, type PayDeps, PayError, payKit, tradeKey, transactionId } from './pay-kit.ts';
 import { refundRoutes } from './pay-refund.routes.ts';
+import { transferRoutes } from './pay-transfer.routes.ts';
 import type { SimPayMerchant, SimTransaction } from './simulator.ts';
 
 export type { PayDeps } from './pay-kit.ts';
@@ -141,6 +142,7 @@ export function payRoutes(app: FastifyInstance, deps: PayDeps): void {
   );
 
   refundRoutes(app, kit);
+  transferRoutes(app, kit);
 
   // --- The fan's pay sheet: the phone page (or a test) confirms with the JSAPI parameters ---
   app.post('/pay/confirm', async (request, res) => {

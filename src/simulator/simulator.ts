@@ -88,6 +88,19 @@ export interface SimTransaction {
   createdAt: number;
 }
 
+/** One transfer of a 商家转账 batch (/v3/transfer/batches): money from the merchant to a fan's 零钱. */
+export interface SimTransfer {
+  mchid: string;
+  appid: string;
+  outBatchNo: string;
+  batchId: string;
+  outDetailNo: string;
+  openid: string;
+  amount: number;
+  remark: string;
+  createdAt: number;
+}
+
 interface State {
   pay: {
     platformPrivateKeyPem: string;
@@ -97,6 +110,8 @@ interface State {
     transactions: Record<string, SimTransaction>;
     /** By mchid/out_refund_no; absent in state files saved before refunds were kept. */
     refunds?: Record<string, SimRefund>;
+    /** By `${mchid}/${outBatchNo}`: the batch's transfers (absent in state saved before transfers). */
+    transfers?: Record<string, SimTransfer[]>;
   } | null;
   apps: Record<string, SimApp>;
   fans: Record<string, SimFan>;

@@ -59,7 +59,50 @@ export interface GrowthCursorsTable {
   updated_at: number;
 }
 
+export type RedPacketTrigger = 'keyword' | 'paid' | 'link';
+
+/** A red-packet campaign: a budget (fen) never exceeded, one packet per fan, fixed or random amounts. */
+export interface GrowthRedpacketCampaignsTable {
+  id: string;
+  merchant_id: string;
+  account_id: string;
+  name: string;
+  budget: number;
+  /** Fen promised so far (claimed packets, paid or being paid); the guard is `spent + amount <= budget`. */
+  spent: number;
+  claims: number;
+  /** Each packet's amount in fen: fixed when min = max, else uniform in [min, max]. */
+  amount_min: number;
+  amount_max: number;
+  trigger: RedPacketTrigger;
+  /** For `keyword`: the (normalised) text a reply must start with. */
+  keyword: string | null;
+  /** For `paid`: orders of at least this many fen. */
+  min_order_total: number;
+  status: 'active' | 'paused' | 'exhausted';
+  created_at: number;
+  updated_at: number;
+}
+
+export interface GrowthRedpacketsTable {
+  id: string;
+  merchant_id: string;
+  campaign_id: string;
+  account_id: string;
+  openid: string;
+  amount: number;
+  status: 'paying' | 'paid' | 'failed';
+  /** What earned it: the log message or the order id. */
+  source_ref: string;
+  batch_id: string | null;
+  error: string | null;
+  created_at: number;
+  paid_at: number | null;
+}
+
 export interface GrowthTables {
+  growth_redpacket_campaigns: GrowthRedpacketCampaignsTable;
+  growth_redpackets: GrowthRedpacketsTable;
   growth_trials: GrowthTrialsTable;
   growth_trial_entries: GrowthTrialEntriesTable;
   growth_cursors: GrowthCursorsTable;

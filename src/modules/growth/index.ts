@@ -1,5 +1,6 @@
 /**
- * Growth: trials (试用) entered by replying in chat, with a seeded, auditable draw. Sits above
+ * Growth: trials (试用) entered by replying in chat, with a seeded, auditable draw; red packets
+ * with a budget never exceeded, paid through WeChat Pay's transfer. Sits above
  * channel (reads its message log), orders (the winner's ¥0 order), crm (member beside each entry)
  * and marketing (the losers' consolation coupon); nothing imports it but the app.
  */
@@ -10,6 +11,9 @@ export const growthMigrations: ModuleMigrations = { '0050_growth': growth };
 
 export { growthAdminRoutes, growthShopRoutes } from './growth.routes.ts';
 export type { GrowthTables } from './growth.schema.ts';
+export { registerRedPacketJobs } from './redpackets.jobs.ts';
+export { redPacketAdminRoutes, redPacketShopRoutes } from './redpackets.routes.ts';
+export { claimRedPacket, createRedPacketCampaign } from './redpackets.service.ts';
 export { drawWinners, seedHash, ticket } from './trial-draw.ts';
 export { applyTrialLog, registerTrialJobs, trialTail } from './trials.jobs.ts';
 export { createTrial, drawTrial } from './trials.service.ts';

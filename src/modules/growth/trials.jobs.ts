@@ -15,6 +15,7 @@ import {
   placeOrder,
 } from '../orders/index.ts';
 import type { GrowthTrialEntriesTable, GrowthTrialsTable } from './growth.schema.ts';
+import { applyRedPacketLog } from './redpackets.jobs.ts';
 import { normalizeKeyword, TRIAL_CONSOLATION_JOB, TRIAL_PRIZE_JOB } from './trials.service.ts';
 
 const CURSOR = 'growth.trials';
@@ -91,7 +92,7 @@ export async function applyTrialLog(deps: AppDeps, rows: LogEntry[]): Promise<vo
   });
 }
 
-/** Follows channel's log into trial entries; call the result to catch up now (reads do). */
+/** Follows channel's log into trial entries and keyword red packets; call the result to catch up now (reads do). */
 export function trialTail(deps: AppDeps): () => Promise<void> {
   return followLog(deps, {
     name: CURSOR,
@@ -110,7 +111,10 @@ export function trialTail(deps: AppDeps): () => Promise<void> {
         .onConflict((oc) => oc.column('name').doUpdateSet({ position, updated_at: deps.clock.now() }))
         .execute();
     },
-    apply: (rows) => applyTrialLog(deps, rows),
+    apply: async (rows) => {
+      await applyTrialLog(deps, rows);
+      await applyRedPacketLog(deps, rows);
+    },
   });
 }
 

@@ -20,3 +20,4 @@ export {
   savePaymentSettings,
   sealStoredPaymentSecrets,
 } from './settings.service.ts';
+export { transferToFan } from './transfers.service.ts';

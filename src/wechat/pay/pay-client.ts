@@ -188,6 +188,28 @@ export function createPayClient(
         notify_url: input.notifyUrl,
         amount: { refund: input.refund, total: input.total, currency: 'CNY' },
       }),
+    /** 商家转账 (transfer to the fan's 零钱): one batch of transfers, idempotent by out_batch_no. */
+    transfer: (input: {
+      appid: string;
+      outBatchNo: string;
+      batchName: string;
+      remark: string;
+      details: Array<{ outDetailNo: string; amount: number; openid: string; remark: string }>;
+    }) =>
+      call<{ out_batch_no: string; batch_id: string; create_time: string }>('POST', '/v3/transfer/batches', {
+        appid: input.appid,
+        out_batch_no: input.outBatchNo,
+        batch_name: input.batchName.slice(0, 32),
+        batch_remark: input.remark.slice(0, 32),
+        total_amount: input.details.reduce((sum, d) => sum + d.amount, 0),
+        total_num: input.details.length,
+        transfer_detail_list: input.details.map((d) => ({
+          out_detail_no: d.outDetailNo,
+          transfer_amount: d.amount,
+          transfer_remark: d.remark.slice(0, 32),
+          openid: d.openid,
+        })),
+      }),
     /** Verifies a notice's signature and serial, then decrypts its resource. Throws on anything wrong. */
     openNotice<T>(headers: Record<string, string | string[] | undefined>, body: string): Notice<T> {
       checkSigned(headers, body);

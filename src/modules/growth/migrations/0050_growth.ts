@@ -71,4 +71,52 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('position', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();
+
+  await db.schema
+    .createTable('growth_redpacket_campaigns')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('merchant_id', 'text', (c) => c.notNull().references(merchant).onDelete('cascade'))
+    .addColumn('account_id', 'text', (c) => c.notNull())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('budget', 'bigint', (c) => c.notNull())
+    .addColumn('spent', 'bigint', (c) => c.notNull())
+    .addColumn('claims', 'integer', (c) => c.notNull())
+    .addColumn('amount_min', 'bigint', (c) => c.notNull())
+    .addColumn('amount_max', 'bigint', (c) => c.notNull())
+    .addColumn('trigger', 'text', (c) => c.notNull())
+    .addColumn('keyword', 'text')
+    .addColumn('min_order_total', 'bigint', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .execute();
+  await db.schema
+    .createIndex('growth_redpacket_campaigns_merchant')
+    .on('growth_redpacket_campaigns')
+    .columns(['merchant_id', 'created_at'])
+    .execute();
+  await db.schema
+    .createTable('growth_redpackets')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('merchant_id', 'text', (c) => c.notNull().references(merchant).onDelete('cascade'))
+    .addColumn('campaign_id', 'text', (c) =>
+      c.notNull().references('growth_redpacket_campaigns.id').onDelete('cascade'),
+    )
+    .addColumn('account_id', 'text', (c) => c.notNull())
+    .addColumn('openid', 'text', (c) => c.notNull())
+    .addColumn('amount', 'bigint', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('source_ref', 'text', (c) => c.notNull())
+    .addColumn('batch_id', 'text')
+    .addColumn('error', 'text')
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addColumn('paid_at', 'bigint')
+    .execute();
+  // One packet per fan per campaign, whatever the concurrency.
+  await db.schema
+    .createIndex('growth_redpackets_fan')
+    .on('growth_redpackets')
+    .columns(['campaign_id', 'account_id', 'openid'])
+    .unique()
+    .execute();
 }
