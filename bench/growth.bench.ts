@@ -12,12 +12,21 @@ import { loadConfig } from '../src/config.ts';
 import { merchantCtx } from '../src/context.ts';
 import { createAccount } from '../src/modules/accounts/index.ts';
 import { createProduct } from '../src/modules/catalog/index.ts';
-import { createTrial, trialTail } from '../src/modules/growth/index.ts';
+import {
+  claimRedPacket,
+  createRedPacketCampaign,
+  createTrial,
+  trialTail,
+} from '../src/modules/growth/index.ts';
 import { createMerchant } from '../src/modules/tenants/index.ts';
 import { callbackSignature } from '../src/wechat/signature.ts';
 import { renderWeChatXml } from '../src/wechat/xml.ts';
 
 const FANS = Number(process.env.BENCH_FANS ?? 10_000);
+// Red packets: BENCH_CLAIMS claims (default 50,000) by distinct fans plus 5% repeats, BENCH_CLAIM_CONCURRENCY at once.
+const CLAIMS = Number(process.env.BENCH_CLAIMS ?? 50_000);
+const CLAIM_CONCURRENCY = Number(process.env.BENCH_CLAIM_CONCURRENCY ?? 256);
+const BUDGET = 1_000_000;
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 // One fan in ten replies twice (the seeds' "tens of thousands of replies" for thousands of entries).
 const REPEAT_EVERY = 10;
@@ -127,6 +136,54 @@ const started = performance.now();
 const entered = await send(pushes);
 await trialTail(weiloop.deps)();
 const recordedSeconds = (performance.now() - started) / 1000;
+// ¥10,000 of packets of 0.10–0.40 yuan: about 40,000 packets' worth, so the budget runs out mid-rush.
+const packets = await createRedPacketCampaign(ctx, {
+  account_id: account.id,
+  name: '红包雨',
+  budget: BUDGET,
+  amount_min: 10,
+  amount_max: 40,
+  trigger: 'link',
+});
+const claimants = [
+  ...Array.from({ length: CLAIMS }, (_, i) => `o_rp_${i}`),
+  ...Array.from({ length: Math.floor(CLAIMS / 20) }, (_, i) => `o_rp_${i * 20}`),
+];
+let claimNext = 0;
+const outcomes = new Map<string, number>();
+const claimStarted = performance.now();
+await Promise.all(
+  Array.from({ length: CLAIM_CONCURRENCY }, async () => {
+    while (claimNext < claimants.length) {
+      const openid = claimants[claimNext++]!;
+      const outcome = await claimRedPacket(ctx, packets.id, {
+        accountId: account.id,
+        openid,
+        sourceRef: 'bench',
+      }).then(
+        () => 'got',
+        (e: Error & { code?: string }) => e.code ?? e.constructor.name,
+      );
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+    }
+  }),
+);
+const claimSeconds = (performance.now() - claimStarted) / 1000;
+const paid = await weiloop.deps.db
+  .selectFrom('growth_redpackets')
+  .select((eb) => [
+    eb.fn.countAll<number>().as('n'),
+    eb.fn.count<number>('openid').distinct().as('fans'),
+    eb.fn.sum<number>('amount').as('total'),
+  ])
+  .where('campaign_id', '=', packets.id)
+  .executeTakeFirstOrThrow();
+const spent = await weiloop.deps.db
+  .selectFrom('growth_redpacket_campaigns')
+  .select('spent')
+  .where('id', '=', packets.id)
+  .executeTakeFirstOrThrow();
+
 const counts = await weiloop.deps.db
   .selectFrom('growth_trial_entries')
   .select((eb) => [
@@ -157,7 +214,18 @@ console.log(
     reference_inbound_p50_ms: ref.p50,
     reference_inbound_p99_ms: ref.p99,
     trial_all_recorded_seconds: Number(recordedSeconds.toFixed(2)),
-    red_packets: 'not built',
+    red_packet_budget: BUDGET,
+    red_packet_claims: claimants.length,
+    red_packet_concurrency: CLAIM_CONCURRENCY,
+    red_packet_outcomes: Object.fromEntries(outcomes),
+    red_packets: Number(paid.n),
+    red_packet_distinct_fans: Number(paid.fans),
+    red_packet_total: Number(paid.total),
+    red_packet_campaign_spent: Number(spent.spent),
+    red_packet_total_within_budget:
+      Number(paid.total) <= BUDGET && Number(spent.spent) === Number(paid.total),
+    red_packet_one_per_fan: Number(paid.n) === Number(paid.fans),
+    red_packet_claims_per_second: Math.round(claimants.length / claimSeconds),
     commissions: 'not built',
   }),
 );
