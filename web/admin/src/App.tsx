@@ -28,6 +28,7 @@ const PAGES: readonly string[] = [
   'coupons',
   'vouchers',
   'flash',
+  'growth',
 ];
 
 function currentPage(): Page {

@@ -27,6 +27,7 @@ const SegmentsPage = lazy(() =>
   import('./pages/SegmentsPage.tsx').then((m) => ({ default: m.SegmentsPage })),
 );
 const TagsPage = lazy(() => import('./pages/TagsPage.tsx').then((m) => ({ default: m.TagsPage })));
+const GrowthPage = lazy(() => import('./pages/GrowthPage.tsx').then((m) => ({ default: m.GrowthPage })));
 const CouponsPage = lazy(() => import('./pages/CouponsPage.tsx').then((m) => ({ default: m.CouponsPage })));
 const VouchersPage = lazy(() =>
   import('./pages/VouchersPage.tsx').then((m) => ({ default: m.VouchersPage })),
@@ -61,6 +62,7 @@ const PAGES = [
   'coupons',
   'vouchers',
   'flash',
+  'growth',
 ] as const;
 export type Page = (typeof PAGES)[number];
 
@@ -106,6 +108,7 @@ export default function Shell({
     coupons: t('优惠券'),
     vouchers: t('团购券核销'),
     flash: t('秒杀'),
+    growth: t('试用与红包'),
   };
   return (
     <AntApp>
@@ -195,6 +198,7 @@ export default function Shell({
                 {page === 'coupons' && <CouponsPage accounts={accounts} />}
                 {page === 'vouchers' && <VouchersPage isOwner={me.actor.role === 'owner'} />}
                 {page === 'flash' && <FlashSalesPage accounts={accounts} />}
+                {page === 'growth' && <GrowthPage accounts={accounts} />}
               </Suspense>
             </CanEditContext.Provider>
           </Layout.Content>
