@@ -119,7 +119,10 @@ function TrialEntries({ trial, onDrawn }: { trial: Trial; onDrawn: () => void })
             title: t('状态'),
             render: (_, e) => <Tag color={STATUS[e.status][1]}>{t(STATUS[e.status][0])}</Tag>,
           },
-          { title: t('奖品订单'), render: (_, e) => e.order_id ?? (e.status === 'won' ? t(e.prize) : '') },
+          {
+            title: t('奖品订单'),
+            render: (_, e) => e.order_id ?? (e.status === 'won' && e.prize !== 'none' ? t(e.prize) : ''),
+          },
         ]}
       />
       {canEdit && trial.status !== 'drawn' && (

@@ -1,0 +1,99 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { provisionSimulatedPay } from '../../src/demo-pay.ts';
+import { hasChromium, launchBrowser } from '../support/browser.ts';
+import { createTestApp, type TestApp } from '../support/test-app.ts';
+import { connectAccount, say } from '../support/wechat-fan.ts';
+
+const SHOTS = 'test-results/screenshots';
+const port = 21_000 + Math.floor(Math.random() * 20_000);
+const base = `http://127.0.0.1:${port}`;
+
+describe.skipIf(!hasChromium)('growth page of the console', { timeout: 90_000 }, () => {
+  let t: TestApp;
+  let browser: Browser;
+  let page: Page;
+  let owner: { id: string; email: string; password: string; token: string };
+  let account: { id: string; appid: string };
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    const built = spawnSync(process.execPath, ['scripts/build-console.ts'], { stdio: 'inherit' });
+    if (built.status !== 0) throw new Error('console build failed');
+    t = await createTestApp({ port, publicUrl: base, wechatApiBase: `${base}/sim` });
+    owner = await t.merchant('console-growth');
+    account = await connectAccount(t, owner.token);
+    await provisionSimulatedPay(t.deps, owner.id);
+    await t.app.listen({ port, host: '127.0.0.1' });
+    browser = await launchBrowser();
+    page = await (
+      await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'zh-CN' })
+    ).newPage();
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${base}/console/`);
+    await page.fill('#email', owner.email);
+    await page.fill('#password', owner.password);
+    await page.click('button[type="submit"]');
+    await page.waitForSelector('.ant-layout-sider');
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  it('lists a trial’s entries, draws by the published seed and shows the seed; lists red packets', async () => {
+    const product = (
+      await t.call(owner.token, 'POST', '/api/v1/products', {
+        title: '保湿精华',
+        status: 'on_sale',
+        skus: [{ spec: {}, price: 29_900, stock: 10 }],
+      })
+    ).body;
+    const trial = (
+      await t.call(owner.token, 'POST', '/api/v1/growth/trials', {
+        account_id: account.id,
+        title: '保湿精华试用',
+        sku_id: product.skus[0].id,
+        units: 1,
+        keyword: '试用',
+        closes_at: t.clock.now() + 3_600_000,
+      })
+    ).body;
+    await say(t, account.appid, 'o_one', '试用 皮肤干，想试试');
+    await say(t, account.appid, 'o_two', '试用 给妈妈用');
+    await t.call(owner.token, 'POST', '/api/v1/growth/red-packets', {
+      account_id: account.id,
+      name: '关注红包',
+      budget: 100_000,
+      amount_min: 100,
+      amount_max: 500,
+      trigger: 'keyword',
+      keyword: '红包',
+    });
+
+    await page.goto(`${base}/console/#/growth`);
+    const row = page.locator('.ant-table-row', { hasText: '保湿精华试用' });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('报名中');
+    await row.locator('.ant-table-row-expand-icon').click();
+    await page.locator('.ant-table-row', { hasText: '皮肤干，想试试' }).waitFor();
+    expect(await page.textContent('body')).toContain(trial.seed_hash);
+    await page.click('button:has-text("按公开种子随机开奖")');
+    await page.locator('.ant-tag', { hasText: '已开奖' }).waitFor();
+    await page
+      .locator('.ant-table-row .ant-tag', { hasText: /^中奖$/ })
+      .first()
+      .waitFor();
+    const drawn = (await t.call(owner.token, 'GET', `/api/v1/growth/trials/${trial.id}`)).body;
+    expect(await page.textContent('body')).toContain(drawn.seed);
+    expect(await page.locator('.ant-table-row', { hasText: '关注红包' }).textContent()).toContain(
+      '¥0.00 / ¥1000.00',
+    );
+    await page.screenshot({ path: `${SHOTS}/growth-console.png`, fullPage: true });
+    expect(errors).toEqual([]);
+  });
+});
