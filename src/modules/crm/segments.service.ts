@@ -151,13 +151,22 @@ export async function deleteSegment(ctx: Ctx, id: string): Promise<void> {
 export async function snapshotSegment(ctx: Ctx, segmentId: string) {
   requireRole(ctx, 'operator');
   const segment = await getSegment(ctx, segmentId);
+  return snapshotRules(ctx, segment.rules, segmentId);
+}
+
+/**
+ * The same freeze for an ad-hoc rule tree (a broadcast to one tag, or to every member when the
+ * operator chose that explicitly); `label` says what it was, e.g. `tag:<id>` or `all`.
+ */
+export async function snapshotRules(ctx: Ctx, rules: RuleGroup | null, label: string) {
+  requireRole(ctx, 'operator');
   const id = newId('snap', ctx.now);
   return inTransaction(ctx.db, async (trx) => {
     await trx
       .insertInto('crm_snapshots')
-      .values({ id, merchant_id: ctx.merchantId, segment_id: segmentId, members: 0, created_at: ctx.now })
+      .values({ id, merchant_id: ctx.merchantId, segment_id: label, members: 0, created_at: ctx.now })
       .execute();
-    const picked = members({ ...ctx, db: trx }, segment.rules).select([
+    const picked = members({ ...ctx, db: trx }, rules ?? undefined).select([
       sql.lit(id).as('snapshot_id'),
       'crm_members.id as member_id',
     ]);
@@ -176,7 +185,7 @@ export async function snapshotSegment(ctx: Ctx, segmentId: string) {
       .set({ members: Number(n) })
       .where('id', '=', id)
       .execute();
-    return { id, segment_id: segmentId, members: Number(n), created_at: ctx.now };
+    return { id, segment_id: label, members: Number(n), created_at: ctx.now };
   });
 }
 
