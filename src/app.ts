@@ -36,7 +36,7 @@ import {
   registerMarketingJobs,
   voucherRoutes,
 } from './modules/marketing/index.ts';
-import { messagingRoutes, registerMessagingJobs } from './modules/messaging/index.ts';
+import { clickRoutes, messagingRoutes, registerMessagingJobs } from './modules/messaging/index.ts';
 import { ordersRoutes, shopApiRoutes } from './modules/orders/index.ts';
 import {
   paymentsRoutes,
@@ -213,6 +213,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(async (scope) => catalogPageRoutes(scope, deps));
   await app.register(async (scope) => checkoutPageRoutes(scope, deps));
   await app.register(async (scope) => marketingPageRoutes(scope, deps));
+  await app.register(async (scope) => clickRoutes(scope, deps));
   await app.register(async (scope) => {
     shopApiRoutes(scope as unknown as Api, deps);
     shopPayRoutes(scope as unknown as Api, deps);

@@ -114,6 +114,7 @@ export async function createBroadcast(ctx: Ctx, input: BroadcastInput): Promise<
     batches: 0,
     batches_done: 0,
     sent: 0,
+    clicks: 0,
     error: null,
     created_at: ctx.now,
     updated_at: ctx.now,

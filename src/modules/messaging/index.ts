@@ -9,6 +9,7 @@ import { up as messaging } from './migrations/0030_messaging.ts';
 export const messagingMigrations: ModuleMigrations = { '0030_messaging': messaging };
 
 export { getBroadcast, listBroadcasts } from './broadcasts.service.ts';
+export { clickRoutes } from './clicks.routes.ts';
 export { messagingRoutes } from './messaging.routes.ts';
 export type { MessagingTables } from './messaging.schema.ts';
 export { registerMessagingJobs } from './send.jobs.ts';

@@ -57,6 +57,7 @@ const Broadcast = Type.Object({
   batches: Type.Number(),
   batches_done: Type.Number(),
   sent: Type.Number(),
+  clicks: Type.Number(),
   error: Nullable(Type.String()),
   created_at: Type.Number(),
 });
@@ -177,7 +178,9 @@ export function messagingRoutes(app: Api): void {
             sent: Type.Number(),
             batches: Type.Number(),
             batches_done: Type.Number(),
+            clicks: Type.Number(),
             reach_rate: Type.Number(),
+            click_rate: Type.Number(),
             yardsticks: Type.Object({ reach: Type.Number(), read: Type.Number() }),
           }),
         }),

@@ -26,6 +26,8 @@ export interface BroadcastsTable {
   batches: number;
   batches_done: number;
   sent: number;
+  /** "Read more" taps through the tracked link (a cached counter; the shop sees `wl_bc`). */
+  clicks: number;
   error: string | null;
   created_at: number;
   updated_at: number;

@@ -69,7 +69,13 @@ describe('broadcasts', () => {
     expect(preview.body.map((r: { ok: boolean }) => r.ok)).toEqual([true, false]);
     const seen = t.simulator!.sim.fan(account.appid, 'o_fan_29').transcript.at(-1)!;
     expect(seen.via).toBe('preview');
-    expect((seen.message.articles as Array<{ url: string }>)[0]!.url).toContain(`wl_bc=${draft.id}`);
+    const link = (seen.message.articles as Array<{ url: string }>)[0]!.url;
+    // "Read more" counts the tap, then lands on the product page carrying the send.
+    const tap = await t.app.inject({ method: 'GET', url: new URL(link).pathname });
+    expect(tap.statusCode).toBe(302);
+    expect(tap.headers.location).toBe(`https://shop.example/p/1?wl_bc=${draft.id}`);
+    expect((await t.call(token, 'GET', `/api/v1/broadcasts/${draft.id}/report`)).body.clicks).toBe(1);
+    expect((await t.app.inject({ method: 'GET', url: `/m/bc/${draft.id}/7` })).statusCode).toBe(404);
 
     const scheduled = await t.call(token, 'POST', `/api/v1/broadcasts/${draft.id}/schedule`, {
       preset: 'lunch',

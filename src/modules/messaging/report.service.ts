@@ -5,7 +5,7 @@ import { getBroadcastRow } from './broadcasts.service.ts';
 /** The seeds' yardsticks: a send should reach ≥ 40% of its audience and be read by ≥ 30%. */
 export const YARDSTICKS = { reach: 0.4, read: 0.3 } as const;
 
-/** What a send did: audience → sent, with the yardsticks beside it. */
+/** What a send did: audience → sent → clicked, with the yardsticks beside it. */
 export async function broadcastReport(ctx: Ctx, id: string) {
   requireRole(ctx, 'operator');
   const row = await getBroadcastRow(ctx, id);
@@ -16,7 +16,9 @@ export async function broadcastReport(ctx: Ctx, id: string) {
     sent: row.sent,
     batches: row.batches,
     batches_done: row.batches_done,
+    clicks: row.clicks,
     reach_rate: row.recipients > 0 ? row.sent / row.recipients : 0,
+    click_rate: row.sent > 0 ? row.clicks / row.sent : 0,
     yardsticks: { ...YARDSTICKS },
   };
 }

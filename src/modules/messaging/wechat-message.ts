@@ -10,6 +10,15 @@ export function trackedLink(link: string, broadcastId: string): string {
   return url.toString();
 }
 
+/**
+ * What the article's "read more" points at: Weiloop's click counter, which then redirects to the
+ * tracked link. One link for every fan (a mass message is the same for all); the shop knows the
+ * fan by its own sign-in.
+ */
+export function clickLink(publicUrl: string, broadcastId: string, article: number): string {
+  return `${publicUrl}/m/bc/${encodeURIComponent(broadcastId)}/${article}`;
+}
+
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
@@ -27,13 +36,13 @@ export async function massMessageOf(
   if (row.kind === 'image') return { msgtype: 'image', image: { media_id: content.media_id ?? '' } };
   if (row.media_id) return { msgtype: 'mpnews', mpnews: { media_id: row.media_id } };
   const uploaded = await client.uploadNews(
-    (content.articles ?? []).map((a) => ({
+    (content.articles ?? []).map((a, i) => ({
       title: a.title,
       // The cover is passed by address; a production set-up uploads it as a thumb first.
       thumb_media_id: a.cover_url || 'default_cover',
       digest: a.digest ?? '',
       content: escapeHtml(a.body).replace(/\n/g, '<br>'),
-      content_source_url: trackedLink(a.link, row.id),
+      content_source_url: clickLink(ctx.deps.config.publicUrl, row.id, i),
       show_cover_pic: 1,
     })),
   );

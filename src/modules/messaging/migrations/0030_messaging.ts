@@ -24,6 +24,7 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('batches', 'integer', (c) => c.notNull())
     .addColumn('batches_done', 'integer', (c) => c.notNull())
     .addColumn('sent', 'integer', (c) => c.notNull())
+    .addColumn('clicks', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('error', 'text')
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
