@@ -70,6 +70,7 @@ const EN: Record<string, string> = {
   '导入 CSV': 'Import CSV',
   客服消息: 'Inbox',
   会员: 'Members',
+  群发: 'Broadcasts',
   今日关怀: 'Care list',
   分群: 'Segments',
   标签: 'Tags',
