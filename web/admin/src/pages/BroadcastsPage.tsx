@@ -169,9 +169,17 @@ export function BroadcastsPage({ accounts }: { accounts: Account[] }) {
     }
   }
 
+  const statusLabel: Record<string, string> = {
+    draft: tr('草稿', 'Draft'),
+    scheduled: tr('待发送', 'Scheduled'),
+    sending: tr('发送中', 'Sending'),
+    sent: tr('已发送', 'Sent'),
+    cancelled: tr('已取消', 'Cancelled'),
+    failed: tr('失败', 'Failed'),
+  };
   const audienceOk = audienceKind === 'all' ? confirmAll : Boolean(ref);
   return (
-    <Space direction="vertical" style={{ width: '100%' }} size="large">
+    <Space orientation="vertical" style={{ width: '100%' }} size="large">
       <Row gutter={16}>
         <Col span={15}>
           <Card
@@ -187,7 +195,7 @@ export function BroadcastsPage({ accounts }: { accounts: Account[] }) {
               )
             }
           >
-            <Space direction="vertical" style={{ width: '100%' }}>
+            <Space orientation="vertical" style={{ width: '100%' }}>
               <Space>
                 <Select
                   style={{ width: 220 }}
@@ -217,7 +225,7 @@ export function BroadcastsPage({ accounts }: { accounts: Account[] }) {
                       )
                     }
                   >
-                    <Space direction="vertical" style={{ width: '100%' }}>
+                    <Space orientation="vertical" style={{ width: '100%' }}>
                       <Input
                         placeholder={tr('标题', 'Title')}
                         value={a.title}
@@ -299,14 +307,14 @@ export function BroadcastsPage({ accounts }: { accounts: Account[] }) {
               </Button>
               {draft && (
                 <Card size="small" title={`${tr('草稿', 'Draft')}：${draft.title}`}>
-                  <Space direction="vertical" style={{ width: '100%' }}>
+                  <Space orientation="vertical" style={{ width: '100%' }}>
                     <Space.Compact style={{ width: '100%' }}>
                       <Input
                         placeholder={tr('测试粉丝 openid，逗号分隔', 'Test fans’ openids, comma-separated')}
                         value={testFans}
                         onChange={(e) => setTestFans(e.target.value)}
                       />
-                      <Button onClick={preview} disabled={!testFans.trim()}>
+                      <Button aria-label="preview" onClick={preview} disabled={!testFans.trim()}>
                         {tr('预览', 'Preview')}
                       </Button>
                     </Space.Compact>
