@@ -222,16 +222,16 @@ export async function snapshotAudience(
         .where('member_id', 'in', ids)
         .execute()
     : [];
+  // Grouped once: a page of thousands of members must not scan every openid per member.
+  const byMember = new Map<string, Array<{ account_id: string; openid: string }>>();
+  for (const o of openids) {
+    const at = o.value.indexOf(':');
+    const list = byMember.get(o.member_id) ?? [];
+    list.push({ account_id: o.value.slice(0, at), openid: o.value.slice(at + 1) });
+    byMember.set(o.member_id, list);
+  }
   return {
-    members: ids.map((id) => ({
-      member_id: id,
-      openids: openids
-        .filter((o) => o.member_id === id)
-        .map((o) => {
-          const at = o.value.indexOf(':');
-          return { account_id: o.value.slice(0, at), openid: o.value.slice(at + 1) };
-        }),
-    })),
+    members: ids.map((id) => ({ member_id: id, openids: byMember.get(id) ?? [] })),
     next: ids.length === page.limit ? (ids.at(-1) ?? null) : null,
   };
 }
