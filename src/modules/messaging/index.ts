@@ -12,4 +12,5 @@ export { getBroadcast, listBroadcasts } from './broadcasts.service.ts';
 export { clickRoutes } from './clicks.routes.ts';
 export { messagingRoutes } from './messaging.routes.ts';
 export type { MessagingTables } from './messaging.schema.ts';
+export { sendFigures, YARDSTICKS } from './report.service.ts';
 export { registerMessagingJobs } from './send.jobs.ts';

@@ -150,6 +150,21 @@ describe('broadcasts', () => {
     });
     const report = (await t.call(token, 'GET', `/api/v1/broadcasts/${draft.id}/report`)).body;
     expect(report).toMatchObject({ audience: TAGGED, sent: TAGGED, reach_rate: 1 });
+
+    // The dashboard draws the seeds' yardsticks from the sends: reach 100% against ≥ 40%.
+    await t.app.inject({ method: 'GET', url: `/m/bc/${draft.id}/0` });
+    const day = 86_400_000;
+    const overview = await t.call(
+      token,
+      'GET',
+      `/api/v1/analytics/overview?from=${t.clock.now() - 30 * day}&to=${t.clock.now() + day}`,
+    );
+    expect(overview.body.yardsticks).toMatchObject({
+      sends: 1,
+      reach: { value: 1, target: 0.4 },
+      read: { value: null, target: 0.3 },
+      open: { value: 0.04, target: 0.1 },
+    });
   });
 
   it("stops at WeChat's quota: four sends a month for a service account, checked when scheduling", async () => {
