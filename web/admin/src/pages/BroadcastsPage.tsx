@@ -395,7 +395,7 @@ export function BroadcastsPage({ accounts }: { accounts: Account[] }) {
             {
               title: tr('状态', 'Status'),
               dataIndex: 'status',
-              render: (s: string) => <Tag color={STATUS_COLOR[s]}>{s}</Tag>,
+              render: (s: string) => <Tag color={STATUS_COLOR[s]}>{statusLabel[s] ?? s}</Tag>,
             },
             {
               title: tr('发送时间', 'When'),
