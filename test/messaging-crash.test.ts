@@ -98,9 +98,11 @@ describe('a worker killed mid-send', { timeout: 120_000 }, () => {
     ).toBe(200);
 
     const first = startWorker();
+    // Kill while WeChat holds a batch: it will deliver it, and the dead worker never records it.
+    const simApp = t.simulator!.sim.app(appid);
     const mid = await until(
       () => progress(draft.id),
-      (p) => p.batches_done >= 3,
+      (p) => p.batches_done >= 3 && (simApp.massSendsInFlight ?? 0) > 0,
       60_000,
     );
     first.kill('SIGKILL');

@@ -146,7 +146,11 @@ export function massSendRoutes(app: FastifyInstance, deps: SimulatorDeps): void 
     wechatApi(reply, async () => {
       const target = tokenApp(request.query as Query);
       // The call is taken before the pause: a caller that dies meanwhile still gets it delivered.
-      if (target.massSendDelayMs) await new Promise((r) => setTimeout(r, target.massSendDelayMs));
+      if (target.massSendDelayMs) {
+        target.massSendsInFlight = (target.massSendsInFlight ?? 0) + 1;
+        await new Promise((r) => setTimeout(r, target.massSendDelayMs));
+        target.massSendsInFlight -= 1;
+      }
       // Sending by openid list is for verified service accounts; subscription accounts send by tag.
       if (target.type !== 'service' || !target.verified) throw new SimError(48001, 'api unauthorized');
       const body = (request.body ?? {}) as Body & { touser?: unknown; clientmsgid?: string };

@@ -26,6 +26,8 @@ export interface SimApp {
   clientMsgIds?: Record<string, { msgId: number; at: number }>;
   /** Tests slow WeChat's mass-send answer down to land a crash mid-send (WeChat takes its time too). */
   massSendDelayMs?: number;
+  /** Mass-send calls taken and not yet answered (so a test can kill its caller mid-call). */
+  massSendsInFlight?: number;
   /** Previews sent today (WeChat allows 100 a day). */
   previews?: number[];
 }
