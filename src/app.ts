@@ -36,6 +36,7 @@ import {
   registerMarketingJobs,
   voucherRoutes,
 } from './modules/marketing/index.ts';
+import { clickRoutes, messagingRoutes, registerMessagingJobs } from './modules/messaging/index.ts';
 import { ordersRoutes, shopApiRoutes } from './modules/orders/index.ts';
 import {
   paymentsRoutes,
@@ -155,6 +156,7 @@ export async function openApp(config: Config, options: BuildOptions = {}): Promi
   registerMarketingJobs(deps);
   registerTrialJobs(deps);
   registerRedPacketJobs(deps);
+  registerMessagingJobs(deps);
   if (options.migrate !== false) {
     // Secrets written before encryption at rest are sealed once; later starts find nothing to do.
     const sealed = (await sealStoredAccountSecrets(deps)) + (await sealStoredPaymentSecrets(deps));
@@ -211,6 +213,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(async (scope) => catalogPageRoutes(scope, deps));
   await app.register(async (scope) => checkoutPageRoutes(scope, deps));
   await app.register(async (scope) => marketingPageRoutes(scope, deps));
+  await app.register(async (scope) => clickRoutes(scope, deps));
   await app.register(async (scope) => {
     shopApiRoutes(scope as unknown as Api, deps);
     shopPayRoutes(scope as unknown as Api, deps);
@@ -258,6 +261,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         flashAdminRoutes(adminApi);
         growthAdminRoutes(adminApi, deps);
         redPacketAdminRoutes(adminApi);
+        messagingRoutes(adminApi);
       });
     },
     { prefix: '/api/v1' },

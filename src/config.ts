@@ -20,6 +20,8 @@ export interface Config {
   demo: boolean;
   /** Run the job worker inside `serve`. */
   worker: boolean;
+  /** Openids per mass-send call: WeChat's 10,000 at most; smaller only to exercise batching. */
+  massSendBatch: number;
   bodyLimitBytes: number;
   /**
    * Which proxies' X-Forwarded-For to believe for the client's IP (per-IP sign-in limits, logs):
@@ -131,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     worker: boolSetting(env, 'WORKER', true),
     bodyLimitBytes: intSetting(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 64 * 1_048_576),
     trustProxy: trustProxySetting(env),
+    massSendBatch: intSetting(env, 'MASS_SEND_BATCH', 10_000, 2, 10_000),
     version: VERSION,
     masterKey: {
       env: env.WEILOOP_MASTER_KEY?.trim() || null,

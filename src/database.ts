@@ -6,6 +6,7 @@ import type { CrmTables } from './modules/crm/crm.schema.ts';
 import type { GrowthTables } from './modules/growth/growth.schema.ts';
 import type { InboxTables } from './modules/inbox/inbox.schema.ts';
 import type { MarketingTables } from './modules/marketing/marketing.schema.ts';
+import type { MessagingTables } from './modules/messaging/messaging.schema.ts';
 import type { OrdersTables } from './modules/orders/orders.schema.ts';
 import type { PaymentsTables } from './modules/payments/payments.schema.ts';
 import type { TenantsTables } from './modules/tenants/tenants.schema.ts';
@@ -26,7 +27,8 @@ export interface DB
     CrmTables,
     InboxTables,
     MarketingTables,
-    GrowthTables {}
+    GrowthTables,
+    MessagingTables {}
 
 export type Db = Kysely<DB>;
 

@@ -5,6 +5,7 @@ import { crmMigrations } from './modules/crm/index.ts';
 import { growthMigrations } from './modules/growth/index.ts';
 import { inboxMigrations } from './modules/inbox/index.ts';
 import { marketingMigrations } from './modules/marketing/index.ts';
+import { messagingMigrations } from './modules/messaging/index.ts';
 import { ordersMigrations } from './modules/orders/index.ts';
 import { paymentsMigrations } from './modules/payments/index.ts';
 import { tenantsMigrations } from './modules/tenants/index.ts';
@@ -29,4 +30,5 @@ export const migrations: readonly ModuleMigrations[] = [
   inboxMigrations,
   marketingMigrations,
   growthMigrations,
+  messagingMigrations,
 ];

@@ -30,6 +30,16 @@ const product = async (t: TestApp, token: string) =>
 let productInA: { id: string; skus: Array<{ id: string }> };
 let storeInA = '';
 
+const broadcastInA = async (t: TestApp, token: string) =>
+  (
+    await t.call(token, 'POST', '/api/v1/broadcasts', {
+      account_id: accountInA,
+      kind: 'text',
+      text: 'A 的群发',
+      audience: { kind: 'all' },
+    })
+  ).body.id as string;
+
 let orderInA = '';
 async function placeOrderInA(t: TestApp): Promise<string> {
   await saveOrderSettings(merchantCtx(t.deps, a.id), { cod_enabled: true });
@@ -315,6 +325,17 @@ const fixtures: Record<string, Fixture> = {
   '/api/v1/flash-sales/{id}': { create: async (t, token) => saleInA(t, token), bodies: {} },
   '/api/v1/flash-sales/{id}/board': { create: async (t, token) => saleInA(t, token), bodies: {} },
   '/api/v1/flash-sales/{id}/resync': { create: async (t, token) => saleInA(t, token), bodies: {} },
+  '/api/v1/broadcasts/{id}': { create: async (t, token) => broadcastInA(t, token), bodies: {} },
+  '/api/v1/broadcasts/{id}/preview': {
+    create: async (t, token) => broadcastInA(t, token),
+    bodies: { post: { openids: ['o_buyer_a'] } },
+  },
+  '/api/v1/broadcasts/{id}/schedule': {
+    create: async (t, token) => broadcastInA(t, token),
+    bodies: { post: { preset: 'evening' } },
+  },
+  '/api/v1/broadcasts/{id}/cancel': { create: async (t, token) => broadcastInA(t, token), bodies: {} },
+  '/api/v1/broadcasts/{id}/report': { create: async (t, token) => broadcastInA(t, token), bodies: {} },
   '/api/v1/products/{id}': { create: async () => productInA.id, bodies: { patch: { title: 'hijacked' } } },
   '/api/v1/skus/{id}/stock': { create: async () => productInA.skus[0]!.id, bodies: { put: { stock: 0 } } },
   '/api/v1/stores/{id}': { create: async () => storeInA, bodies: { patch: { name: 'hijacked' } } },

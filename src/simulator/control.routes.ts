@@ -3,6 +3,7 @@ import type { MessageMode } from '../wechat/envelope.ts';
 import { isEncodingAesKey } from '../wechat/message-crypto.ts';
 import { verifyServerUrl } from './delivery.ts';
 import { type FanAction, fanActs, transcriptSince } from './fan-actions.ts';
+import { massDeliveryCounts } from './mass-send.routes.ts';
 import { controlRefused, type Query, type SimulatorDeps } from './sim-http.ts';
 import { type AccountType, SimError } from './simulator.ts';
 
@@ -103,5 +104,17 @@ export function controlRoutes(app: FastifyInstance, deps: SimulatorDeps): void {
     const since = Number((request.query as Query).since ?? 0);
     const fan = sim.findFan(appId, openid);
     return fan ? transcriptSince(fan, since) : [];
+  });
+  /** Per-fan delivery counts of one mass message (its key): proves exactly-once sends. */
+  app.get('/apps/:appId/mass-deliveries', async (request) => {
+    const { appId } = request.params as { appId: string };
+    const counts = massDeliveryCounts(sim, appId, String((request.query as Query).key ?? ''));
+    let deliveries = 0;
+    let duplicates = 0;
+    for (const n of counts.values()) {
+      deliveries += n;
+      duplicates += n - 1;
+    }
+    return { fans: counts.size, deliveries, duplicates };
   });
 }

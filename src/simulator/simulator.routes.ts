@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { controlRoutes } from './control.routes.ts';
+import { massSendRoutes } from './mass-send.routes.ts';
 import type { SimulatorDeps } from './sim-http.ts';
 import { SimError } from './simulator.ts';
 import { wechatApiRoutes } from './wechat-api.routes.ts';
@@ -19,6 +20,7 @@ export function simulatorRoutes(app: FastifyInstance, deps: SimulatorDeps): void
     done(null, body),
   );
   wechatApiRoutes(app, deps);
+  massSendRoutes(app, deps);
   // In a scope of its own, so its sign-in check does not cover WeChat's API.
   app.register(async (scope) => controlRoutes(scope, deps));
 

@@ -20,13 +20,31 @@ export interface SimApp {
   qrcodes: Record<string, { scene: string; expiresAt: number | null }>;
   massSends: number[];
   nextMsgId: number;
+  /** Articles uploaded with uploadnews, by media_id (a mass send of mpnews names one). */
+  news?: Record<string, MassArticle[]>;
+  /** clientmsgid → the mass send it started, kept 24 hours (WeChat refuses a reuse with 45065). */
+  clientMsgIds?: Record<string, { msgId: number; at: number }>;
+  /** Tests slow WeChat's mass-send answer down to land a crash mid-send (WeChat takes its time too). */
+  massSendDelayMs?: number;
+  /** Mass-send calls taken and not yet answered (so a test can kill its caller mid-call). */
+  massSendsInFlight?: number;
+  /** Previews sent today (WeChat allows 100 a day). */
+  previews?: number[];
+}
+
+export interface MassArticle {
+  title: string;
+  digest: string;
+  content: string;
+  content_source_url: string;
+  thumb_media_id: string;
 }
 
 export interface TranscriptEntry {
   at: number;
   from: 'fan' | 'account' | 'wechat';
   /** passive: the callback's reply; custom/template/mass: sent through the API. */
-  via: 'message' | 'passive' | 'custom' | 'template' | 'mass' | 'system';
+  via: 'message' | 'passive' | 'custom' | 'template' | 'mass' | 'preview' | 'system';
   message: Record<string, unknown>;
 }
 
@@ -42,6 +60,11 @@ export interface SimFan {
   lastInteraction: number | null;
   tagIds: number[];
   transcript: TranscriptEntry[];
+  /**
+   * Every mass message this fan received (not trimmed like the transcript): the per-fan delivery
+   * count tests and benches read to prove a send reached each fan exactly once.
+   */
+  massReceived?: Array<{ msgId: number; at: number; key: string }>;
 }
 
 export interface SimPayMerchant {

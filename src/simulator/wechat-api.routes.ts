@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { XmlNode } from '../wechat/xml.ts';
 import { deliverToServer } from './delivery.ts';
 import { toTranscriptMessage } from './fan-actions.ts';
+import { checkClientMsgId, deliverMass, massMessage } from './mass-send.routes.ts';
 import { type Body, controlRefused, type Query, type SimulatorDeps, wechatApi } from './sim-http.ts';
 import { SimError, type SimFan } from './simulator.ts';
 import {
@@ -230,13 +231,21 @@ export function wechatApiRoutes(app: FastifyInstance, deps: SimulatorDeps): void
       const tagId = body.filter?.is_to_all ? null : (body.filter?.tag_id ?? null);
       if (!body.filter?.is_to_all && (tagId === null || !target.tags[tagId]))
         throw new SimError(40050, 'invalid tag id');
+      const clientMsgId = typeof body.clientmsgid === 'string' ? body.clientmsgid : undefined;
+      checkClientMsgId(sim, target, clientMsgId);
+      // mpnews and the rest resolve as a mass send by list does; other shapes as a custom message.
+      const { key, message } =
+        body.msgtype === 'mpnews' || body.msgtype === 'text' || body.msgtype === 'image'
+          ? massMessage(target, body)
+          : { key: '', message: toTranscriptMessage(body) };
       takeMassSendQuota(sim, target);
       const fans = sim
         .fans(target.appId)
         .filter((f) => f.subscribed && (tagId === null || f.tagIds.includes(tagId)));
-      const message = toTranscriptMessage(body);
-      for (const fan of fans) sim.record(fan, { from: 'account', via: 'mass', message });
       const msgId = Number(sim.nextMsgId(target).slice(-9));
+      if (clientMsgId)
+        target.clientMsgIds = { ...target.clientMsgIds, [clientMsgId]: { msgId, at: sim.now() } };
+      deliverMass(sim, target, fans, key || `sendall:${msgId}`, message, msgId);
       const first = fans[0];
       if (first) {
         pushEvent(target.appId, first, {

@@ -16,6 +16,7 @@ export const WeChatErrorCode = {
   REQUIRE_SUBSCRIBE: 43004,
   QUOTA_EXCEEDED: 45009,
   MASS_SEND_QUOTA: 45028,
+  CLIENT_MSG_ID_EXISTS: 45065,
   RESPONSE_OUT_OF_WINDOW: 45015,
   NO_MENU: 46003,
   UNAUTHORIZED_API: 48001,
@@ -97,6 +98,12 @@ export type CustomMessage =
       msgtype: 'news';
       news: { articles: Array<{ title: string; description?: string; url?: string; picurl?: string }> };
     };
+
+/** What a mass send or preview carries: uploaded articles, text or an uploaded image. */
+export type MassMessage =
+  | { msgtype: 'mpnews'; mpnews: { media_id: string } }
+  | { msgtype: 'text'; text: { content: string } }
+  | { msgtype: 'image'; image: { media_id: string } };
 
 export function createApiClient(options: ApiClientOptions) {
   const { baseUrl, appId, secret, store } = options;
@@ -237,6 +244,26 @@ export function createApiClient(options: ApiClientOptions) {
           ...(clientMsgId ? { clientmsgid: clientMsgId } : {}),
         },
       }),
+    /** Articles for a mass send (mpnews); returns the media_id the send names. */
+    uploadNews: (
+      articles: Array<{
+        title: string;
+        thumb_media_id: string;
+        digest: string;
+        content: string;
+        content_source_url: string;
+        author?: string;
+        show_cover_pic?: 0 | 1;
+      }>,
+    ) => call<{ type: string; media_id: string }>('/cgi-bin/media/uploadnews', { body: { articles } }),
+    /** Mass send to 2–10,000 openids; the same clientmsgid twice within 24 h is refused (45065). */
+    massSendToOpenids: (openids: string[], message: MassMessage, clientMsgId: string) =>
+      call<{ msg_id: number; msg_data_id?: number }>('/cgi-bin/message/mass/send', {
+        body: { touser: openids, ...message, send_ignore_reprint: 0, clientmsgid: clientMsgId },
+      }),
+    /** Shows a mass message to one fan first; uses no mass-send quota (100 previews a day). */
+    massPreview: (openid: string, message: MassMessage) =>
+      call<{ msg_id: number }>('/cgi-bin/message/mass/preview', { body: { touser: openid, ...message } }),
     uploadMedia: (type: 'image' | 'voice' | 'video' | 'thumb', file: Blob, filename: string) => {
       const form = new FormData();
       form.set('media', file, filename);

@@ -15,6 +15,8 @@ export const Funnel = Type.Object({
   paid_rate: Nullable(Type.Number()),
 });
 
+const Yardstick = Type.Object({ value: Nullable(Type.Number()), target: Nullable(Type.Number()) });
+
 const Series = Type.Array(Type.Object({ day: Type.String(), value: Type.Number() }));
 
 export function analyticsRoutes(app: Api): void {
@@ -42,6 +44,13 @@ export function analyticsRoutes(app: Api): void {
             messages_out_by_day: Series,
             orders: Type.Object({ placed_by_day: Series, paid_by_day: Series, sales_by_day: Series }),
             funnel: Funnel,
+            yardsticks: Type.Object({
+              sends: Type.Integer(),
+              reach: Yardstick,
+              read: Yardstick,
+              open: Yardstick,
+              paid_completion: Yardstick,
+            }),
           }),
         }),
       },

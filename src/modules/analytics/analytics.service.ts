@@ -2,6 +2,7 @@ import type { Ctx } from '../../context.ts';
 import { DAY_MS, zoneOffsetMs } from '../../platform/db/day-buckets.ts';
 import { badRequest } from '../../platform/http/errors.ts';
 import { followerGrowth, messagesByDay } from '../channel/index.ts';
+import { sendFigures, YARDSTICKS } from '../messaging/index.ts';
 import { orderOutcomes, ordersByDay } from '../orders/index.ts';
 import { getMerchant } from '../tenants/index.ts';
 
@@ -23,11 +24,12 @@ export async function overview(ctx: Ctx, input: { from: number; to: number; acco
   }
   const merchant = await getMerchant(ctx);
   const range = { ...input, offsetMs: zoneOffsetMs(merchant.timezone, input.from) };
-  const [followers, messages, orders, funnel] = await Promise.all([
+  const [followers, messages, orders, funnel, sends] = await Promise.all([
     followerGrowth(ctx, range),
     messagesByDay(ctx, range),
     ordersByDay(ctx, range),
     orderFunnel(ctx, input),
+    sendFigures(ctx, input),
   ]);
   return {
     timezone: merchant.timezone,
@@ -36,6 +38,24 @@ export async function overview(ctx: Ctx, input: { from: number; to: number; acco
     messages_out_by_day: messages.out,
     orders,
     funnel,
+    yardsticks: yardsticks(sends, funnel.paid_rate),
+  };
+}
+
+const rate = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1000) / 1000 : null);
+
+/**
+ * The seeds' yardsticks beside what the period measured: reach (fans reached of the audience,
+ * ≥ 40%), click-through on the tracked "read more" (the seeds' "open rate", 10–20% is good) and
+ * order → paid completion. Reads (≥ 30%) need WeChat's read counts, not collected yet: null.
+ */
+function yardsticks(sends: Awaited<ReturnType<typeof sendFigures>>, paidRate: number | null) {
+  return {
+    sends: sends.sends,
+    reach: { value: rate(sends.reached, sends.audience), target: YARDSTICKS.reach },
+    read: { value: null, target: YARDSTICKS.read },
+    open: { value: rate(sends.clicks, sends.reached), target: 0.1 },
+    paid_completion: { value: paidRate, target: null },
   };
 }
 

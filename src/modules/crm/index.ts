@@ -17,6 +17,13 @@ export { memberOfFan, resolveFan } from './identities.service.ts';
 export { importNextChunk, startImport } from './import.service.ts';
 export { getMember, type MemberView } from './members.service.ts';
 export type { Condition, RuleGroup } from './segment-rules.ts';
-export { countMembers, listMembers, snapshotAudience, snapshotSegment } from './segments.service.ts';
+export {
+  countMembers,
+  getSegment,
+  listMembers,
+  snapshotAudience,
+  snapshotRules,
+  snapshotSegment,
+} from './segments.service.ts';
 export { registerTagSyncJobs } from './tag-sync.jobs.ts';
 export { tagMembers, untagMembers } from './tags.service.ts';

@@ -151,13 +151,22 @@ export async function deleteSegment(ctx: Ctx, id: string): Promise<void> {
 export async function snapshotSegment(ctx: Ctx, segmentId: string) {
   requireRole(ctx, 'operator');
   const segment = await getSegment(ctx, segmentId);
+  return snapshotRules(ctx, segment.rules, segmentId);
+}
+
+/**
+ * The same freeze for an ad-hoc rule tree (a broadcast to one tag, or to every member when the
+ * operator chose that explicitly); `label` says what it was, e.g. `tag:<id>` or `all`.
+ */
+export async function snapshotRules(ctx: Ctx, rules: RuleGroup | null, label: string) {
+  requireRole(ctx, 'operator');
   const id = newId('snap', ctx.now);
   return inTransaction(ctx.db, async (trx) => {
     await trx
       .insertInto('crm_snapshots')
-      .values({ id, merchant_id: ctx.merchantId, segment_id: segmentId, members: 0, created_at: ctx.now })
+      .values({ id, merchant_id: ctx.merchantId, segment_id: label, members: 0, created_at: ctx.now })
       .execute();
-    const picked = members({ ...ctx, db: trx }, segment.rules).select([
+    const picked = members({ ...ctx, db: trx }, rules ?? undefined).select([
       sql.lit(id).as('snapshot_id'),
       'crm_members.id as member_id',
     ]);
@@ -176,7 +185,7 @@ export async function snapshotSegment(ctx: Ctx, segmentId: string) {
       .set({ members: Number(n) })
       .where('id', '=', id)
       .execute();
-    return { id, segment_id: segmentId, members: Number(n), created_at: ctx.now };
+    return { id, segment_id: label, members: Number(n), created_at: ctx.now };
   });
 }
 
@@ -213,16 +222,16 @@ export async function snapshotAudience(
         .where('member_id', 'in', ids)
         .execute()
     : [];
+  // Grouped once: a page of thousands of members must not scan every openid per member.
+  const byMember = new Map<string, Array<{ account_id: string; openid: string }>>();
+  for (const o of openids) {
+    const at = o.value.indexOf(':');
+    const list = byMember.get(o.member_id) ?? [];
+    list.push({ account_id: o.value.slice(0, at), openid: o.value.slice(at + 1) });
+    byMember.set(o.member_id, list);
+  }
   return {
-    members: ids.map((id) => ({
-      member_id: id,
-      openids: openids
-        .filter((o) => o.member_id === id)
-        .map((o) => {
-          const at = o.value.indexOf(':');
-          return { account_id: o.value.slice(0, at), openid: o.value.slice(at + 1) };
-        }),
-    })),
+    members: ids.map((id) => ({ member_id: id, openids: byMember.get(id) ?? [] })),
     next: ids.length === page.limit ? (ids.at(-1) ?? null) : null,
   };
 }

@@ -17,6 +17,7 @@ const PAGES: readonly string[] = [
   'qrcodes',
   'followers',
   'inbox',
+  'broadcasts',
   'members',
   'care',
   'segments',

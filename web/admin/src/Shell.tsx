@@ -32,6 +32,9 @@ const CouponsPage = lazy(() => import('./pages/CouponsPage.tsx').then((m) => ({ 
 const VouchersPage = lazy(() =>
   import('./pages/VouchersPage.tsx').then((m) => ({ default: m.VouchersPage })),
 );
+const BroadcastsPage = lazy(() =>
+  import('./pages/BroadcastsPage.tsx').then((m) => ({ default: m.BroadcastsPage })),
+);
 const FlashSalesPage = lazy(() =>
   import('./pages/FlashSalesPage.tsx').then((m) => ({ default: m.FlashSalesPage })),
 );
@@ -51,6 +54,7 @@ const PAGES = [
   'qrcodes',
   'followers',
   'inbox',
+  'broadcasts',
   'members',
   'care',
   'segments',
@@ -97,6 +101,7 @@ export default function Shell({
     qrcodes: t('渠道二维码'),
     followers: t('粉丝'),
     inbox: t('客服消息'),
+    broadcasts: t('群发'),
     members: t('会员'),
     care: t('今日关怀'),
     segments: t('分群'),
@@ -187,6 +192,7 @@ export default function Shell({
                 {page === 'qrcodes' && account && <QrCodesPage account={account} />}
                 {page === 'followers' && <FollowersPage accounts={accounts} />}
                 {page === 'inbox' && <InboxPage accounts={accounts} />}
+                {page === 'broadcasts' && <BroadcastsPage accounts={accounts} />}
                 {page === 'members' && <MembersPage />}
                 {page === 'care' && <CarePage />}
                 {page === 'segments' && <SegmentsPage />}

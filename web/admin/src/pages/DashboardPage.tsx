@@ -29,6 +29,33 @@ interface Overview {
   messages_out_by_day: Series;
   orders: { placed_by_day: Series; paid_by_day: Series; sales_by_day: Series };
   funnel: { placed: number; paid: number; cancelled_unpaid: number; paid_rate: number | null };
+  yardsticks: {
+    sends: number;
+    reach: Yardstick;
+    read: Yardstick;
+    open: Yardstick;
+    paid_completion: Yardstick;
+  };
+}
+interface Yardstick {
+  value: number | null;
+  target: number | null;
+}
+
+/** A measured rate beside the seeds' bar: green when it meets it, red when not, — when unmeasured. */
+function Measure({ title, stick }: { title: string; stick: Yardstick }) {
+  const met = stick.value !== null && stick.target !== null && stick.value >= stick.target;
+  return (
+    <Card size="small">
+      <Statistic
+        title={`${title}${stick.target === null ? '' : `（≥ ${Math.round(stick.target * 100)}%）`}`}
+        value={stick.value === null ? '—' : `${Math.round(stick.value * 100)}%`}
+        valueStyle={
+          stick.value === null || stick.target === null ? undefined : { color: met ? '#3f8600' : '#cf1322' }
+        }
+      />
+    </Card>
+  );
 }
 
 function Chart({ option, label }: { option: echarts.EChartsCoreOption; label: string }) {
@@ -122,6 +149,20 @@ export function DashboardPage({ accounts }: { accounts: Account[] }) {
           <Card>
             <Statistic title={t('销售额')} value={fen(sales)} />
           </Card>
+        </Col>
+      </Row>
+      <Row gutter={16} style={{ marginTop: 16 }} data-testid="yardsticks">
+        <Col span={6}>
+          <Measure title={t('群发到达率')} stick={data.yardsticks.reach} />
+        </Col>
+        <Col span={6}>
+          <Measure title={t('阅读率')} stick={data.yardsticks.read} />
+        </Col>
+        <Col span={6}>
+          <Measure title={t('点击率')} stick={data.yardsticks.open} />
+        </Col>
+        <Col span={6}>
+          <Measure title={t('下单→支付')} stick={data.yardsticks.paid_completion} />
         </Col>
       </Row>
       <Row gutter={16} style={{ marginTop: 16 }}>
