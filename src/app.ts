@@ -27,6 +27,7 @@ import {
   registerTrialJobs,
 } from './modules/growth/index.ts';
 import { inboxRoutes, inboxTail } from './modules/inbox/index.ts';
+import { loyaltyAdminRoutes, loyaltyShopRoutes, registerLoyaltyJobs } from './modules/loyalty/index.ts';
 import {
   couponAdminRoutes,
   couponShopRoutes,
@@ -155,6 +156,7 @@ export async function openApp(config: Config, options: BuildOptions = {}): Promi
   registerMarketingJobs(deps);
   registerTrialJobs(deps);
   registerRedPacketJobs(deps);
+  registerLoyaltyJobs(deps);
   if (options.migrate !== false) {
     // Secrets written before encryption at rest are sealed once; later starts find nothing to do.
     const sealed = (await sealStoredAccountSecrets(deps)) + (await sealStoredPaymentSecrets(deps));
@@ -218,6 +220,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     flashShopRoutes(scope as unknown as Api, deps);
     growthShopRoutes(scope as unknown as Api, deps);
     redPacketShopRoutes(scope as unknown as Api, deps);
+    loyaltyShopRoutes(scope as unknown as Api, deps);
   });
   await app.register(async (scope) => payNotifyRoutes(scope, deps));
 
@@ -258,6 +261,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         flashAdminRoutes(adminApi);
         growthAdminRoutes(adminApi, deps);
         redPacketAdminRoutes(adminApi);
+        loyaltyAdminRoutes(adminApi);
       });
     },
     { prefix: '/api/v1' },

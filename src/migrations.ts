@@ -4,6 +4,7 @@ import { channelMigrations } from './modules/channel/index.ts';
 import { crmMigrations } from './modules/crm/index.ts';
 import { growthMigrations } from './modules/growth/index.ts';
 import { inboxMigrations } from './modules/inbox/index.ts';
+import { loyaltyMigrations } from './modules/loyalty/index.ts';
 import { marketingMigrations } from './modules/marketing/index.ts';
 import { ordersMigrations } from './modules/orders/index.ts';
 import { paymentsMigrations } from './modules/payments/index.ts';
@@ -29,4 +30,5 @@ export const migrations: readonly ModuleMigrations[] = [
   inboxMigrations,
   marketingMigrations,
   growthMigrations,
+  loyaltyMigrations,
 ];

@@ -1,0 +1,64 @@
+import { type Ctx, merchantCtx } from '../../context.ts';
+import type { AppDeps } from '../../deps.ts';
+import { PermanentJobError } from '../../platform/jobs/worker.ts';
+import { WeChatApiError } from '../../wechat/api-client.ts';
+import { apiClientFor, getAccount } from '../accounts/index.ts';
+import { ORDER_EVENTS } from '../orders/index.ts';
+import { getCard, LEVEL_NOTICE_JOB } from './cards.service.ts';
+import { earnForOrder, returnForCancelled, reverseForOrder } from './earn.service.ts';
+import { getProgram, levelRule } from './program.service.ts';
+
+/**
+ * Loyalty hears about orders through their events: a paid order earns points (and may issue the
+ * card and move the level), a refund reverses them, a cancelled order gives back what checkout took.
+ */
+export function registerLoyaltyJobs(deps: AppDeps): void {
+  const ctxOf = (merchantId: string | null): Ctx => {
+    if (!merchantId) throw new PermanentJobError('job without merchant');
+    return merchantCtx(deps, merchantId);
+  };
+  deps.events.subscribe(ORDER_EVENTS.paid, 'loyalty.earn', async (event) => {
+    await earnForOrder(ctxOf(event.merchantId), String(event.payload.orderId));
+    deps.wakeJobs();
+  });
+  deps.events.subscribe(ORDER_EVENTS.refunded, 'loyalty.reverse', async (event) => {
+    await reverseForOrder(ctxOf(event.merchantId), String(event.payload.orderId));
+    deps.wakeJobs();
+  });
+  deps.events.subscribe(ORDER_EVENTS.cancelled, 'loyalty.return', async (event) => {
+    await returnForCancelled(ctxOf(event.merchantId), String(event.payload.orderId));
+  });
+
+  // The level notice reads the change by id; a fan outside the 48-hour window is not retried.
+  deps.jobHandlers.set(LEVEL_NOTICE_JOB, async (job) => {
+    const ctx = ctxOf(job.merchantId);
+    const change = await ctx.db
+      .selectFrom('loyalty_level_changes')
+      .selectAll()
+      .where('merchant_id', '=', ctx.merchantId)
+      .where('id', '=', String(job.payload.changeId))
+      .executeTakeFirst();
+    if (!change || change.notified_at !== null) return;
+    const card = await getCard(ctx, change.card_id);
+    const account = await getAccount(ctx, card.account_id).catch(() => null);
+    if (!account) throw new PermanentJobError(`account ${card.account_id} is gone`);
+    const program = await getProgram(ctx);
+    const to = levelRule(program, change.to_level);
+    const link = `${deps.config.publicUrl}/shop/${account.appid}/card`;
+    try {
+      await apiClientFor(deps, account).sendCustomMessage(card.openid, {
+        msgtype: 'text',
+        text: { content: `会员等级变更：您已成为「${to.name}」。\n<a href="${link}">查看会员卡</a>` },
+      });
+    } catch (error) {
+      if (error instanceof WeChatApiError && (error.isOutOfWindow || error.isUnsubscribed))
+        throw new PermanentJobError(error.message);
+      throw error;
+    }
+    await ctx.db
+      .updateTable('loyalty_level_changes')
+      .set({ notified_at: ctx.now })
+      .where('id', '=', change.id)
+      .execute();
+  });
+}
