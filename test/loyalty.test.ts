@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTrx, merchantCtx } from '../src/context.ts';
 import { provisionSimulatedPay } from '../src/demo-pay.ts';
 import {
+  CARD_MENU_KEY,
   checkoutWithCard,
   issueCard,
+  loyaltyLogTail,
   movePoints,
   moveValue,
   reconcile,
@@ -12,7 +14,7 @@ import { createApiToken } from '../src/modules/tenants/index.ts';
 import { inTransaction } from '../src/platform/db/database.ts';
 import { confirmPay, fanSession, shop, until } from './support/shopper.ts';
 import { createTestApp, engine, type TestApp } from './support/test-app.ts';
-import { connectAccount } from './support/wechat-fan.ts';
+import { connectAccount, fan } from './support/wechat-fan.ts';
 
 let t: TestApp;
 let owner: string;
@@ -225,6 +227,57 @@ describe('member cards and points', () => {
     expect((await myCard(cookie)).balance).toBe(40_000);
     await t.worker.drain();
     expect((await myCard(cookie)).total_spend).toBe(60_000);
+  });
+});
+
+describe('issuing from chat', () => {
+  it("a store's QR issues the card with that store as home; the card menu issues one too; the fan is told in chat", async () => {
+    const store = (
+      await t.call(owner, 'POST', '/api/v1/stores', {
+        name: '西湖店',
+        address: '杭州市西湖区湖滨路 1 号',
+        city: '杭州',
+        latitude: 30.25,
+        longitude: 120.16,
+        opens_at: '08:00',
+        closes_at: '22:00',
+      })
+    ).body;
+    const code = await t.call(owner, 'POST', '/api/v1/loyalty/store-codes', {
+      account_id: accountId,
+      store_id: store.id,
+    });
+    expect(code.status, JSON.stringify(code.body)).toBe(201);
+    const qr = (await t.call(owner, 'GET', '/api/v1/qrcodes')).body;
+    const ticket = (Array.isArray(qr) ? qr : qr.items).find(
+      (q: { id: string }) => q.id === code.body.qrcode_id,
+    ).ticket;
+    await fan(t, appid, 'o_scanner', { type: 'scan', ticket });
+    await loyaltyLogTail(t.deps)();
+    await t.worker.drain();
+    const cookie = await fanSession(t, appid, 'o_scanner');
+    expect(await myCard(cookie)).toMatchObject({
+      source: 'store_qr',
+      home_store_id: store.id,
+      level: 'basic',
+    });
+    const told = t.simulator!.sim.fan(appid, 'o_scanner').transcript.filter((e) => e.via === 'custom');
+    expect(JSON.stringify(told.at(-1)?.message)).toContain('/card');
+
+    await fan(t, appid, 'o_menu', { type: 'click', key: CARD_MENU_KEY });
+    await loyaltyLogTail(t.deps)();
+    expect(await myCard(await fanSession(t, appid, 'o_menu'))).toMatchObject({
+      source: 'menu',
+      home_store_id: null,
+    });
+    // Scanning again issues nothing new.
+    await fan(t, appid, 'o_scanner', { type: 'scan', ticket });
+    await loyaltyLogTail(t.deps)();
+    expect(
+      (await t.call(owner, 'GET', '/api/v1/loyalty/cards?limit=200')).body.items.filter(
+        (c: { openid: string }) => c.openid === 'o_scanner',
+      ),
+    ).toHaveLength(1);
   });
 });
 

@@ -10,6 +10,7 @@ export const loyaltyMigrations: ModuleMigrations = { '0040_loyalty': loyalty };
 
 export { checkoutWithCard } from './card-checkout.ts';
 export { cardOfFan, getCard, issueCard } from './cards.service.ts';
+export { CARD_MENU_KEY, loyaltyLogTail } from './join.service.ts';
 export { movePoints, moveValue } from './ledger.service.ts';
 export { registerLoyaltyJobs } from './loyalty.jobs.ts';
 export { loyaltyAdminRoutes, loyaltyShopRoutes } from './loyalty.routes.ts';

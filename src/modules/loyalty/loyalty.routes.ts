@@ -5,6 +5,7 @@ import { buyerOf, OrderSchema, requireFan } from '../orders/index.ts';
 import { checkoutWithCard } from './card-checkout.ts';
 import { adjustCard, cardOfFan, issueCard, listCards } from './cards.service.ts';
 import { checkIn } from './earn.service.ts';
+import { createStoreCode, listStoreCodes } from './join.service.ts';
 import {
   AdjustBody,
   CardDetail,
@@ -19,6 +20,14 @@ import { getProgram, saveProgram } from './program.service.ts';
 import { cardDetail, loyaltyReport } from './report.service.ts';
 
 const tags = ['loyalty'];
+
+const StoreCode = Type.Object({
+  qrcode_id: Type.String(),
+  store_id: Type.String(),
+  store_name: Type.String(),
+  scene: Type.String(),
+  image_url: Type.String(),
+});
 
 /** Admin: the card program, cards and their ledgers, owner adjustments, the report. */
 export function loyaltyAdminRoutes(app: Api): void {
@@ -54,6 +63,42 @@ export function loyaltyAdminRoutes(app: Api): void {
       },
     },
     async (request) => listCards(request.ctx, request.query),
+  );
+  app.post(
+    '/loyalty/store-codes',
+    {
+      schema: {
+        tags,
+        summary: '门店开卡二维码 / A store QR that issues the card',
+        body: Type.Object({
+          account_id: Type.String({ maxLength: 64 }),
+          store_id: Type.String({ maxLength: 64 }),
+        }),
+        response: withErrors({ 201: StoreCode }),
+      },
+    },
+    async (request, reply) => reply.status(201).send(await createStoreCode(request.ctx, request.body)),
+  );
+  app.get(
+    '/loyalty/store-codes',
+    {
+      schema: {
+        tags,
+        summary: '门店开卡二维码列表 / Store QR codes',
+        response: withErrors({
+          200: Type.Array(
+            Type.Object({
+              account_id: Type.String(),
+              scene: Type.String(),
+              store_id: Type.String(),
+              qrcode_id: Type.String(),
+              created_at: Type.Integer(),
+            }),
+          ),
+        }),
+      },
+    },
+    async (request) => listStoreCodes(request.ctx),
   );
   app.get(
     '/loyalty/report',

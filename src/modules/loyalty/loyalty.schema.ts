@@ -113,7 +113,25 @@ export interface LoyaltyLevelChangesTable {
   created_at: number;
 }
 
+/** A channel QR code that issues cards with a home store. */
+export interface LoyaltyStoreCodesTable {
+  merchant_id: string;
+  account_id: string;
+  scene: string;
+  store_id: string;
+  qrcode_id: string;
+  created_at: number;
+}
+
+export interface LoyaltyCursorsTable {
+  name: string;
+  position: string;
+  updated_at: number;
+}
+
 export interface LoyaltyTables {
+  loyalty_store_codes: LoyaltyStoreCodesTable;
+  loyalty_cursors: LoyaltyCursorsTable;
   loyalty_programs: LoyaltyProgramsTable;
   loyalty_cards: LoyaltyCardsTable;
   loyalty_points_ledger: LoyaltyPointsLedgerTable;

@@ -99,4 +99,22 @@ export async function up(db: AnyDb): Promise<void> {
     .on('loyalty_level_changes')
     .columns(['card_id', 'created_at'])
     .execute();
+
+  // Which channel QR (by its scene) issues a card with which home store.
+  await db.schema
+    .createTable('loyalty_store_codes')
+    .addColumn('merchant_id', 'text', (c) => c.notNull().references(merchant).onDelete('cascade'))
+    .addColumn('account_id', 'text', (c) => c.notNull())
+    .addColumn('scene', 'text', (c) => c.notNull())
+    .addColumn('store_id', 'text', (c) => c.notNull())
+    .addColumn('qrcode_id', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addPrimaryKeyConstraint('loyalty_store_codes_pk', ['account_id', 'scene'])
+    .execute();
+  await db.schema
+    .createTable('loyalty_cursors')
+    .addColumn('name', 'text', (c) => c.primaryKey())
+    .addColumn('position', 'text', (c) => c.notNull())
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .execute();
 }
