@@ -27,7 +27,12 @@ import {
   registerTrialJobs,
 } from './modules/growth/index.ts';
 import { inboxRoutes, inboxTail } from './modules/inbox/index.ts';
-import { loyaltyAdminRoutes, loyaltyShopRoutes, registerLoyaltyJobs } from './modules/loyalty/index.ts';
+import {
+  cardPageRoutes,
+  loyaltyAdminRoutes,
+  loyaltyShopRoutes,
+  registerLoyaltyJobs,
+} from './modules/loyalty/index.ts';
 import {
   couponAdminRoutes,
   couponShopRoutes,
@@ -213,6 +218,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(async (scope) => catalogPageRoutes(scope, deps));
   await app.register(async (scope) => checkoutPageRoutes(scope, deps));
   await app.register(async (scope) => marketingPageRoutes(scope, deps));
+  await app.register(async (scope) => cardPageRoutes(scope, deps));
   await app.register(async (scope) => {
     shopApiRoutes(scope as unknown as Api, deps);
     shopPayRoutes(scope as unknown as Api, deps);

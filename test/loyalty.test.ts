@@ -230,6 +230,61 @@ describe('member cards and points', () => {
   });
 });
 
+describe('the card in the phone and at the till', () => {
+  it('shows level, points, balance and a QR a clerk can charge once within a minute', async () => {
+    const cookie = await fanSession(t, appid, 'o_till');
+    const page = async () => (await t.app.inject({ url: `/shop/${appid}/card`, headers: { cookie } })).body;
+    expect(await page()).toContain('免费领取会员卡');
+    const joined = await t.app.inject({
+      method: 'POST',
+      url: `/shop/${appid}/card/join`,
+      headers: { cookie },
+    });
+    expect(joined.statusCode).toBe(303);
+    const card = await myCard(cookie);
+    await t.call(owner, 'POST', `/api/v1/loyalty/cards/${card.id}/adjustments`, {
+      kind: 'balance',
+      delta: 50_000,
+      reason: '充值迁移',
+    });
+    const body = await page();
+    expect(body).toContain('普通会员');
+    expect(body).toContain('¥500.00');
+    const code = (s: string) => /id="code"[^>]*>([\d ]+)</.exec(s)![1]!.replace(/ /g, '');
+    const first = code(body);
+    expect(code(await page())).not.toBe(first);
+
+    const clerk = (await createApiToken({ ...t.system(), merchantId }, { name: 'till', role: 'clerk' }))
+      .token;
+    const charged = await t.call(clerk, 'POST', '/api/v1/loyalty/charge', {
+      code: first,
+      amount: 3_500,
+      note: '拿铁',
+    });
+    expect(charged.status, JSON.stringify(charged.body)).toBe(200);
+    expect(charged.body.balance).toBe(46_500);
+    expect(
+      (await t.call(clerk, 'POST', '/api/v1/loyalty/charge', { code: first, amount: 100 })).body.error.code,
+    ).toBe('code_invalid');
+    const late = code(await page());
+    t.clock.advance(61_000);
+    expect(
+      (await t.call(clerk, 'POST', '/api/v1/loyalty/charge', { code: late, amount: 100 })).body.error.code,
+    ).toBe('code_invalid');
+    // Too much: refused, and the code is still good for a smaller charge.
+    const fresh = code(await page());
+    expect(
+      (await t.call(clerk, 'POST', '/api/v1/loyalty/charge', { code: fresh, amount: 999_999 })).body.error
+        .code,
+    ).toBe('insufficient_balance');
+    expect(
+      (await t.call(clerk, 'POST', '/api/v1/loyalty/charge', { code: fresh, points: 0, amount: 500 })).body
+        .balance,
+    ).toBe(46_000);
+    expect(await page()).toContain('门店消费');
+  });
+});
+
 describe('issuing from chat', () => {
   it("a store's QR issues the card with that store as home; the card menu issues one too; the fan is told in chat", async () => {
     const store = (

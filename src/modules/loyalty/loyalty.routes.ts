@@ -4,6 +4,7 @@ import { IdParams, withErrors } from '../../platform/http/schemas.ts';
 import { buyerOf, OrderSchema, requireFan } from '../orders/index.ts';
 import { checkoutWithCard } from './card-checkout.ts';
 import { adjustCard, cardOfFan, issueCard, listCards } from './cards.service.ts';
+import { chargeByCode } from './codes.service.ts';
 import { checkIn } from './earn.service.ts';
 import { createStoreCode, listStoreCodes } from './join.service.ts';
 import {
@@ -99,6 +100,24 @@ export function loyaltyAdminRoutes(app: Api): void {
       },
     },
     async (request) => listStoreCodes(request.ctx),
+  );
+  app.post(
+    '/loyalty/charge',
+    {
+      schema: {
+        tags,
+        summary: '店员扫会员码扣储值或积分 / A clerk charges a card from its QR',
+        body: Type.Object({
+          code: Type.String({ minLength: 6, maxLength: 32, pattern: '^[0-9 ]+$' }),
+          amount: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000_000 })),
+          points: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000_000 })),
+          note: Type.Optional(Type.String({ maxLength: 200 })),
+        }),
+        response: withErrors({ 200: CardSchema }),
+      },
+    },
+    async (request) =>
+      chargeByCode(request.ctx, { ...request.body, code: request.body.code.replace(/\s/g, '') }),
   );
   app.get(
     '/loyalty/report',

@@ -71,6 +71,7 @@ export type PointsReason =
   | 'checkin'
   | 'review'
   | 'expiry'
+  | 'store_redeem'
   | 'adjustment';
 
 export interface LoyaltyPointsLedgerTable {
@@ -87,7 +88,13 @@ export interface LoyaltyPointsLedgerTable {
   created_at: number;
 }
 
-export type ValueReason = 'topup' | 'topup_bonus' | 'checkout_pay' | 'checkout_return' | 'adjustment';
+export type ValueReason =
+  | 'topup'
+  | 'topup_bonus'
+  | 'checkout_pay'
+  | 'checkout_return'
+  | 'store_charge'
+  | 'adjustment';
 
 export interface LoyaltyValueLedgerTable {
   id: string;
@@ -129,7 +136,16 @@ export interface LoyaltyCursorsTable {
   updated_at: number;
 }
 
+export interface LoyaltyCardCodesTable {
+  code: string;
+  merchant_id: string;
+  card_id: string;
+  expires_at: number;
+  used_at: number | null;
+}
+
 export interface LoyaltyTables {
+  loyalty_card_codes: LoyaltyCardCodesTable;
   loyalty_store_codes: LoyaltyStoreCodesTable;
   loyalty_cursors: LoyaltyCursorsTable;
   loyalty_programs: LoyaltyProgramsTable;

@@ -117,4 +117,19 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('position', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();
+
+  // The card's dynamic QR: a short-lived, single-use code (the row is the single use).
+  await db.schema
+    .createTable('loyalty_card_codes')
+    .addColumn('code', 'text', (c) => c.primaryKey())
+    .addColumn('merchant_id', 'text', (c) => c.notNull().references(merchant).onDelete('cascade'))
+    .addColumn('card_id', 'text', (c) => c.notNull().references('loyalty_cards.id').onDelete('cascade'))
+    .addColumn('expires_at', 'bigint', (c) => c.notNull())
+    .addColumn('used_at', 'bigint')
+    .execute();
+  await db.schema
+    .createIndex('loyalty_card_codes_expiry')
+    .on('loyalty_card_codes')
+    .column('expires_at')
+    .execute();
 }
