@@ -209,6 +209,39 @@ describe('member cards and points', () => {
     expect(adjusted.body.balance).toBe(5_000);
   });
 
+  it('points expire a year after they were earned, what was used counted against the oldest first', async () => {
+    const cookie = await fanSession(t, appid, 'o_expiry');
+    const card = (await shop(t, cookie, appid, 'POST', '/loyalty/card')).body;
+    await shop(t, cookie, appid, 'POST', '/loyalty/checkin');
+    t.clock.advance(86_400_000);
+    await shop(t, cookie, appid, 'POST', '/loyalty/checkin');
+    await t.call(owner, 'POST', `/api/v1/loyalty/cards/${card.id}/adjustments`, {
+      kind: 'points',
+      delta: -3,
+      reason: '兑换小样',
+    });
+    expect((await myCard(cookie)).points).toBe(7);
+    t.clock.advance(364 * 86_400_000 + 1000);
+    await t.worker.drain();
+    // The first day's 5 expire less the 3 used (the fan's year-old session is gone: read as the owner).
+    const points = async () =>
+      (await t.call(owner, 'GET', `/api/v1/loyalty/cards/${card.id}`)).body.card.points;
+    expect(await points()).toBe(5);
+    t.clock.advance(86_400_000);
+    await t.worker.drain();
+    expect(await points()).toBe(0);
+    const detail = (await t.call(owner, 'GET', `/api/v1/loyalty/cards/${card.id}`)).body;
+    expect(
+      detail.points
+        .filter((e: { reason: string }) => e.reason === 'expiry')
+        .map((e: { delta: number }) => e.delta)
+        .sort(),
+    ).toEqual([-2, -5]);
+    expect((await t.call(owner, 'GET', '/api/v1/loyalty/report')).body.points.expired).toBeGreaterThanOrEqual(
+      7,
+    );
+  });
+
   it('stored value pays an order in full; it is paid at once, and cancelling gives the balance back', async () => {
     const cookie = await fanSession(t, appid, 'o_value');
     const card = (await shop(t, cookie, appid, 'POST', '/loyalty/card')).body;

@@ -3,6 +3,7 @@ import { inTransaction } from '../../platform/db/database.ts';
 import { getProduct } from '../catalog/index.ts';
 import { getOrder, type OrderView } from '../orders/index.ts';
 import { cardOfFan, issueCard, settleLevel } from './cards.service.ts';
+import { scheduleExpiry } from './expiry.service.ts';
 import { movePoints, moveValue } from './ledger.service.ts';
 import { getProgram, levelRule, type ProgramView } from './program.service.ts';
 
@@ -48,14 +49,16 @@ export async function earnForOrder(
   const points = Math.floor(((await earningFen(ctx, program, order)) / 100) * rate);
   return inTransaction(ctx.db, async (trx) => {
     const tx = { ...ctx, db: trx };
+    const expiresAt = program.expiry_days > 0 ? ctx.now + program.expiry_days * DAY : null;
     const applied = await movePoints(tx, {
       cardId,
       delta: points,
       reason: 'order_earn',
       ref: order.id,
-      expiresAt: program.expiry_days > 0 ? ctx.now + program.expiry_days * DAY : null,
+      expiresAt,
     });
     if (applied === null) return { cardId, points: 0 };
+    if (applied > 0) await scheduleExpiry(tx, cardId, expiresAt);
     await trx
       .updateTable('loyalty_cards')
       .set((eb) => ({ total_spend: eb('total_spend', '+', spendOf(order)), updated_at: ctx.now }))
@@ -154,17 +157,18 @@ export async function checkIn(
   if (!card || program.checkin_points <= 0) return { points: 0, already: false };
   // Asia/Shanghai days (UTC+8, no daylight saving).
   const day = new Date(ctx.now + 8 * 3_600_000).toISOString().slice(0, 10);
-  const applied = await inTransaction(ctx.db, (trx) =>
-    movePoints(
-      { ...ctx, db: trx },
-      {
-        cardId: card.id,
-        delta: program.checkin_points,
-        reason: 'checkin',
-        ref: day,
-        expiresAt: program.expiry_days > 0 ? ctx.now + program.expiry_days * DAY : null,
-      },
-    ),
-  );
+  const expiresAt = program.expiry_days > 0 ? ctx.now + program.expiry_days * DAY : null;
+  const applied = await inTransaction(ctx.db, async (trx) => {
+    const tx = { ...ctx, db: trx };
+    const moved = await movePoints(tx, {
+      cardId: card.id,
+      delta: program.checkin_points,
+      reason: 'checkin',
+      ref: day,
+      expiresAt,
+    });
+    if (moved) await scheduleExpiry(tx, card.id, expiresAt);
+    return moved;
+  });
   return { points: applied ?? 0, already: applied === null };
 }

@@ -6,6 +6,7 @@ import { type Account, apiClientFor, getAccount } from '../accounts/index.ts';
 import { ORDER_EVENTS } from '../orders/index.ts';
 import { getCard, LEVEL_NOTICE_JOB } from './cards.service.ts';
 import { earnForOrder, returnForCancelled, reverseForOrder } from './earn.service.ts';
+import { EXPIRY_JOB, expirePoints } from './expiry.service.ts';
 import { loyaltyLogTail, WELCOME_JOB } from './join.service.ts';
 import { getProgram, levelRule } from './program.service.ts';
 
@@ -42,6 +43,9 @@ export function registerLoyaltyJobs(deps: AppDeps): void {
   });
 
   loyaltyLogTail(deps);
+  deps.jobHandlers.set(EXPIRY_JOB, async (job) => {
+    await expirePoints(ctxOf(job.merchantId), String(job.payload.cardId));
+  });
   deps.jobHandlers.set(WELCOME_JOB, async (job) => {
     const ctx = ctxOf(job.merchantId);
     const card = await getCard(ctx, String(job.payload.cardId));
