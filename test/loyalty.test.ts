@@ -83,6 +83,10 @@ const program = {
   review_points: 20,
   expiry_days: 365,
   issue_on_first_order: true,
+  topup_rules: [
+    { amount: 20_000, bonus: 1_000 },
+    { amount: 50_000, bonus: 5_000 },
+  ],
   status: 'active',
 };
 
@@ -240,6 +244,27 @@ describe('member cards and points', () => {
     expect((await t.call(owner, 'GET', '/api/v1/loyalty/report')).body.points.expired).toBeGreaterThanOrEqual(
       7,
     );
+  });
+
+  it('a top-up through WeChat Pay credits the amount and the "充 500 送 50" bonus once, reconciled against payments', async () => {
+    const cookie = await fanSession(t, appid, 'o_topup');
+    await shop(t, cookie, appid, 'POST', '/loyalty/card');
+    const started = await shop(t, cookie, appid, 'POST', '/loyalty/topups', { amount: 50_000 });
+    expect(started.status, JSON.stringify(started.body)).toBe(201);
+    expect(started.body.bonus).toBe(5_000);
+    await confirmPay(t, started.body.pay_params, 'o_topup');
+    await until(
+      async () => {
+        await t.worker.drain();
+        return (await myCard(cookie)).balance;
+      },
+      (b) => b > 0,
+    );
+    await t.worker.drain();
+    expect((await myCard(cookie)).balance).toBe(55_000);
+    const report = (await t.call(owner, 'GET', '/api/v1/loyalty/report')).body;
+    expect(report.stored_value).toMatchObject({ paid_in: 50_000, topup_mismatch: 0 });
+    expect(report.stored_value.bonus).toBeGreaterThanOrEqual(5_000);
   });
 
   it('stored value pays an order in full; it is paid at once, and cancelling gives the balance back', async () => {

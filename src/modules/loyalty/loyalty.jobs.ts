@@ -4,11 +4,13 @@ import { PermanentJobError } from '../../platform/jobs/worker.ts';
 import { WeChatApiError } from '../../wechat/api-client.ts';
 import { type Account, apiClientFor, getAccount } from '../accounts/index.ts';
 import { ORDER_EVENTS } from '../orders/index.ts';
+import { CHARGE_EVENTS } from '../payments/index.ts';
 import { getCard, LEVEL_NOTICE_JOB } from './cards.service.ts';
 import { earnForOrder, returnForCancelled, reverseForOrder } from './earn.service.ts';
 import { EXPIRY_JOB, expirePoints } from './expiry.service.ts';
 import { loyaltyLogTail, WELCOME_JOB } from './join.service.ts';
 import { getProgram, levelRule } from './program.service.ts';
+import { creditTopUp } from './topup.service.ts';
 
 /** A chat message to the fan; one outside the 48-hour window or unfollowed is not retried. */
 async function send(deps: AppDeps, account: Account, openid: string, content: string): Promise<void> {
@@ -43,6 +45,9 @@ export function registerLoyaltyJobs(deps: AppDeps): void {
   });
 
   loyaltyLogTail(deps);
+  deps.events.subscribe(CHARGE_EVENTS.paid, 'loyalty.topup', async (event) => {
+    await creditTopUp(ctxOf(event.merchantId), String(event.payload.chargeId));
+  });
   deps.jobHandlers.set(EXPIRY_JOB, async (job) => {
     await expirePoints(ctxOf(job.merchantId), String(job.payload.cardId));
   });

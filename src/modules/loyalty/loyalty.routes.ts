@@ -19,6 +19,7 @@ import {
 } from './loyalty.schemas.ts';
 import { getProgram, saveProgram } from './program.service.ts';
 import { cardDetail, loyaltyReport } from './report.service.ts';
+import { startTopUp } from './topup.service.ts';
 
 const tags = ['loyalty'];
 
@@ -200,6 +201,27 @@ export function loyaltyShopRoutes(app: Api, deps: AppDeps): void {
       const { accountId, openid } = buyerOf(ctx);
       return checkIn(ctx, accountId, openid);
     },
+  );
+  app.post(
+    '/shop/:appid/api/loyalty/topups',
+    {
+      schema: {
+        tags: shopTags,
+        summary: '储值充值（微信支付）/ Top up stored value with WeChat Pay',
+        params: Params,
+        body: Type.Object({ amount: Type.Integer({ minimum: 100, maximum: 5_000_000 }) }),
+        response: withErrors({
+          201: Type.Object({
+            topup_id: Type.String(),
+            amount: Type.Integer(),
+            bonus: Type.Integer(),
+            pay_params: Type.Record(Type.String(), Type.String()),
+          }),
+        }),
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await startTopUp(await requireFan(deps, request), request.body.amount)),
   );
   app.post(
     '/shop/:appid/api/loyalty/orders',

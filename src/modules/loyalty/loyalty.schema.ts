@@ -34,6 +34,8 @@ export interface LoyaltyProgramsTable {
   expiry_days: number;
   /** The card is issued after a first paid order. */
   issue_on_first_order: number;
+  /** JSON TopUpRule[]: "充 500 送 50" is { amount: 50000, bonus: 5000 }. */
+  topup_rules: string;
   status: 'active' | 'paused';
   updated_at: number;
 }
@@ -144,7 +146,25 @@ export interface LoyaltyCardCodesTable {
   used_at: number | null;
 }
 
+export interface TopUpRule {
+  amount: number;
+  bonus: number;
+}
+
+export interface LoyaltyTopupsTable {
+  id: string;
+  merchant_id: string;
+  card_id: string;
+  amount: number;
+  bonus: number;
+  charge_id: string | null;
+  status: 'pending' | 'credited';
+  created_at: number;
+  credited_at: number | null;
+}
+
 export interface LoyaltyTables {
+  loyalty_topups: LoyaltyTopupsTable;
   loyalty_card_codes: LoyaltyCardCodesTable;
   loyalty_store_codes: LoyaltyStoreCodesTable;
   loyalty_cursors: LoyaltyCursorsTable;

@@ -26,6 +26,13 @@ export const ProgramBody = Type.Object({
   review_points: Type.Integer({ minimum: 0, maximum: 10_000 }),
   expiry_days: Type.Integer({ minimum: 0, maximum: 3650 }),
   issue_on_first_order: Type.Boolean(),
+  topup_rules: Type.Array(
+    Type.Object({
+      amount: Type.Integer({ minimum: 100, maximum: 10_000_000 }),
+      bonus: Type.Integer({ minimum: 0, maximum: 10_000_000 }),
+    }),
+    { maxItems: 10 },
+  ),
   status: Type.Union([Type.Literal('active'), Type.Literal('paused')]),
 });
 
@@ -87,7 +94,14 @@ export const ReportSchema = Type.Object({
   cards: Int,
   by_level: Type.Array(Type.Object({ level: Type.String(), name: Type.String(), cards: Int })),
   points: Type.Object({ issued: Int, spent: Int, expired: Int, reversed: Int, outstanding: Int }),
-  stored_value: Type.Object({ topped_up: Int, spent: Int, float: Int }),
+  stored_value: Type.Object({
+    topped_up: Int,
+    bonus: Int,
+    spent: Int,
+    float: Int,
+    paid_in: Int,
+    topup_mismatch: Int,
+  }),
   ledger_mismatch: Int,
 });
 

@@ -1,7 +1,7 @@
 import type { Ctx } from '../../context.ts';
 import { requireRole } from '../../platform/auth/roles.ts';
 import { badRequest } from '../../platform/http/errors.ts';
-import type { LevelRule, LoyaltyProgramsTable } from './loyalty.schema.ts';
+import type { LevelRule, LoyaltyProgramsTable, TopUpRule } from './loyalty.schema.ts';
 
 export interface ProgramView {
   name: string;
@@ -15,6 +15,7 @@ export interface ProgramView {
   review_points: number;
   expiry_days: number;
   issue_on_first_order: boolean;
+  topup_rules: TopUpRule[];
   status: 'active' | 'paused';
   /** False until the merchant saves one: the defaults below are shown, nothing is issued. */
   configured: boolean;
@@ -59,6 +60,7 @@ function defaults(): ProgramView {
     review_points: 20,
     expiry_days: 365,
     issue_on_first_order: true,
+    topup_rules: [{ amount: 50_000, bonus: 5_000 }],
     status: 'active',
     configured: false,
   };
@@ -77,6 +79,7 @@ function toView(row: LoyaltyProgramsTable): ProgramView {
     review_points: Number(row.review_points),
     expiry_days: Number(row.expiry_days),
     issue_on_first_order: Number(row.issue_on_first_order) === 1,
+    topup_rules: JSON.parse(row.topup_rules) as TopUpRule[],
     status: row.status,
     configured: true,
   };
@@ -126,6 +129,7 @@ export async function saveProgram(ctx: Ctx, input: ProgramInput): Promise<Progra
     review_points: input.review_points,
     expiry_days: input.expiry_days,
     issue_on_first_order: input.issue_on_first_order ? 1 : 0,
+    topup_rules: JSON.stringify([...input.topup_rules].sort((a, b) => a.amount - b.amount)),
     status: input.status,
     updated_at: ctx.now,
   };

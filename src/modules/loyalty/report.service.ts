@@ -1,7 +1,9 @@
 import type { Ctx } from '../../context.ts';
 import { requireRole } from '../../platform/auth/roles.ts';
+import { paidCharges } from '../payments/index.ts';
 import { getCard } from './cards.service.ts';
 import { getProgram } from './program.service.ts';
+import { TOPUP_PURPOSE } from './topup.service.ts';
 
 const LEDGER_LIMIT = 100;
 
@@ -74,6 +76,7 @@ export async function loyaltyReport(ctx: Ctx) {
   const of = (rows: Array<{ reason: string; total: number }>, ...reasons: string[]) =>
     rows.filter((r) => reasons.includes(r.reason)).reduce((s, r) => s + Number(r.total), 0);
   const mismatch = await reconcile(ctx);
+  const paidIn = await paidCharges(ctx, TOPUP_PURPOSE);
   const counts = new Map(byLevel.map((r) => [r.level, Number(r.cards)]));
   return {
     cards: [...counts.values()].reduce((a, b) => a + b, 0),
@@ -86,7 +89,11 @@ export async function loyaltyReport(ctx: Ctx) {
       outstanding: Number(totals.points ?? 0),
     },
     stored_value: {
-      topped_up: of(value, 'topup', 'topup_bonus'),
+      topped_up: of(value, 'topup'),
+      bonus: of(value, 'topup_bonus'),
+      // Money WeChat Pay says arrived for top-ups, against what the ledger credited.
+      paid_in: paidIn.amount,
+      topup_mismatch: paidIn.amount - of(value, 'topup'),
       spent: -of(value, 'checkout_pay') - of(value, 'checkout_return'),
       float: Number(totals.balance ?? 0),
     },

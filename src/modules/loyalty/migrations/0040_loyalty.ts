@@ -20,6 +20,7 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('review_points', 'integer', (c) => c.notNull())
     .addColumn('expiry_days', 'integer', (c) => c.notNull())
     .addColumn('issue_on_first_order', 'integer', (c) => c.notNull())
+    .addColumn('topup_rules', 'text', (c) => c.notNull())
     .addColumn('status', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();
@@ -131,5 +132,24 @@ export async function up(db: AnyDb): Promise<void> {
     .createIndex('loyalty_card_codes_expiry')
     .on('loyalty_card_codes')
     .column('expires_at')
+    .execute();
+
+  // A top-up: what the fan pays and the bonus promised when it started; credited once when paid.
+  await db.schema
+    .createTable('loyalty_topups')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('merchant_id', 'text', (c) => c.notNull().references(merchant).onDelete('cascade'))
+    .addColumn('card_id', 'text', (c) => c.notNull().references('loyalty_cards.id').onDelete('cascade'))
+    .addColumn('amount', 'bigint', (c) => c.notNull())
+    .addColumn('bonus', 'bigint', (c) => c.notNull())
+    .addColumn('charge_id', 'text')
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addColumn('credited_at', 'bigint')
+    .execute();
+  await db.schema
+    .createIndex('loyalty_topups_card')
+    .on('loyalty_topups')
+    .columns(['card_id', 'created_at'])
     .execute();
 }
