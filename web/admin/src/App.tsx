@@ -29,6 +29,7 @@ const PAGES: readonly string[] = [
   'vouchers',
   'flash',
   'growth',
+  'loyalty',
 ];
 
 function currentPage(): Page {
