@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisionSimulatedPay } from '../../src/demo-pay.ts';
 import { loyaltyLogTail } from '../../src/modules/loyalty/index.ts';
