@@ -27,7 +27,7 @@ export interface DB
     CrmTables,
     InboxTables,
     MarketingTables,
-    GrowthTables {}
+    GrowthTables,
     LoyaltyTables {}
 
 export type Db = Kysely<DB>;

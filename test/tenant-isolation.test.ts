@@ -235,6 +235,8 @@ async function trialInA(t: TestApp, token: string): Promise<string> {
     })
   ).body.id;
   return trialOfA;
+}
+
 /** A member card in A, issued to a fan of A's account. */
 let cardInA = '';
 async function loyaltyCardInA(t: TestApp): Promise<string> {
