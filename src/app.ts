@@ -28,6 +28,12 @@ import {
 } from './modules/growth/index.ts';
 import { inboxRoutes, inboxTail } from './modules/inbox/index.ts';
 import {
+  cardPageRoutes,
+  loyaltyAdminRoutes,
+  loyaltyShopRoutes,
+  registerLoyaltyJobs,
+} from './modules/loyalty/index.ts';
+import {
   couponAdminRoutes,
   couponShopRoutes,
   flashAdminRoutes,
@@ -157,6 +163,7 @@ export async function openApp(config: Config, options: BuildOptions = {}): Promi
   registerTrialJobs(deps);
   registerRedPacketJobs(deps);
   registerMessagingJobs(deps);
+  registerLoyaltyJobs(deps);
   if (options.migrate !== false) {
     // Secrets written before encryption at rest are sealed once; later starts find nothing to do.
     const sealed = (await sealStoredAccountSecrets(deps)) + (await sealStoredPaymentSecrets(deps));
@@ -214,6 +221,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(async (scope) => checkoutPageRoutes(scope, deps));
   await app.register(async (scope) => marketingPageRoutes(scope, deps));
   await app.register(async (scope) => clickRoutes(scope, deps));
+  await app.register(async (scope) => cardPageRoutes(scope, deps));
   await app.register(async (scope) => {
     shopApiRoutes(scope as unknown as Api, deps);
     shopPayRoutes(scope as unknown as Api, deps);
@@ -221,6 +229,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     flashShopRoutes(scope as unknown as Api, deps);
     growthShopRoutes(scope as unknown as Api, deps);
     redPacketShopRoutes(scope as unknown as Api, deps);
+    loyaltyShopRoutes(scope as unknown as Api, deps);
   });
   await app.register(async (scope) => payNotifyRoutes(scope, deps));
 
@@ -262,6 +271,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         growthAdminRoutes(adminApi, deps);
         redPacketAdminRoutes(adminApi);
         messagingRoutes(adminApi);
+        loyaltyAdminRoutes(adminApi);
       });
     },
     { prefix: '/api/v1' },

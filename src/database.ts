@@ -5,6 +5,7 @@ import type { ChannelTables } from './modules/channel/channel.schema.ts';
 import type { CrmTables } from './modules/crm/crm.schema.ts';
 import type { GrowthTables } from './modules/growth/growth.schema.ts';
 import type { InboxTables } from './modules/inbox/inbox.schema.ts';
+import type { LoyaltyTables } from './modules/loyalty/loyalty.schema.ts';
 import type { MarketingTables } from './modules/marketing/marketing.schema.ts';
 import type { MessagingTables } from './modules/messaging/messaging.schema.ts';
 import type { OrdersTables } from './modules/orders/orders.schema.ts';
@@ -28,7 +29,8 @@ export interface DB
     InboxTables,
     MarketingTables,
     GrowthTables,
-    MessagingTables {}
+    MessagingTables,
+    LoyaltyTables {}
 
 export type Db = Kysely<DB>;
 

@@ -4,6 +4,7 @@ import { channelMigrations } from './modules/channel/index.ts';
 import { crmMigrations } from './modules/crm/index.ts';
 import { growthMigrations } from './modules/growth/index.ts';
 import { inboxMigrations } from './modules/inbox/index.ts';
+import { loyaltyMigrations } from './modules/loyalty/index.ts';
 import { marketingMigrations } from './modules/marketing/index.ts';
 import { messagingMigrations } from './modules/messaging/index.ts';
 import { ordersMigrations } from './modules/orders/index.ts';
@@ -31,4 +32,5 @@ export const migrations: readonly ModuleMigrations[] = [
   marketingMigrations,
   growthMigrations,
   messagingMigrations,
+  loyaltyMigrations,
 ];

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { merchantCtx } from '../src/context.ts';
 import { logTail } from '../src/modules/crm/index.ts';
 import { inboxTail } from '../src/modules/inbox/index.ts';
+import { issueCard } from '../src/modules/loyalty/index.ts';
 import { placeOrder, reviewOrder, saveOrderSettings, shipOrder } from '../src/modules/orders/index.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { connectAccount, fan, say } from './support/wechat-fan.ts';
@@ -246,8 +247,27 @@ async function trialInA(t: TestApp, token: string): Promise<string> {
   return trialOfA;
 }
 
+/** A member card in A, issued to a fan of A's account. */
+let cardInA = '';
+async function loyaltyCardInA(t: TestApp): Promise<string> {
+  if (!cardInA)
+    cardInA = (
+      await issueCard(merchantCtx(t.deps, a.id), {
+        accountId: accountInA,
+        openid: 'o_card_a',
+        source: 'console',
+      })
+    ).card.id;
+  return cardInA;
+}
+
 const fixtures: Record<string, Fixture> = {
   ...crmFixtures,
+  '/api/v1/loyalty/cards/{id}': { create: async (t) => loyaltyCardInA(t), bodies: {} },
+  '/api/v1/loyalty/cards/{id}/adjustments': {
+    create: async (t) => loyaltyCardInA(t),
+    bodies: { post: { kind: 'points', delta: 100, reason: '越权调整' } },
+  },
   '/api/v1/orders/{id}': { create: async () => orderInA, bodies: {} },
   '/api/v1/orders/{id}/ship': {
     create: async () => orderInA,

@@ -36,7 +36,25 @@ export interface RefundsTable {
   succeeded_at: number | null;
 }
 
+/** A WeChat Pay payment that is not an order; `purpose` + `ref` name what it pays for (its id is the out_trade_no). */
+export interface ChargesTable {
+  id: string;
+  merchant_id: string;
+  purpose: string;
+  ref: string;
+  account_id: string;
+  openid: string;
+  appid: string;
+  prepay_id: string;
+  amount: number;
+  status: 'created' | 'paid';
+  transaction_id: string | null;
+  paid_at: number | null;
+  created_at: number;
+}
+
 export interface PaymentsTables {
+  charges: ChargesTable;
   payment_settings: PaymentSettingsTable;
   payments: PaymentsTable;
   refunds: RefundsTable;

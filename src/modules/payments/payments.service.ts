@@ -6,11 +6,10 @@ import { enqueueJob } from '../../platform/jobs/jobs.ts';
 import type { Transaction } from '../../wechat/pay/pay-client.ts';
 import { getAccount } from '../accounts/index.ts';
 import { buyerOf, getOrder, markPaid } from '../orders/index.ts';
-import { payClientFor } from './settings.service.ts';
+import { applyChargeTransaction } from './charges.service.ts';
+import { notifyUrl, payClientFor } from './settings.service.ts';
 
 export const REFUND_JOB = 'payments.refund';
-
-export const notifyUrl = (publicUrl: string, merchantId: string) => `${publicUrl}/pay/notify/${merchantId}`;
 
 export class NoticeRejected extends Error {}
 
@@ -88,7 +87,12 @@ export async function applyTransaction(
       .where('merchant_id', '=', ctx.merchantId)
       .where('out_trade_no', '=', transaction.out_trade_no)
       .executeTakeFirst();
-    if (!payment) throw new NoticeRejected(`unknown out_trade_no ${transaction.out_trade_no}`);
+    if (!payment) {
+      // Not an order: a charge (stored-value top-up), or nothing of ours.
+      const charged = await applyChargeTransaction(tx, mchid, transaction, (why) => new NoticeRejected(why));
+      if (charged === 'paid' || charged === 'already' || charged === 'ignored') return charged;
+      throw new NoticeRejected(`unknown out_trade_no ${transaction.out_trade_no}`);
+    }
     if (transaction.mchid !== mchid) throw new NoticeRejected('mchid mismatch');
     if (transaction.appid !== payment.appid) throw new NoticeRejected('appid mismatch');
     if (transaction.amount?.total !== payment.amount)

@@ -5,6 +5,9 @@ import { AppError, badRequest } from '../../platform/http/errors.ts';
 import { createPayClient, type PayClient } from '../../wechat/pay/pay-client.ts';
 import type { PaymentSettingsTable } from './payments.schema.ts';
 
+/** Where WeChat Pay sends a merchant's payment notices (orders and charges alike). */
+export const notifyUrl = (publicUrl: string, merchantId: string) => `${publicUrl}/pay/notify/${merchantId}`;
+
 export interface PaymentSettingsInput {
   mchid: string;
   serial_no: string;

@@ -30,6 +30,7 @@ const PAGES: readonly string[] = [
   'vouchers',
   'flash',
   'growth',
+  'loyalty',
 ];
 
 function currentPage(): Page {

@@ -38,6 +38,7 @@ const BroadcastsPage = lazy(() =>
 const FlashSalesPage = lazy(() =>
   import('./pages/FlashSalesPage.tsx').then((m) => ({ default: m.FlashSalesPage })),
 );
+const LoyaltyPage = lazy(() => import('./pages/LoyaltyPage.tsx').then((m) => ({ default: m.LoyaltyPage })));
 const StoresPage = lazy(() => import('./pages/StoresPage.tsx').then((m) => ({ default: m.StoresPage })));
 
 export interface Me {
@@ -67,6 +68,7 @@ const PAGES = [
   'vouchers',
   'flash',
   'growth',
+  'loyalty',
 ] as const;
 export type Page = (typeof PAGES)[number];
 
@@ -114,6 +116,7 @@ export default function Shell({
     vouchers: t('团购券核销'),
     flash: t('秒杀'),
     growth: t('试用与红包'),
+    loyalty: t('会员卡'),
   };
   return (
     <AntApp>
@@ -205,6 +208,7 @@ export default function Shell({
                 {page === 'vouchers' && <VouchersPage isOwner={me.actor.role === 'owner'} />}
                 {page === 'flash' && <FlashSalesPage accounts={accounts} />}
                 {page === 'growth' && <GrowthPage accounts={accounts} />}
+                {page === 'loyalty' && <LoyaltyPage isOwner={me.actor.role === 'owner'} />}
               </Suspense>
             </CanEditContext.Provider>
           </Layout.Content>

@@ -1,0 +1,20 @@
+/**
+ * Loyalty: the member card program, one card per CRM member, points and stored-value ledgers,
+ * levels moved by events, checkout with the card. Sits above orders, crm, catalog and accounts
+ * (imports their faces; they never import it) and hears about orders through ORDER_EVENTS.
+ */
+import type { ModuleMigrations } from '../../platform/db/migrate.ts';
+import { up as loyalty } from './migrations/0040_loyalty.ts';
+
+export const loyaltyMigrations: ModuleMigrations = { '0040_loyalty': loyalty };
+
+export { checkoutWithCard } from './card-checkout.ts';
+export { cardPageRoutes } from './card-page.routes.ts';
+export { cardOfFan, getCard, issueCard } from './cards.service.ts';
+export { CARD_MENU_KEY, loyaltyLogTail } from './join.service.ts';
+export { movePoints, moveValue } from './ledger.service.ts';
+export { registerLoyaltyJobs } from './loyalty.jobs.ts';
+export { loyaltyAdminRoutes, loyaltyShopRoutes } from './loyalty.routes.ts';
+export type { LoyaltyTables } from './loyalty.schema.ts';
+export { getProgram, saveProgram } from './program.service.ts';
+export { loyaltyReport, reconcile } from './report.service.ts';

@@ -1,0 +1,128 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { provisionSimulatedPay } from '../../src/demo-pay.ts';
+import { loyaltyLogTail } from '../../src/modules/loyalty/index.ts';
+import { hasChromium, launchBrowser, signInConsole } from '../support/browser.ts';
+import { createTestApp, type TestApp } from '../support/test-app.ts';
+import { connectAccount, fan } from '../support/wechat-fan.ts';
+
+const SHOTS = 'test-results/screenshots';
+const port = 21_000 + Math.floor(Math.random() * 20_000);
+const base = `http://127.0.0.1:${port}`;
+
+describe.skipIf(!hasChromium)('member card: console and phone', () => {
+  let t: TestApp;
+  let browser: Browser;
+  let owner: { id: string; email: string; password: string; token: string };
+  let appid: string;
+  let accountId: string;
+  let coat: string;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    const built = spawnSync(process.execPath, ['scripts/build-console.ts'], { stdio: 'inherit' });
+    if (built.status !== 0) throw new Error('console build failed');
+    t = await createTestApp({ port, publicUrl: base, wechatApiBase: `${base}/sim` });
+    owner = await t.merchant('browser-loyalty');
+    const account = await connectAccount(t, owner.token);
+    appid = account.appid;
+    accountId = account.id;
+    await provisionSimulatedPay(t.deps, owner.id, { codEnabled: false });
+    coat = (
+      await t.call(owner.token, 'POST', '/api/v1/products', {
+        title: '羊毛大衣',
+        status: 'on_sale',
+        skus: [{ spec: {}, price: 60_000, stock: 20 }],
+      })
+    ).body.id;
+    await t.app.listen({ port, host: '127.0.0.1' });
+    t.worker.start();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  it('the operator names the card, sees the preview follow, and saves the program', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+    await signInConsole(context, base, owner);
+    const page = await context.newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${base}/console/#/loyalty`);
+    const name = page.locator('input[maxlength="30"]');
+    await name.fill('星享卡');
+    await expect.poll(() => page.locator('[data-testid="card-preview"]').textContent()).toContain('星享卡');
+    // Ant Design spaces two-character labels ("保 存").
+    await page.getByRole('button', { name: /保\s*存/ }).click();
+    await page.locator('.ant-alert-success').waitFor();
+    await page.screenshot({ path: `${SHOTS}/loyalty-program.png`, fullPage: true });
+    expect((await t.call(owner.token, 'GET', '/api/v1/loyalty/program')).body).toMatchObject({
+      name: '星享卡',
+      configured: true,
+    });
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  it("scan a store's QR → card issued → pay → points and level update on the card page", async () => {
+    const store = (
+      await t.call(owner.token, 'POST', '/api/v1/stores', {
+        name: '西湖店',
+        address: '湖滨路 1 号',
+        city: '杭州',
+        latitude: 30.25,
+        longitude: 120.16,
+      })
+    ).body.id;
+    const code = (
+      await t.call(owner.token, 'POST', '/api/v1/loyalty/store-codes', {
+        account_id: accountId,
+        store_id: store,
+      })
+    ).body;
+    const qrs = (await t.call(owner.token, 'GET', '/api/v1/qrcodes')).body;
+    const ticket = (Array.isArray(qrs) ? qrs : qrs.items).find(
+      (q: { id: string }) => q.id === code.qrcode_id,
+    ).ticket;
+    await fan(t, appid, 'o_phone', { type: 'scan', ticket });
+    await loyaltyLogTail(t.deps)();
+
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+    await signInConsole(context, base, owner);
+    await context.addCookies([{ name: 'sim_fan', value: 'o_phone', url: base }]);
+    const page = await context.newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${base}/shop/${appid}/card`);
+    await page.locator('#member-card').waitFor();
+    expect(await page.textContent('#level')).toBe('普通会员');
+    expect(await page.textContent('#points')).toBe('0');
+    expect(await page.locator('#qr svg').count()).toBe(1);
+
+    await page.goto(`${base}/shop/${appid}/products/${coat}`);
+    await page.fill('input[name="name"]', '王五');
+    await page.fill('input[name="phone"]', '13700137000');
+    await page.fill('input[name="region"]', '杭州市西湖区');
+    await page.fill('input[name="detail"]', '文三路 3 号');
+    await page.click('#pay');
+    await page.waitForSelector('#confirm-pay');
+    await page.click('#confirm-pay');
+    await page.waitForURL(/\/orders\/ord_/);
+    await expect
+      .poll(
+        async () => {
+          await page.goto(`${base}/shop/${appid}/card`);
+          return page.textContent('#points');
+        },
+        { timeout: 10_000 },
+      )
+      .toBe('600');
+    // The default silver level starts at ¥1,000 of lifetime spend.
+    expect(await page.textContent('#level')).toBe('普通会员');
+    expect(await page.textContent('#history')).toContain('购物得积分');
+    await page.screenshot({ path: `${SHOTS}/loyalty-card.png`, fullPage: true });
+    expect(errors).toEqual([]);
+  }, 60_000);
+});
