@@ -174,8 +174,13 @@ describe('group-buy vouchers', () => {
       (o) => o.status === 'refunded',
     );
     expect(order.status).toBe('refunded');
-    const vouchers = await t.deps.db.selectFrom('vouchers').select(['order_id', 'status']).execute();
-    expect(vouchers.find((v) => v.order_id === orderId)?.status).toBe('refunded');
+    // WeChat Pay's refund notice comes on its own; the voucher follows on the order.refunded event.
+    const voucherOf = async () => {
+      await t.worker.drain();
+      const vouchers = await t.deps.db.selectFrom('vouchers').select(['order_id', 'status']).execute();
+      return vouchers.find((v) => v.order_id === orderId)?.status;
+    };
+    expect(await until(voucherOf, (status) => status === 'refunded')).toBe('refunded');
     // The first order had one voucher redeemed: its other one expired and stays as breakage.
     const report = (await t.call(owner, 'GET', `/api/v1/vouchers/report?from=0&to=${t.clock.now()}`)).body;
     expect(report.breakage.count).toBe(1);
