@@ -71,7 +71,7 @@ const commands: Record<string, Command> = {
         lines.push(`  Demo login ${DEMO.email} / ${DEMO.password}  (merchant "${DEMO.slug}")`);
         if (config.simulator) {
           lines.push(
-            `  Phone      ${base}/sim/phone   (chat with the demo accounts as a fan)`,
+            `  Phone      ${base}/sim/phone   (sign in to the console in the same browser, then chat as a fan)`,
             `  Shop       ${base}/shop/${DEMO.serviceAppId}/search?q=${encodeURIComponent('连衣裙')}`,
             `  Be a fan   npm run weiloop -- sim say --appid ${DEMO.serviceAppId} --openid ${DEMO.fan} --text 连衣裙`,
             `             (try also: --text 南京 · --location 32.04,118.78 · --click NEW_THIS_WEEK · --event subscribe)`,
