@@ -2,40 +2,17 @@ import { Spin } from 'antd';
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { type Account, get } from './api.ts';
 import type { Lang } from './i18n.ts';
+import { isPage, type Page } from './page-list.ts';
 import { LoginPage } from './pages/LoginPage.tsx';
-import type { Me, Page } from './Shell.tsx';
+import type { Me } from './Shell.tsx';
 
 // The signed-in console (layout, pages, charts) loads after the login form is up: a visitor
 // who is not signed in downloads only what the form needs.
 const Shell = lazy(() => import('./Shell.tsx'));
 
-const PAGES: readonly string[] = [
-  'dashboard',
-  'accounts',
-  'replies',
-  'menu',
-  'qrcodes',
-  'followers',
-  'inbox',
-  'broadcasts',
-  'members',
-  'care',
-  'segments',
-  'tags',
-  'catalog',
-  'stores',
-  'orders',
-  'reviews',
-  'coupons',
-  'vouchers',
-  'flash',
-  'growth',
-  'loyalty',
-];
-
 function currentPage(): Page {
   const hash = location.hash.replace(/^#\/?/, '');
-  return (PAGES.includes(hash) ? hash : 'dashboard') as Page;
+  return isPage(hash) ? hash : 'dashboard';
 }
 
 const spinner = <Spin style={{ margin: 80 }} />;

@@ -2,6 +2,7 @@ import { App as AntApp, Button, Layout, Menu, Select, Space, Spin, Typography } 
 import { lazy, Suspense } from 'react';
 import { type Account, post } from './api.ts';
 import { CanEditContext, type Lang, useT } from './i18n.ts';
+import { PAGES, type Page } from './page-list.ts';
 
 // Each page is its own chunk, fetched when first opened: the dashboard brings ECharts, the
 // catalog and orders their tables and forms, and no page pays for the others.
@@ -41,36 +42,13 @@ const FlashSalesPage = lazy(() =>
 const LoyaltyPage = lazy(() => import('./pages/LoyaltyPage.tsx').then((m) => ({ default: m.LoyaltyPage })));
 const StoresPage = lazy(() => import('./pages/StoresPage.tsx').then((m) => ({ default: m.StoresPage })));
 
+export type { Page } from './page-list.ts';
+
 export interface Me {
   actor: { role: string };
   merchant: { id: string; name: string };
   merchants: Array<{ id: string; name: string; role: string }>;
 }
-
-const PAGES = [
-  'dashboard',
-  'accounts',
-  'replies',
-  'menu',
-  'qrcodes',
-  'followers',
-  'inbox',
-  'broadcasts',
-  'members',
-  'care',
-  'segments',
-  'tags',
-  'catalog',
-  'stores',
-  'orders',
-  'reviews',
-  'coupons',
-  'vouchers',
-  'flash',
-  'growth',
-  'loyalty',
-] as const;
-export type Page = (typeof PAGES)[number];
 
 export default function Shell({
   me,
