@@ -220,6 +220,37 @@ describe('checkout and WeChat Pay', () => {
     expect(refunded.status).toBe('refunded');
   });
 
+  it('settles a refund whose notice never came by asking WeChat Pay', async () => {
+    const cookie = await fanSession(t, appid, 'o_refund_lost');
+    const placed = await place(cookie);
+    const pay = await shop(t, cookie, appid, 'POST', `/orders/${placed.body.id}/pay`);
+    await confirmPay(t, pay.body.pay_params);
+    await until(
+      () => order(placed.body.id),
+      (o) => o.status === 'paid',
+    );
+    const wechatPay = t.simulator!.sim.pay();
+    wechatPay.noticesLost = true;
+    try {
+      await t.call(token, 'POST', `/api/v1/orders/${placed.body.id}/refund`, { reason: '尺码不合适' });
+      await t.worker.drain();
+      // WeChat Pay settles it a moment later, but its notice is lost on the way.
+      await new Promise((r) => setTimeout(r, 500));
+      expect((await order(placed.body.id)).status).toBe('refunding');
+      const refunded = await until(
+        async () => {
+          t.clock.advance(6 * 60_000);
+          await t.worker.drain();
+          return order(placed.body.id);
+        },
+        (o) => o.status === 'refunded',
+      );
+      expect(refunded.status).toBe('refunded');
+    } finally {
+      wechatPay.noticesLost = false;
+    }
+  });
+
   it('ships with a notice, and turns the buyer’s chat reply into a review the operator can hide', async () => {
     await fan(t, appid, 'o_review', { type: 'subscribe' });
     const cookie = await fanSession(t, appid, 'o_review');

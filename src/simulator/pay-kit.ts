@@ -130,7 +130,7 @@ export function payKit(deps: PayDeps) {
     attempt = 0,
   ): void {
     const merchant = sim.pay().merchants[mchid];
-    if (!merchant) return;
+    if (!merchant || sim.pay().noticesLost) return;
     const body = JSON.stringify({
       id: randomBytes(16).toString('hex'),
       create_time: isoNow(sim.now()),

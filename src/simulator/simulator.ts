@@ -135,6 +135,8 @@ interface State {
     refunds?: Record<string, SimRefund>;
     /** By `${mchid}/${outBatchNo}`: the batch's transfers (absent in state saved before transfers). */
     transfers?: Record<string, SimTransfer[]>;
+    /** Fault injection: WeChat Pay's notices never arrive (tests of the query fallbacks). */
+    noticesLost?: boolean;
   } | null;
   apps: Record<string, SimApp>;
   fans: Record<string, SimFan>;

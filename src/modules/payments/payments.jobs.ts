@@ -5,7 +5,7 @@ import { PermanentJobError } from '../../platform/jobs/worker.ts';
 import { PayApiError } from '../../wechat/pay/pay-client.ts';
 import { cancelOrder, getOrder, ORDER_EVENTS, orderPolicy, remindUnpaid } from '../orders/index.ts';
 import { closePayment, REFUND_JOB, syncPayment } from './payments.service.ts';
-import { refundPayment } from './refunds.service.ts';
+import { CHECK_REFUND_JOB, checkRefund, refundPayment } from './refunds.service.ts';
 
 const REMIND_UNPAID_JOB = 'payments.remind_unpaid';
 const CANCEL_UNPAID_JOB = 'payments.cancel_unpaid';
@@ -90,5 +90,9 @@ export function registerPaymentJobs(deps: AppDeps): void {
   deps.jobHandlers.set(REFUND_JOB, async (job) => {
     const ctx = jobCtx(job.merchantId);
     await refundPayment(ctx, String(job.payload.orderId), String(job.payload.reason ?? 'refund'));
+  });
+
+  deps.jobHandlers.set(CHECK_REFUND_JOB, async (job) => {
+    await checkRefund(jobCtx(job.merchantId), String(job.payload.refundId));
   });
 }

@@ -1,9 +1,15 @@
 import type { Ctx } from '../../context.ts';
 import { inTransaction } from '../../platform/db/database.ts';
 import { newId } from '../../platform/ids.ts';
+import { enqueueJob } from '../../platform/jobs/jobs.ts';
+import type { RefundResult } from '../../wechat/pay/pay-client.ts';
 import { getOrder, markRefunded } from '../orders/index.ts';
 import { NoticeRejected } from './payments.service.ts';
 import { payClientFor } from './settings.service.ts';
+
+export const CHECK_REFUND_JOB = 'payments.check_refund';
+/** WeChat Pay usually settles a refund within minutes; past this its notice is overdue and we ask. */
+const REFUND_NOTICE_GRACE_MS = 5 * 60_000;
 
 export const refundNotifyUrl = (publicUrl: string, merchantId: string) =>
   `${publicUrl}/pay/refund-notify/${merchantId}`;
@@ -93,9 +99,63 @@ export async function refundPayment(ctx: Ctx, orderId: string, reason: string): 
     .set({ refund_id: result.refund_id })
     .where('id', '=', refund.id)
     .execute();
-  if (result.status === 'SUCCESS') {
-    // A late payment on a cancelled order never went to "refunding": only the money moves back.
-    const order = await getOrder(ctx, orderId);
-    if (order.status === 'refunding' || reason === 'late_payment') await refundSucceeded(ctx, refund.id);
+  if (result.status === 'SUCCESS') return void (await settleRefund(ctx, refund, result));
+  // The notice may never come (lost, or our endpoint was down through WeChat's retries): ask later.
+  await enqueueJob(
+    ctx.db,
+    {
+      type: CHECK_REFUND_JOB,
+      merchantId: ctx.merchantId,
+      key: refund.id,
+      payload: { refundId: refund.id },
+      runAt: ctx.now + REFUND_NOTICE_GRACE_MS,
+      maxAttempts: 16,
+    },
+    ctx.now,
+  );
+}
+
+/** Thrown while WeChat Pay still says PROCESSING, so the job asks again later (with backoff). */
+export class RefundStillProcessing extends Error {}
+
+/**
+ * Asks WeChat Pay for a refund whose notice has not come: SUCCESS settles it as the notice would
+ * have, CLOSED/ABNORMAL marks it failed for an operator to act on.
+ */
+export async function checkRefund(ctx: Ctx, refundId: string): Promise<'refunded' | 'already' | 'failed'> {
+  const refund = await ctx.db
+    .selectFrom('refunds')
+    .selectAll()
+    .where('merchant_id', '=', ctx.merchantId)
+    .where('id', '=', refundId)
+    .executeTakeFirst();
+  if (refund?.status !== 'processing') return 'already';
+  const client = await payClientFor(ctx);
+  const result = await client.queryRefund(refund.id);
+  if (result.status === 'PROCESSING') throw new RefundStillProcessing(`refund ${refund.id} is processing`);
+  if (result.status !== 'SUCCESS') {
+    await ctx.db
+      .updateTable('refunds')
+      .set({ status: 'failed' })
+      .where('id', '=', refund.id)
+      .where('status', '=', 'processing')
+      .execute();
+    return 'failed';
   }
+  return settleRefund(ctx, refund, result);
+}
+
+async function settleRefund(
+  ctx: Ctx,
+  refund: { id: string; order_id: string; reason: string },
+  result: RefundResult,
+): Promise<'refunded' | 'already'> {
+  // A late payment on a cancelled order never went to "refunding": only the money moves back.
+  const order = await getOrder(ctx, refund.order_id);
+  if (order.status === 'refunding' || refund.reason === 'late_payment') {
+    if (result.out_refund_no !== refund.id)
+      throw new Error(`refund ${refund.id} answered as ${result.out_refund_no}`);
+    return refundSucceeded(ctx, refund.id);
+  }
+  return 'already';
 }
