@@ -1,5 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { Api } from '../../deps.ts';
+import { requireRole } from '../../platform/auth/roles.ts';
 import { IdParams, Ok, withErrors } from '../../platform/http/schemas.ts';
 import { createAttributeDef, deleteAttributeDef, listAttributeDefs } from './attributes.service.ts';
 import { careList, markCared } from './care.service.ts';
@@ -8,7 +9,16 @@ import { importRoutes } from './import.routes.ts';
 import { addNote, getMember, updateMember } from './members.service.ts';
 import { mergeByHand, mergesInto, undoMerge } from './merge.service.ts';
 import { segmentRoutes } from './segments.routes.ts';
-import { createTag, deleteTag, listTags, tagMembers, untagMembers } from './tags.service.ts';
+import { rfmBands, saveRfmBands } from './rfm.service.ts';
+import {
+  createTag,
+  deleteTag,
+  listTags,
+  renameTag,
+  requestTagPull,
+  tagMembers,
+  untagMembers,
+} from './tags.service.ts';
 import { timeline } from './timeline.service.ts';
 
 const Paging = {
@@ -199,6 +209,54 @@ export function crmRoutes(app: Api): void {
       await deleteTag(request.ctx, request.params.id);
       return { ok: true };
     },
+  );
+  app.patch(
+    '/crm/tags/:id',
+    {
+      schema: {
+        tags,
+        summary: '重命名标签（同步到微信）/ Rename a tag (and its WeChat twins)',
+        params: IdParams,
+        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 30 }) }),
+        response: withErrors({ 200: Tag }),
+      },
+    },
+    (request) => renameTag(request.ctx, request.params.id, request.body.name),
+  );
+  app.post(
+    '/crm/tags/pull',
+    {
+      schema: {
+        tags,
+        summary: '从微信拉取标签及其粉丝 / Read tags and tagged fans back from WeChat',
+        response: withErrors({ 202: Type.Object({ queued: Type.Boolean() }) }),
+      },
+    },
+    async (request, reply) => reply.status(202).send(await requestTagPull(request.ctx)),
+  );
+  const Bands = Type.Object({
+    recency_days: Type.Array(Type.Integer({ minimum: 0 }), { minItems: 4, maxItems: 4 }),
+    frequency: Type.Array(Type.Integer({ minimum: 0 }), { minItems: 4, maxItems: 4 }),
+    monetary_fen: Type.Array(Type.Integer({ minimum: 0 }), { minItems: 4, maxItems: 4 }),
+  });
+  app.get(
+    '/crm/rfm',
+    {
+      schema: {
+        tags,
+        summary: 'RFM 分档（各 4 个分界）/ RFM band edges',
+        response: withErrors({ 200: Bands }),
+      },
+    },
+    async (request) => {
+      requireRole(request.ctx, 'operator', 'agent');
+      return rfmBands(request.ctx);
+    },
+  );
+  app.put(
+    '/crm/rfm',
+    { schema: { tags, body: Bands, response: withErrors({ 200: Bands }) } },
+    (request) => saveRfmBands(request.ctx, request.body),
   );
   app.post(
     '/crm/tags/:id/members',

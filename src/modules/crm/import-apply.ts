@@ -27,6 +27,7 @@ export async function applyRows(
   ctx: Ctx,
   rows: ImportRow[],
   errors: Array<{ line: number; message: string }>,
+  touched: string[] = [],
 ): Promise<number> {
   const owners = new Map<string, string>();
   const keyOf = (k: { kind: string; value: string }) => `${k.kind}\u0000${k.value}`;
@@ -120,6 +121,7 @@ export async function applyRows(
       }
     }
     if (row.tags.length > 0) tagged.push({ member_id: memberId, names: row.tags });
+    touched.push(memberId);
     ok += 1;
   }
 

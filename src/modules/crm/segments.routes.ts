@@ -15,7 +15,15 @@ import {
 } from './segments.service.ts';
 
 const Rules = Type.Unknown({ description: '{op: "and"|"or", rules: [condition | group]}' });
-const SegmentBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }), rules: Rules });
+const SegmentBody = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 64 }),
+  rules: Rules,
+  auto_tag_id: Type.Optional(
+    Type.Union([Type.String({ maxLength: 64 }), Type.Null()], {
+      description: '自动给分群成员打的标签（随成员变化维护）/ Tag kept on exactly the members',
+    }),
+  ),
+});
 
 export function segmentRoutes(
   app: Api,
@@ -98,7 +106,7 @@ export function segmentRoutes(
       reply
         .status(201)
         .send(
-          await saveSegment(request.ctx, { name: request.body.name, rules: request.body.rules as RuleGroup }),
+          await saveSegment(request.ctx, { ...request.body, rules: request.body.rules as RuleGroup }),
         ),
   );
   app.get(
@@ -119,11 +127,7 @@ export function segmentRoutes(
     '/crm/segments/:id',
     { schema: { tags, params: IdParams, body: SegmentBody, response: withErrors({ 200: Segment }) } },
     (request) =>
-      saveSegment(
-        request.ctx,
-        { name: request.body.name, rules: request.body.rules as RuleGroup },
-        request.params.id,
-      ),
+      saveSegment(request.ctx, { ...request.body, rules: request.body.rules as RuleGroup }, request.params.id),
   );
   app.delete(
     '/crm/segments/:id',
