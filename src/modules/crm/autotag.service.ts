@@ -41,7 +41,11 @@ async function autoSegments(ctx: Pick<Ctx, 'db' | 'merchantId'>): Promise<AutoSe
     .where('merchant_id', '=', ctx.merchantId)
     .where('auto_tag_id', 'is not', null)
     .execute();
-  return rows.map((r) => ({ id: r.id, rules: JSON.parse(r.rules) as RuleGroup, auto_tag_id: r.auto_tag_id! }));
+  return rows.map((r) => ({
+    id: r.id,
+    rules: JSON.parse(r.rules) as RuleGroup,
+    auto_tag_id: r.auto_tag_id!,
+  }));
 }
 
 /** The lengths of time after an event at which a member's answer to these rules can change. */
@@ -177,14 +181,28 @@ export async function reconcileAutotag(ctx: Ctx, segment: AutoSegment, memberIds
 
   // Timeline lines for a member-level re-check; a whole-segment pass would write one per member.
   if (memberIds) {
-    for (const a of added) await addEvent(ctx, a.member_id, 'tag_added', { tag_id: tag.id, name: tag.name, segment_id: segment.id });
+    for (const a of added)
+      await addEvent(ctx, a.member_id, 'tag_added', {
+        tag_id: tag.id,
+        name: tag.name,
+        segment_id: segment.id,
+      });
     for (const r of removed)
-      await addEvent(ctx, r.member_id, 'tag_removed', { tag_id: tag.id, name: tag.name, segment_id: segment.id });
+      await addEvent(ctx, r.member_id, 'tag_removed', {
+        tag_id: tag.id,
+        name: tag.name,
+        segment_id: segment.id,
+      });
   }
   if (tag.sync === 1 && added.length > 0)
     await enqueueJob(
       ctx.db,
-      { type: TAG_SYNC_JOB, key: `${tag.id}:${ctx.now}`, merchantId: ctx.merchantId, payload: { tagId: tag.id } },
+      {
+        type: TAG_SYNC_JOB,
+        key: `${tag.id}:${ctx.now}`,
+        merchantId: ctx.merchantId,
+        payload: { tagId: tag.id },
+      },
       ctx.now,
     );
   const unsync = removed.filter((r) => r.synced === 1).map((r) => r.member_id);

@@ -8,8 +8,8 @@ import { AttributeDef, Member, MemberPage, Nullable, Tag, TimelinePage } from '.
 import { importRoutes } from './import.routes.ts';
 import { addNote, getMember, updateMember } from './members.service.ts';
 import { mergeByHand, mergesInto, undoMerge } from './merge.service.ts';
-import { segmentRoutes } from './segments.routes.ts';
 import { rfmBands, saveRfmBands } from './rfm.service.ts';
+import { segmentRoutes } from './segments.routes.ts';
 import {
   createTag,
   deleteTag,
@@ -253,10 +253,8 @@ export function crmRoutes(app: Api): void {
       return rfmBands(request.ctx);
     },
   );
-  app.put(
-    '/crm/rfm',
-    { schema: { tags, body: Bands, response: withErrors({ 200: Bands }) } },
-    (request) => saveRfmBands(request.ctx, request.body),
+  app.put('/crm/rfm', { schema: { tags, body: Bands, response: withErrors({ 200: Bands }) } }, (request) =>
+    saveRfmBands(request.ctx, request.body),
   );
   app.post(
     '/crm/tags/:id/members',

@@ -7,8 +7,8 @@ import { badRequest } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { enqueueJob } from '../../platform/jobs/jobs.ts';
 import { type AttributeDef, checkValue, listAttributeDefs } from './attributes.service.ts';
-import { csvChunks, parseCsvLines } from './csv-stream.ts';
 import { queueAutotag } from './autotag.service.ts';
+import { csvChunks, parseCsvLines } from './csv-stream.ts';
 import { applyRows, type ImportRow } from './import-apply.ts';
 
 export const IMPORT_JOB = 'crm.import';

@@ -1,7 +1,7 @@
 import { type Expression, type RawBuilder, type SqlBool, sql } from 'kysely';
+import type { Ctx } from '../../context.ts';
 import type { DialectName } from '../../platform/db/database.ts';
 import { badRequest } from '../../platform/http/errors.ts';
-import type { Ctx } from '../../context.ts';
 import { DEFAULT_RFM, type RfmBands, rfmBands, rfmCondition } from './rfm.service.ts';
 
 /**
@@ -199,7 +199,9 @@ export function usesCondition(group: RuleGroup, type: Condition['type']): boolea
 
 /** Conditions whose answer changes with the clock alone (a re-check is due even without an event). */
 export function usesTime(group: RuleGroup): boolean {
-  return (['bought_category', 'spent', 'talked', 'silent', 'rfm'] as const).some((t) => usesCondition(group, t));
+  return (['bought_category', 'spent', 'talked', 'silent', 'rfm'] as const).some((t) =>
+    usesCondition(group, t),
+  );
 }
 
 /** Tags the tree names (an auto-tag segment may not depend on its own tag). */

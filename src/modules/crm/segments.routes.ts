@@ -105,9 +105,7 @@ export function segmentRoutes(
     async (request, reply) =>
       reply
         .status(201)
-        .send(
-          await saveSegment(request.ctx, { ...request.body, rules: request.body.rules as RuleGroup }),
-        ),
+        .send(await saveSegment(request.ctx, { ...request.body, rules: request.body.rules as RuleGroup })),
   );
   app.get(
     '/crm/segments/:id',
@@ -127,7 +125,11 @@ export function segmentRoutes(
     '/crm/segments/:id',
     { schema: { tags, params: IdParams, body: SegmentBody, response: withErrors({ 200: Segment }) } },
     (request) =>
-      saveSegment(request.ctx, { ...request.body, rules: request.body.rules as RuleGroup }, request.params.id),
+      saveSegment(
+        request.ctx,
+        { ...request.body, rules: request.body.rules as RuleGroup },
+        request.params.id,
+      ),
   );
   app.delete(
     '/crm/segments/:id',

@@ -3,10 +3,10 @@ import type { Ctx } from '../../context.ts';
 import { requireRole } from '../../platform/auth/roles.ts';
 import { inTransaction } from '../../platform/db/database.ts';
 import { found, type Page } from '../../platform/db/paging.ts';
-import { newId } from '../../platform/ids.ts';
-import { type MemberView, tagsOf, view } from './members.service.ts';
 import { badRequest, conflict } from '../../platform/http/errors.ts';
+import { newId } from '../../platform/ids.ts';
 import { queueSegmentAutotag } from './autotag.service.ts';
+import { type MemberView, tagsOf, view } from './members.service.ts';
 import { compileRules, type RuleGroup, ruleFilter, tagsNamed } from './segment-rules.ts';
 import { getTag } from './tags.service.ts';
 
@@ -127,7 +127,7 @@ async function checkAutoTag(ctx: Ctx, input: SegmentInput, id?: string) {
     throw badRequest(
       'autotag_loop',
       '自动标签不能出现在本分群的条件里',
-      "A segment cannot tag its members with a tag its own rules test",
+      'A segment cannot tag its members with a tag its own rules test',
     );
   const taken = await ctx.db
     .selectFrom('crm_segments')

@@ -95,7 +95,9 @@ async function pullFans(ctx: Ctx, account: Account, tag: { id: string; name: str
   }
   const memberIds: string[] = [];
   for (const openid of openids) {
-    memberIds.push(owners.get(openidKey(account.id, openid)) ?? (await resolveFan(ctx, { accountId: account.id, openid })));
+    memberIds.push(
+      owners.get(openidKey(account.id, openid)) ?? (await resolveFan(ctx, { accountId: account.id, openid })),
+    );
   }
   const added: string[] = [];
   await inTransaction(ctx.db, async (trx) => {
@@ -177,7 +179,9 @@ export function registerTagPullJobs(deps: AppDeps): void {
     if (!job.merchantId) throw new PermanentJobError('tag change without merchant');
     const ctx = merchantCtx(deps, job.merchantId);
     const accounts = new Map((await listAccounts(ctx)).map((a) => [a.id, a]));
-    for (const pair of String(job.payload.twins ?? '').split(',').filter(Boolean)) {
+    for (const pair of String(job.payload.twins ?? '')
+      .split(',')
+      .filter(Boolean)) {
       const [accountId, wechatId] = pair.split(':');
       const account = accounts.get(accountId ?? '');
       if (!account) continue;

@@ -5,6 +5,7 @@ import { WeChatApiError } from '../../wechat/api-client.ts';
 import { type Account, apiClientFor, listAccounts } from '../accounts/index.ts';
 import { OPENIDS_PER_CALL, TAG_SYNC_JOB, TAG_UNSYNC_JOB } from './tag-limits.ts';
 import { registerTagPullJobs } from './tag-pull.jobs.ts';
+
 const MEMBERS_PER_ROUND = 500;
 /** WeChat's codes for "this fan already has 20 tags" and "this account has 100 tags". */
 const FAN_TAG_LIMIT = 45059;

@@ -159,7 +159,12 @@ export async function deleteTag(ctx: Ctx, id: string): Promise<void> {
     if (twins)
       await enqueueJob(
         trx,
-        { type: TAG_REMOTE_JOB, key: `${id}:delete`, merchantId: ctx.merchantId, payload: { op: 'delete', twins } },
+        {
+          type: TAG_REMOTE_JOB,
+          key: `${id}:delete`,
+          merchantId: ctx.merchantId,
+          payload: { op: 'delete', twins },
+        },
         ctx.now,
       );
   });
@@ -208,7 +213,11 @@ export async function requestTagPull(ctx: Ctx): Promise<{ queued: boolean }> {
   const queued = await enqueueJob(
     ctx.db,
     // One pull at a time per minute is plenty; a second click in the same minute is the same job.
-    { type: TAG_PULL_JOB, key: `${ctx.merchantId}:${Math.floor(ctx.now / 60_000)}`, merchantId: ctx.merchantId },
+    {
+      type: TAG_PULL_JOB,
+      key: `${ctx.merchantId}:${Math.floor(ctx.now / 60_000)}`,
+      merchantId: ctx.merchantId,
+    },
     ctx.now,
   );
   ctx.deps.wakeJobs();
