@@ -213,3 +213,41 @@ describe('tags both ways with WeChat', () => {
     expect((await t.call(agent, 'GET', '/api/v1/crm/rfm')).status).toBe(200);
   });
 });
+
+describe('care list per operator', () => {
+  it('gives each operator their own bounded list for the day, never the same member twice', async () => {
+    const ctx = merchantCtx(t.deps, merchantId);
+    const day = new Date(ctx.now + 8 * 3_600_000).toISOString().slice(5, 10);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      await say(t, account.appid, `o_bday${i}`, '你好');
+      await settle();
+      const m = await memberByOpenid(`o_bday${i}`);
+      await t.call(token, 'PATCH', `/api/v1/crm/members/${m.id}`, {
+        birthday: `1990-${day}`,
+        name: `寿星${i}`,
+      });
+      ids.push(m.id);
+    }
+    const second = (await t.call(token, 'POST', '/api/v1/tokens', { name: 'op2', role: 'operator' })).body
+      .token;
+    const mine = (await t.call(token, 'GET', '/api/v1/crm/care?limit=3')).body;
+    const theirs = (await t.call(second, 'GET', '/api/v1/crm/care?limit=3')).body;
+    const a = mine.items.map((i: { member: { id: string } }) => i.member.id);
+    const b = theirs.items.map((i: { member: { id: string } }) => i.member.id);
+    expect(a).toHaveLength(3);
+    expect(b.length).toBeGreaterThanOrEqual(2);
+    expect(a.filter((id: string) => b.includes(id))).toEqual([]);
+    expect(mine.items[0].suggestion).toContain('生日快乐');
+    // Done drops it; the list is not refilled the same day, and another's member cannot be ticked.
+    expect((await t.call(token, 'POST', `/api/v1/crm/care/${a[0]}/done`, {})).status).toBe(200);
+    const after = (await t.call(token, 'GET', '/api/v1/crm/care?limit=3')).body;
+    expect(after.done).toBe(1);
+    expect(after.items.map((i: { member: { id: string } }) => i.member.id)).toEqual(a.slice(1));
+    expect((await t.call(token, 'POST', `/api/v1/crm/care/${b[0]}/done`, {})).status).toBe(404);
+    // The next day brings a fresh list.
+    t.clock.advance(DAY);
+    const tomorrow = (await t.call(token, 'GET', '/api/v1/crm/care?limit=3')).body;
+    expect(tomorrow.done).toBe(0);
+  });
+});

@@ -290,11 +290,13 @@ export function crmRoutes(app: Api): void {
     {
       schema: {
         tags,
-        summary: '今日关怀名单（生日、未付款、该回购、沉默）/ Members to greet today',
+        summary:
+          '我的今日关怀名单（每人每天一份，有上限；生日、未付款、该回购、沉默）/ My members to greet today (bounded, one owner each)',
         querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) }),
         response: withErrors({
           200: Type.Object({
             day: Type.String(),
+            limit: Type.Integer(),
             done: Type.Integer(),
             items: Type.Array(
               Type.Object({ member: Type.Unknown(), reason: Type.String(), suggestion: Type.String() }),
@@ -312,7 +314,7 @@ export function crmRoutes(app: Api): void {
         tags,
         summary: "已问候（今日不再出现）/ Greeted: off today's list",
         params: IdParams,
-        body: Type.Object({ reason: Type.String({ maxLength: 32 }) }),
+        body: Type.Object({ reason: Type.Optional(Type.String({ maxLength: 32 })) }),
         response: withErrors({ 200: Ok }),
       },
     },
