@@ -119,6 +119,51 @@ export function wechatApiRoutes(app: FastifyInstance, deps: SimulatorDeps): void
       };
     }),
   );
+  app.post('/cgi-bin/tags/update', (request, reply) =>
+    wechatApi(reply, () => {
+      const target = tokenApp(request.query as Query);
+      const tag = ((request.body as Body)?.tag ?? {}) as { id?: number; name?: string };
+      const name = String(tag.name ?? '');
+      if (!tag.id || !target.tags[tag.id]) throw new SimError(45058, 'invalid tag id');
+      if (!name || Buffer.byteLength(name) > 30) throw new SimError(45158, 'tag name too long');
+      if (Object.values(target.tags).some((t) => t.name === name && t.id !== tag.id))
+        throw new SimError(45157, 'invalid tag name');
+      target.tags[tag.id] = { id: tag.id, name };
+      sim.changed();
+    }),
+  );
+  app.post('/cgi-bin/tags/delete', (request, reply) =>
+    wechatApi(reply, () => {
+      const target = tokenApp(request.query as Query);
+      const id = Number((((request.body as Body)?.tag ?? {}) as { id?: number }).id ?? 0);
+      if (!id || !target.tags[id]) throw new SimError(45058, 'invalid tag id');
+      delete target.tags[id];
+      for (const fan of sim.fans(target.appId)) fan.tagIds = fan.tagIds.filter((t) => t !== id);
+      sim.changed();
+    }),
+  );
+  app.post('/cgi-bin/user/tag/get', (request, reply) =>
+    wechatApi(reply, () => {
+      const target = tokenApp(request.query as Query);
+      const body = (request.body ?? {}) as { tagid?: number; next_openid?: string };
+      if (!body.tagid || !target.tags[body.tagid]) throw new SimError(45159, 'invalid tag id');
+      const all = sim
+        .fans(target.appId)
+        .filter((f) => f.tagIds.includes(body.tagid!))
+        .map((f) => f.openid)
+        .sort();
+      const start = body.next_openid ? all.indexOf(body.next_openid) + 1 : 0;
+      const page = all.slice(start, start + 10_000);
+      return { count: page.length, data: { openid: page }, next_openid: page.at(-1) ?? '' };
+    }),
+  );
+  app.post('/cgi-bin/tags/getidlist', (request, reply) =>
+    wechatApi(reply, () => {
+      const target = tokenApp(request.query as Query);
+      const openid = String(((request.body ?? {}) as { openid?: string }).openid ?? '');
+      return { tagid_list: sim.fan(target.appId, openid).tagIds };
+    }),
+  );
   app.post('/cgi-bin/tags/members/batchtagging', (request, reply) =>
     wechatApi(reply, () => {
       const target = tokenApp(request.query as Query);

@@ -215,6 +215,16 @@ export function createApiClient(options: ApiClientOptions) {
     listTags: () => call<{ tags: Array<{ id: number; name: string; count: number }> }>('/cgi-bin/tags/get'),
     tagFans: (tagId: number, openids: string[]) =>
       call('/cgi-bin/tags/members/batchtagging', { body: { openid_list: openids, tagid: tagId } }),
+    untagFans: (tagId: number, openids: string[]) =>
+      call('/cgi-bin/tags/members/batchuntagging', { body: { openid_list: openids, tagid: tagId } }),
+    renameTag: (tagId: number, name: string) =>
+      call('/cgi-bin/tags/update', { body: { tag: { id: tagId, name } } }),
+    deleteTag: (tagId: number) => call('/cgi-bin/tags/delete', { body: { tag: { id: tagId } } }),
+    /** Fans carrying a tag, 10,000 a page (WeChat's user/tag/get). */
+    fansOfTag: (tagId: number, nextOpenid = '') =>
+      call<{ count: number; data?: { openid: string[] }; next_openid: string }>('/cgi-bin/user/tag/get', {
+        body: { tagid: tagId, next_openid: nextOpenid },
+      }),
     createQrCode: (input: { scene: string; permanent: boolean; expireSeconds?: number }) =>
       call<{ ticket: string; expire_seconds?: number; url: string }>('/cgi-bin/qrcode/create', {
         body: {

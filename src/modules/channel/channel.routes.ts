@@ -33,6 +33,8 @@ const Reply = Type.Union([
       { minItems: 1, maxItems: 1 },
     ),
   }),
+  // Hands the fan to customer service (the inbox keeps such a rule for its handoff words).
+  Type.Object({ type: Type.Literal('transfer_customer_service') }),
 ]);
 const RuleKind = Type.Union([
   Type.Literal('keyword'),

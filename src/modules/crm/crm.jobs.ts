@@ -5,6 +5,7 @@ import { PermanentJobError } from '../../platform/jobs/worker.ts';
 import { getProduct } from '../catalog/index.ts';
 import { AGENT_KIND, FAN_EVENTS, followerOf, followLog, type LogEntry } from '../channel/index.ts';
 import { getOrder, ORDER_EVENTS } from '../orders/index.ts';
+import { queueAutotag, registerAutotagJobs } from './autotag.service.ts';
 import { memberOfFan, resolveFan } from './identities.service.ts';
 import { IMPORT_JOB, importNextChunk } from './import.service.ts';
 import { addEvent } from './member-events.ts';
@@ -50,14 +51,22 @@ async function applyLog(deps: AppDeps, rows: LogEntry[]): Promise<void> {
       });
     }
   }
+  const touched = new Map<string, string[]>();
   for (const fan of fans.values()) {
     const ctx = merchantCtx(deps, fan.merchantId);
     await inTransaction(ctx.db, async (trx) => {
       const tx = { ...ctx, db: trx };
       const memberId = await memberFor(tx, fan.accountId, fan.openid);
       await touchContact(tx, memberId, fan.first, fan.last);
+      touched.set(fan.merchantId, [...(touched.get(fan.merchantId) ?? []), memberId]);
     });
   }
+  // "Talked to us in the last 48 h" and "silent for N days" segments follow contact.
+  for (const [merchantId, ids] of touched) {
+    const ctx = merchantCtx(deps, merchantId);
+    await queueAutotag(ctx, ids);
+  }
+  if (touched.size > 0) deps.wakeJobs();
 }
 
 /**
@@ -89,6 +98,7 @@ export function logTail(deps: AppDeps): () => Promise<void> {
 /** Order figures, the unionid join and the log tail: how CRM learns what other modules did. */
 export function registerCrmJobs(deps: AppDeps): void {
   logTail(deps);
+  registerAutotagJobs(deps);
 
   deps.jobHandlers.set(IMPORT_JOB, async (job) => {
     if (!job.merchantId) throw new PermanentJobError('import without merchant');
@@ -150,6 +160,7 @@ export function registerCrmJobs(deps: AppDeps): void {
         .where('id', '=', memberId)
         .execute();
       await addEvent(tx, memberId, 'order_paid', { order_id: order.id, total: order.total });
+      await queueAutotag(tx, [memberId]);
     });
   });
 
@@ -179,6 +190,7 @@ export function registerCrmJobs(deps: AppDeps): void {
         order_id: orderId,
         total: Number(row.total),
       });
+      await queueAutotag({ ...ctx, db: trx }, [row.member_id]);
     });
   });
 }

@@ -1,5 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { Api } from '../../deps.ts';
+import { requireRole } from '../../platform/auth/roles.ts';
 import { IdParams, Ok, withErrors } from '../../platform/http/schemas.ts';
 import { createAttributeDef, deleteAttributeDef, listAttributeDefs } from './attributes.service.ts';
 import { careList, markCared } from './care.service.ts';
@@ -7,8 +8,17 @@ import { AttributeDef, Member, MemberPage, Nullable, Tag, TimelinePage } from '.
 import { importRoutes } from './import.routes.ts';
 import { addNote, getMember, updateMember } from './members.service.ts';
 import { mergeByHand, mergesInto, undoMerge } from './merge.service.ts';
+import { rfmBands, saveRfmBands } from './rfm.service.ts';
 import { segmentRoutes } from './segments.routes.ts';
-import { createTag, deleteTag, listTags, tagMembers, untagMembers } from './tags.service.ts';
+import {
+  createTag,
+  deleteTag,
+  listTags,
+  renameTag,
+  requestTagPull,
+  tagMembers,
+  untagMembers,
+} from './tags.service.ts';
 import { timeline } from './timeline.service.ts';
 
 const Paging = {
@@ -200,6 +210,52 @@ export function crmRoutes(app: Api): void {
       return { ok: true };
     },
   );
+  app.patch(
+    '/crm/tags/:id',
+    {
+      schema: {
+        tags,
+        summary: '重命名标签（同步到微信）/ Rename a tag (and its WeChat twins)',
+        params: IdParams,
+        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 30 }) }),
+        response: withErrors({ 200: Tag }),
+      },
+    },
+    (request) => renameTag(request.ctx, request.params.id, request.body.name),
+  );
+  app.post(
+    '/crm/tags/pull',
+    {
+      schema: {
+        tags,
+        summary: '从微信拉取标签及其粉丝 / Read tags and tagged fans back from WeChat',
+        response: withErrors({ 202: Type.Object({ queued: Type.Boolean() }) }),
+      },
+    },
+    async (request, reply) => reply.status(202).send(await requestTagPull(request.ctx)),
+  );
+  const Bands = Type.Object({
+    recency_days: Type.Array(Type.Integer({ minimum: 0 }), { minItems: 4, maxItems: 4 }),
+    frequency: Type.Array(Type.Integer({ minimum: 0 }), { minItems: 4, maxItems: 4 }),
+    monetary_fen: Type.Array(Type.Integer({ minimum: 0 }), { minItems: 4, maxItems: 4 }),
+  });
+  app.get(
+    '/crm/rfm',
+    {
+      schema: {
+        tags,
+        summary: 'RFM 分档（各 4 个分界）/ RFM band edges',
+        response: withErrors({ 200: Bands }),
+      },
+    },
+    async (request) => {
+      requireRole(request.ctx, 'operator', 'agent');
+      return rfmBands(request.ctx);
+    },
+  );
+  app.put('/crm/rfm', { schema: { tags, body: Bands, response: withErrors({ 200: Bands }) } }, (request) =>
+    saveRfmBands(request.ctx, request.body),
+  );
   app.post(
     '/crm/tags/:id/members',
     {
@@ -234,11 +290,13 @@ export function crmRoutes(app: Api): void {
     {
       schema: {
         tags,
-        summary: '今日关怀名单（生日、未付款、该回购、沉默）/ Members to greet today',
+        summary:
+          '我的今日关怀名单（每人每天一份，有上限；生日、未付款、该回购、沉默）/ My members to greet today (bounded, one owner each)',
         querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) }),
         response: withErrors({
           200: Type.Object({
             day: Type.String(),
+            limit: Type.Integer(),
             done: Type.Integer(),
             items: Type.Array(
               Type.Object({ member: Type.Unknown(), reason: Type.String(), suggestion: Type.String() }),
@@ -256,7 +314,7 @@ export function crmRoutes(app: Api): void {
         tags,
         summary: "已问候（今日不再出现）/ Greeted: off today's list",
         params: IdParams,
-        body: Type.Object({ reason: Type.String({ maxLength: 32 }) }),
+        body: Type.Object({ reason: Type.Optional(Type.String({ maxLength: 32 })) }),
         response: withErrors({ 200: Ok }),
       },
     },

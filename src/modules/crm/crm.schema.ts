@@ -123,8 +123,29 @@ export interface CrmSegmentsTable {
   name: string;
   /** JSON of a SegmentRule group. */
   rules: string;
+  /** A tag this segment keeps on exactly its members (re-checked by jobs when members change). */
+  auto_tag_id: string | null;
   created_at: number;
   updated_at: number;
+}
+
+/** RFM band edges per merchant (JSON of RfmBands). */
+export interface CrmRfmTable {
+  merchant_id: string;
+  bands: string;
+  updated_at: number;
+}
+
+/** A member on one operator's care list for a (merchant-local) day. */
+export interface CrmCareItemsTable {
+  merchant_id: string;
+  day: string;
+  member_id: string;
+  /** The operator (user or token id) who owns this greeting. */
+  owner: string;
+  reason: string;
+  done_at: number | null;
+  created_at: number;
 }
 
 /** A segment's member list frozen at a moment (a broadcast's audience "as of send time"). */
@@ -212,4 +233,6 @@ export interface CrmTables {
   crm_import_chunks: CrmImportChunksTable;
   crm_import_errors: CrmImportErrorsTable;
   crm_care_done: CrmCareDoneTable;
+  crm_rfm: CrmRfmTable;
+  crm_care_items: CrmCareItemsTable;
 }

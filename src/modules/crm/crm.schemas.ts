@@ -29,6 +29,7 @@ const memberFields = {
 export const MemberSummary = Type.Object(memberFields);
 export const Member = Type.Object({
   ...memberFields,
+  rfm: Type.Optional(Type.Object({ r: Type.Integer(), f: Type.Integer(), m: Type.Integer() })),
   identities: Type.Array(Type.Object({ kind: Type.String(), value: Type.String() })),
 });
 export const MemberPage = Type.Object({
@@ -82,6 +83,7 @@ export const Segment = Type.Object({
   id: Type.String(),
   name: Type.String(),
   rules: Type.Unknown({ description: '{op: "and"|"or", rules: [condition | group]}' }),
+  auto_tag_id: Nullable(Type.String()),
   created_at: Type.Integer(),
   updated_at: Type.Integer(),
 });

@@ -1,5 +1,6 @@
 import type { Ctx } from '../../context.ts';
 import { newId } from '../../platform/ids.ts';
+import { insertRows } from './bulk-insert.ts';
 import type { CrmMembersTable } from './crm.schema.ts';
 
 export interface ImportRow {
@@ -27,6 +28,7 @@ export async function applyRows(
   ctx: Ctx,
   rows: ImportRow[],
   errors: Array<{ line: number; message: string }>,
+  touched: string[] = [],
 ): Promise<number> {
   const owners = new Map<string, string>();
   const keyOf = (k: { kind: string; value: string }) => `${k.kind}\u0000${k.value}`;
@@ -120,10 +122,30 @@ export async function applyRows(
       }
     }
     if (row.tags.length > 0) tagged.push({ member_id: memberId, names: row.tags });
+    touched.push(memberId);
     ok += 1;
   }
 
-  for (const part of batches(created, 200)) await ctx.db.insertInto('crm_members').values(part).execute();
+  await insertRows(
+    ctx.db,
+    ctx.dialect,
+    'insert into crm_members (id, merchant_id, name, phone, region, gender, birthday, unionid, attrs, order_count, spend, created_at, updated_at) values',
+    created.map((m) => [
+      m.id,
+      m.merchant_id,
+      m.name,
+      m.phone,
+      m.region,
+      m.gender,
+      m.birthday,
+      m.unionid,
+      m.attrs,
+      0,
+      0,
+      m.created_at,
+      m.updated_at,
+    ]),
+  );
   if (updates.size > 0) {
     const current = new Map(live);
     const missing = [...updates.keys()].filter((id) => !current.has(id));
@@ -148,13 +170,13 @@ export async function applyRows(
         .execute();
     }
   }
-  for (const part of batches(claims)) {
-    await ctx.db
-      .insertInto('crm_identities')
-      .values(part.map((c) => ({ merchant_id: ctx.merchantId, ...c, created_at: ctx.now })))
-      .onConflict((oc) => oc.columns(['merchant_id', 'kind', 'value']).doNothing())
-      .execute();
-  }
+  await insertRows(
+    ctx.db,
+    ctx.dialect,
+    'insert into crm_identities (merchant_id, kind, value, member_id, created_at) values',
+    claims.map((c) => [ctx.merchantId, c.kind, c.value, c.member_id, ctx.now]),
+    'on conflict (merchant_id, kind, value) do nothing',
+  );
   await applyTags(ctx, tagged);
   return ok;
 }
@@ -184,28 +206,18 @@ async function applyTags(ctx: Ctx, tagged: Array<{ member_id: string; names: str
     }));
   for (const part of batches(fresh)) await ctx.db.insertInto('crm_tags').values(part).execute();
   for (const t of fresh) ids.set(t.name, t.id);
-  const links = new Map<
-    string,
-    { merchant_id: string; member_id: string; tag_id: string; synced: number; created_at: number }
-  >();
+  const links = new Map<string, [string, string, string, number, number]>();
   for (const t of tagged) {
     for (const name of t.names) {
       const tagId = ids.get(name);
-      if (tagId)
-        links.set(`${t.member_id}:${tagId}`, {
-          merchant_id: ctx.merchantId,
-          member_id: t.member_id,
-          tag_id: tagId,
-          synced: 0,
-          created_at: ctx.now,
-        });
+      if (tagId) links.set(`${t.member_id}:${tagId}`, [ctx.merchantId, t.member_id, tagId, 0, ctx.now]);
     }
   }
-  for (const part of batches([...links.values()])) {
-    await ctx.db
-      .insertInto('crm_member_tags')
-      .values(part)
-      .onConflict((oc) => oc.columns(['member_id', 'tag_id']).doNothing())
-      .execute();
-  }
+  await insertRows(
+    ctx.db,
+    ctx.dialect,
+    'insert into crm_member_tags (merchant_id, member_id, tag_id, synced, created_at) values',
+    [...links.values()],
+    'on conflict (member_id, tag_id) do nothing',
+  );
 }

@@ -7,6 +7,7 @@ import { badRequest } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { enqueueJob } from '../../platform/jobs/jobs.ts';
 import { type AttributeDef, checkValue, listAttributeDefs } from './attributes.service.ts';
+import { queueAutotag } from './autotag.service.ts';
 import { csvChunks, parseCsvLines } from './csv-stream.ts';
 import { applyRows, type ImportRow } from './import-apply.ts';
 
@@ -225,7 +226,9 @@ export async function importNextChunk(ctx: Ctx, importId: string): Promise<boole
   }
   await inTransaction(ctx.db, async (trx) => {
     const tx = { ...ctx, db: trx };
-    const ok = await applyRows(tx, parsed, errors);
+    const touched: string[] = [];
+    const ok = await applyRows(tx, parsed, errors, touched);
+    await queueAutotag(tx, touched);
     for (let i = 0; i < errors.length; i += INSERT_ROWS) {
       await trx
         .insertInto('crm_import_errors')

@@ -6,8 +6,9 @@
  */
 import type { ModuleMigrations } from '../../platform/db/migrate.ts';
 import { up as crm } from './migrations/0010_crm.ts';
+import { up as autotag } from './migrations/0013_crm_autotag.ts';
 
-export const crmMigrations: ModuleMigrations = { '0010_crm': crm };
+export const crmMigrations: ModuleMigrations = { '0010_crm': crm, '0013_crm_autotag': autotag };
 
 export { createAttributeDef } from './attributes.service.ts';
 export { logTail, registerCrmJobs } from './crm.jobs.ts';

@@ -5,15 +5,19 @@ import { inTransaction } from '../../platform/db/database.ts';
 import { found } from '../../platform/db/paging.ts';
 import { badRequest } from '../../platform/http/errors.ts';
 import { validateAttrs } from './attributes.service.ts';
+import { queueAutotag } from './autotag.service.ts';
 import type { CrmMembersTable } from './crm.schema.ts';
 import { claimIdentity } from './identities.service.ts';
 import { addEvent, MEMBER } from './member-events.ts';
+import { rfmBands, rfmScores } from './rfm.service.ts';
 
 export interface MemberView extends Omit<CrmMembersTable, 'attrs' | 'merged_into'> {
   attrs: Record<string, unknown>;
   average_order_value: number;
   identities: Array<{ kind: string; value: string }>;
   tags: Array<{ id: string; name: string }>;
+  /** RFM scores 1–5 from the merchant's bands (profile only). */
+  rfm?: { r: number; f: number; m: number };
 }
 
 /** Moves first/last contact outward (never inward): safe to apply twice or out of order. */
@@ -40,7 +44,7 @@ export async function getMember(ctx: Ctx, id: string): Promise<MemberView> {
       .executeTakeFirst(),
     MEMBER,
   );
-  const [identities, tags] = await Promise.all([
+  const [identities, tags, bands] = await Promise.all([
     ctx.db
       .selectFrom('crm_identities')
       .select(['kind', 'value'])
@@ -49,8 +53,10 @@ export async function getMember(ctx: Ctx, id: string): Promise<MemberView> {
       .orderBy('created_at')
       .execute(),
     tagsOf(ctx, [id]),
+    rfmBands(ctx),
   ]);
-  return { ...view(row), identities, tags: tags.get(id) ?? [] };
+  const member = view(row);
+  return { ...member, identities, tags: tags.get(id) ?? [], rfm: rfmScores(bands, member, ctx.now) };
 }
 
 export function view(row: CrmMembersTable): Omit<MemberView, 'identities' | 'tags'> {
@@ -136,8 +142,10 @@ export async function updateMember(ctx: Ctx, id: string, patch: MemberPatch): Pr
     if (patch.phone && patch.phone !== current.phone) {
       memberId = await claimIdentity(tx, memberId, 'phone', patch.phone, 'phone');
     }
+    await queueAutotag(tx, [memberId]);
     return memberId;
   });
+  ctx.deps.wakeJobs();
   return getMember(ctx, survivor);
 }
 

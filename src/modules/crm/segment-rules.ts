@@ -1,6 +1,8 @@
 import { type Expression, type RawBuilder, type SqlBool, sql } from 'kysely';
+import type { Ctx } from '../../context.ts';
 import type { DialectName } from '../../platform/db/database.ts';
 import { badRequest } from '../../platform/http/errors.ts';
+import { DEFAULT_RFM, type RfmBands, rfmBands, rfmCondition } from './rfm.service.ts';
 
 /**
  * A segment is a tree of AND/OR groups over conditions on members' fields, merchant-defined
@@ -32,7 +34,9 @@ export type Condition =
   | { type: 'spent'; min_fen: number; days: number }
   | { type: 'talked'; hours: number }
   | { type: 'silent'; days: number }
-  | { type: 'source_qr'; qrcode_id: string };
+  | { type: 'source_qr'; qrcode_id: string }
+  /** RFM band: the member's recency / frequency / monetary score (1–5) between min and max. */
+  | { type: 'rfm'; dimension: 'r' | 'f' | 'm'; min?: number; max?: number };
 
 export interface RuleGroup {
   op: 'and' | 'or';
@@ -94,6 +98,7 @@ function condition(
   now: number,
   merchantId: string,
   narrowed: boolean,
+  rfm: RfmBands,
 ): RawBuilder<SqlBool> {
   if (typeof c !== 'object' || c === null) throw invalid('condition');
   switch (c.type) {
@@ -145,6 +150,14 @@ function condition(
     case 'source_qr':
       text(c.qrcode_id, 'qrcode_id');
       return sql<SqlBool>`crm_members.source_qrcode_id = ${c.qrcode_id}`;
+    case 'rfm': {
+      if (!['r', 'f', 'm'].includes(c.dimension)) throw invalid(`rfm dimension ${String(c.dimension)}`);
+      const min = c.min ?? 1;
+      const max = c.max ?? 5;
+      if (![min, max].every((n) => Number.isInteger(n) && n >= 1 && n <= 5) || min > max)
+        throw invalid('rfm scores are 1–5 with min ≤ max');
+      return rfmCondition(rfm, c.dimension, min, max, now);
+    }
     default:
       throw invalid(`type ${(c as { type: string }).type}`);
   }
@@ -156,6 +169,7 @@ export function compileRules(
   group: RuleGroup,
   now: number,
   merchantId: string,
+  rfm: RfmBands = DEFAULT_RFM,
 ): Expression<SqlBool> {
   let conditions = 0;
   const walk = (g: RuleGroup, depth: number): RawBuilder<SqlBool> => {
@@ -167,10 +181,43 @@ export function compileRules(
       if (rule && typeof rule === 'object' && 'rules' in rule) return walk(rule, depth + 1);
       conditions += 1;
       if (conditions > MAX_CONDITIONS) throw invalid('too many conditions');
-      return condition(dialect, rule, now, merchantId, narrowed);
+      return condition(dialect, rule, now, merchantId, narrowed, rfm);
     });
     if (parts.length === 0) return sql<SqlBool>`1 = 1`;
     return sql<SqlBool>`(${sql.join(parts, sql.raw(g.op === 'and' ? ' and ' : ' or '))})`;
   };
   return walk(group, 1);
+}
+
+/** Whether a rule tree has a condition of this type anywhere (e.g. to load RFM bands only when used). */
+export function usesCondition(group: RuleGroup, type: Condition['type']): boolean {
+  if (!group || typeof group !== 'object' || !Array.isArray(group.rules)) return false;
+  return group.rules.some((rule) =>
+    rule && typeof rule === 'object' && 'rules' in rule ? usesCondition(rule, type) : rule?.type === type,
+  );
+}
+
+/** Conditions whose answer changes with the clock alone (a re-check is due even without an event). */
+export function usesTime(group: RuleGroup): boolean {
+  return (['bought_category', 'spent', 'talked', 'silent', 'rfm'] as const).some((t) =>
+    usesCondition(group, t),
+  );
+}
+
+/** Tags the tree names (an auto-tag segment may not depend on its own tag). */
+export function tagsNamed(group: RuleGroup): string[] {
+  if (!group || typeof group !== 'object' || !Array.isArray(group.rules)) return [];
+  return group.rules.flatMap((rule) =>
+    rule && typeof rule === 'object' && 'rules' in rule
+      ? tagsNamed(rule)
+      : rule?.type === 'tag'
+        ? [rule.tag_id]
+        : [],
+  );
+}
+
+/** The rule tree as one SQL condition; RFM bands are read only when the tree uses them. */
+export async function ruleFilter(ctx: Pick<Ctx, 'db' | 'dialect' | 'merchantId' | 'now'>, rules: RuleGroup) {
+  const bands = usesCondition(rules, 'rfm') ? await rfmBands(ctx) : undefined;
+  return compileRules(ctx.dialect, rules, ctx.now, ctx.merchantId, bands);
 }

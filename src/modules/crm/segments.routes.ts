@@ -15,7 +15,15 @@ import {
 } from './segments.service.ts';
 
 const Rules = Type.Unknown({ description: '{op: "and"|"or", rules: [condition | group]}' });
-const SegmentBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }), rules: Rules });
+const SegmentBody = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 64 }),
+  rules: Rules,
+  auto_tag_id: Type.Optional(
+    Type.Union([Type.String({ maxLength: 64 }), Type.Null()], {
+      description: '自动给分群成员打的标签（随成员变化维护）/ Tag kept on exactly the members',
+    }),
+  ),
+});
 
 export function segmentRoutes(
   app: Api,
@@ -97,9 +105,7 @@ export function segmentRoutes(
     async (request, reply) =>
       reply
         .status(201)
-        .send(
-          await saveSegment(request.ctx, { name: request.body.name, rules: request.body.rules as RuleGroup }),
-        ),
+        .send(await saveSegment(request.ctx, { ...request.body, rules: request.body.rules as RuleGroup })),
   );
   app.get(
     '/crm/segments/:id',
@@ -121,7 +127,7 @@ export function segmentRoutes(
     (request) =>
       saveSegment(
         request.ctx,
-        { name: request.body.name, rules: request.body.rules as RuleGroup },
+        { ...request.body, rules: request.body.rules as RuleGroup },
         request.params.id,
       ),
   );

@@ -3,9 +3,12 @@ import type { Ctx } from '../../context.ts';
 import { requireRole } from '../../platform/auth/roles.ts';
 import { inTransaction } from '../../platform/db/database.ts';
 import { found, type Page } from '../../platform/db/paging.ts';
+import { badRequest, conflict } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
+import { queueSegmentAutotag } from './autotag.service.ts';
 import { type MemberView, tagsOf, view } from './members.service.ts';
-import { compileRules, type RuleGroup } from './segment-rules.ts';
+import { compileRules, type RuleGroup, ruleFilter, tagsNamed } from './segment-rules.ts';
+import { getTag } from './tags.service.ts';
 
 const SEGMENT = { zh: '分群', en: 'Segment' };
 
@@ -13,23 +16,24 @@ export interface SegmentView {
   id: string;
   name: string;
   rules: RuleGroup;
+  auto_tag_id: string | null;
   created_at: number;
   updated_at: number;
 }
 
-function members(ctx: Ctx, rules?: RuleGroup) {
+async function members(ctx: Ctx, rules?: RuleGroup) {
   let query = ctx.db
     .selectFrom('crm_members')
     .where('crm_members.merchant_id', '=', ctx.merchantId)
     .where('crm_members.merged_into', 'is', null);
-  if (rules) query = query.where(compileRules(ctx.dialect, rules, ctx.now, ctx.merchantId));
+  if (rules) query = query.where(await ruleFilter(ctx, rules));
   return query;
 }
 
 /** How many members match right now (the builder's live count). */
 export async function countMembers(ctx: Ctx, rules: RuleGroup): Promise<number> {
   requireRole(ctx, 'operator', 'agent');
-  const row = await members(ctx, rules)
+  const row = await (await members(ctx, rules))
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow();
   return Number(row.n);
@@ -50,7 +54,7 @@ export async function listMembers(
 ): Promise<Page<Omit<MemberView, 'identities'>>> {
   requireRole(ctx, 'operator', 'agent');
   const rules = filter.segment_id ? (await getSegment(ctx, filter.segment_id)).rules : filter.rules;
-  let query = members(ctx, rules).selectAll('crm_members');
+  let query = (await members(ctx, rules)).selectAll('crm_members');
   if (filter.q) {
     const q = `%${filter.q.replace(/[%_\\]/g, '')}%`;
     query = query.where((eb) =>
@@ -77,6 +81,7 @@ function segmentView(row: {
   id: string;
   name: string;
   rules: string;
+  auto_tag_id: string | null;
   created_at: number;
   updated_at: number;
 }) {
@@ -108,29 +113,69 @@ export async function getSegment(ctx: Ctx, id: string): Promise<SegmentView> {
   return segmentView(row);
 }
 
-export async function saveSegment(ctx: Ctx, input: { name: string; rules: RuleGroup }, id?: string) {
+export interface SegmentInput {
+  name: string;
+  rules: RuleGroup;
+  /** A tag the segment keeps on exactly its members; null stops (members keep the tag). */
+  auto_tag_id?: string | null;
+}
+
+async function checkAutoTag(ctx: Ctx, input: SegmentInput, id?: string) {
+  if (!input.auto_tag_id) return;
+  await getTag(ctx, input.auto_tag_id);
+  if (tagsNamed(input.rules).includes(input.auto_tag_id))
+    throw badRequest(
+      'autotag_loop',
+      '自动标签不能出现在本分群的条件里',
+      'A segment cannot tag its members with a tag its own rules test',
+    );
+  const taken = await ctx.db
+    .selectFrom('crm_segments')
+    .select('id')
+    .where('merchant_id', '=', ctx.merchantId)
+    .where('auto_tag_id', '=', input.auto_tag_id)
+    .where('id', '!=', id ?? '')
+    .executeTakeFirst();
+  if (taken)
+    throw conflict('autotag_taken', '该标签已由另一个分群自动维护', 'Another segment already keeps this tag');
+}
+
+export async function saveSegment(ctx: Ctx, input: SegmentInput, id?: string) {
   requireRole(ctx, 'operator');
   // Compiling refuses an invalid tree before it is stored.
   compileRules(ctx.dialect, input.rules, ctx.now, ctx.merchantId);
+  await checkAutoTag(ctx, input, id);
+  const rules = JSON.stringify(input.rules);
   if (id) {
-    await getSegment(ctx, id);
-    await ctx.db
-      .updateTable('crm_segments')
-      .set({ name: input.name, rules: JSON.stringify(input.rules), updated_at: ctx.now })
-      .where('merchant_id', '=', ctx.merchantId)
-      .where('id', '=', id)
-      .execute();
+    const before = await getSegment(ctx, id);
+    const autoTag = input.auto_tag_id === undefined ? before.auto_tag_id : input.auto_tag_id;
+    await inTransaction(ctx.db, async (trx) => {
+      await trx
+        .updateTable('crm_segments')
+        .set({ name: input.name, rules, auto_tag_id: autoTag, updated_at: ctx.now })
+        .where('merchant_id', '=', ctx.merchantId)
+        .where('id', '=', id)
+        .execute();
+      const changed = autoTag !== before.auto_tag_id || rules !== JSON.stringify(before.rules);
+      if (autoTag && changed) await queueSegmentAutotag({ ...ctx, db: trx }, id);
+    });
+    ctx.deps.wakeJobs();
     return getSegment(ctx, id);
   }
   const row = {
     id: newId('seg', ctx.now),
     merchant_id: ctx.merchantId,
     name: input.name,
-    rules: JSON.stringify(input.rules),
+    rules,
+    auto_tag_id: input.auto_tag_id ?? null,
     created_at: ctx.now,
     updated_at: ctx.now,
   };
-  await ctx.db.insertInto('crm_segments').values(row).execute();
+  await inTransaction(ctx.db, async (trx) => {
+    await trx.insertInto('crm_segments').values(row).execute();
+    if (row.auto_tag_id) await queueSegmentAutotag({ ...ctx, db: trx }, row.id);
+  });
+  ctx.deps.wakeJobs();
   return segmentView(row);
 }
 
@@ -166,7 +211,7 @@ export async function snapshotRules(ctx: Ctx, rules: RuleGroup | null, label: st
       .insertInto('crm_snapshots')
       .values({ id, merchant_id: ctx.merchantId, segment_id: label, members: 0, created_at: ctx.now })
       .execute();
-    const picked = members({ ...ctx, db: trx }, rules ?? undefined).select([
+    const picked = (await members({ ...ctx, db: trx }, rules ?? undefined)).select([
       sql.lit(id).as('snapshot_id'),
       'crm_members.id as member_id',
     ]);

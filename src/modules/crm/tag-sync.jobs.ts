@@ -3,10 +3,9 @@ import type { AppDeps } from '../../deps.ts';
 import { PermanentJobError } from '../../platform/jobs/worker.ts';
 import { WeChatApiError } from '../../wechat/api-client.ts';
 import { type Account, apiClientFor, listAccounts } from '../accounts/index.ts';
-import { TAG_SYNC_JOB, TAG_UNSYNC_JOB } from './tags.service.ts';
+import { OPENIDS_PER_CALL, TAG_SYNC_JOB, TAG_UNSYNC_JOB } from './tag-limits.ts';
+import { registerTagPullJobs } from './tag-pull.jobs.ts';
 
-/** WeChat's batch tagging takes at most 50 openids per call. */
-const OPENIDS_PER_CALL = 50;
 const MEMBERS_PER_ROUND = 500;
 /** WeChat's codes for "this fan already has 20 tags" and "this account has 100 tags". */
 const FAN_TAG_LIMIT = 45059;
@@ -82,6 +81,7 @@ async function wechatTagId(ctx: Ctx, deps: AppDeps, account: Account, tag: { id:
  * openids 50 at a time. Idempotent (WeChat ignores a fan tagged twice), so a retry is safe.
  */
 export function registerTagSyncJobs(deps: AppDeps): void {
+  registerTagPullJobs(deps);
   deps.jobHandlers.set(TAG_SYNC_JOB, async (job) => {
     if (!job.merchantId) throw new PermanentJobError('tag sync without merchant');
     const ctx = merchantCtx(deps, job.merchantId);
@@ -157,9 +157,7 @@ export function registerTagSyncJobs(deps: AppDeps): void {
       if (!wechatId) continue;
       const openids = await openidsOn(ctx, account, members);
       for (let i = 0; i < openids.length; i += OPENIDS_PER_CALL) {
-        await apiClientFor(deps, account).call('/cgi-bin/tags/members/batchuntagging', {
-          body: { openid_list: openids.slice(i, i + OPENIDS_PER_CALL), tagid: wechatId },
-        });
+        await apiClientFor(deps, account).untagFans(wechatId, openids.slice(i, i + OPENIDS_PER_CALL));
       }
     }
   });

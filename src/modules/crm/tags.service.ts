@@ -5,16 +5,22 @@ import { found } from '../../platform/db/paging.ts';
 import { badRequest, conflict } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { enqueueJob } from '../../platform/jobs/jobs.ts';
+import { queueAutotag } from './autotag.service.ts';
 import { addEvent } from './member-events.ts';
 
-/** WeChat's own limits on user tags: per account, and per fan. */
-export const WECHAT_TAGS_PER_ACCOUNT = 100;
-export const WECHAT_TAGS_PER_FAN = 20;
+import {
+  TAG_PULL_JOB,
+  TAG_REMOTE_JOB,
+  TAG_SYNC_JOB,
+  TAG_UNSYNC_JOB,
+  WECHAT_TAGS_PER_ACCOUNT,
+  WECHAT_TAGS_PER_FAN,
+} from './tag-limits.ts';
+
+export { TAG_SYNC_JOB, TAG_UNSYNC_JOB, WECHAT_TAGS_PER_ACCOUNT, WECHAT_TAGS_PER_FAN };
 /** Largest bulk change in one request; larger audiences go through segments and import. */
 export const MAX_BULK = 1000;
 
-export const TAG_SYNC_JOB = 'crm.tag_sync';
-export const TAG_UNSYNC_JOB = 'crm.tag_unsync';
 const TAG = { zh: '标签', en: 'Tag' };
 
 export interface TagView {
@@ -124,14 +130,98 @@ async function queueSync(db: Ctx['db'], ctx: Ctx, tagId: string) {
   );
 }
 
+/** "account:wechatId" of a tag's WeChat twins, for a job that outlives the local row. */
+async function twinsOf(ctx: Ctx, tagId: string): Promise<string> {
+  const rows = await ctx.db
+    .selectFrom('crm_tag_sync')
+    .select(['account_id', 'wechat_tag_id'])
+    .where('merchant_id', '=', ctx.merchantId)
+    .where('tag_id', '=', tagId)
+    .where('wechat_tag_id', 'is not', null)
+    .execute();
+  return rows.map((r) => `${r.account_id}:${r.wechat_tag_id}`).join(',');
+}
+
+/** Deletes a tag here and (as a job) its twins in WeChat. */
 export async function deleteTag(ctx: Ctx, id: string): Promise<void> {
   requireRole(ctx, 'operator');
   await getTag(ctx, id);
-  await ctx.db
-    .deleteFrom('crm_tags')
-    .where('merchant_id', '=', ctx.merchantId)
-    .where('id', '=', id)
-    .execute();
+  await inTransaction(ctx.db, async (trx) => {
+    const tx = { ...ctx, db: trx };
+    const twins = await twinsOf(tx, id);
+    await trx
+      .updateTable('crm_segments')
+      .set({ auto_tag_id: null })
+      .where('merchant_id', '=', ctx.merchantId)
+      .where('auto_tag_id', '=', id)
+      .execute();
+    await trx.deleteFrom('crm_tags').where('merchant_id', '=', ctx.merchantId).where('id', '=', id).execute();
+    if (twins)
+      await enqueueJob(
+        trx,
+        {
+          type: TAG_REMOTE_JOB,
+          key: `${id}:delete`,
+          merchantId: ctx.merchantId,
+          payload: { op: 'delete', twins },
+        },
+        ctx.now,
+      );
+  });
+  ctx.deps.wakeJobs();
+}
+
+/** Renames a tag here and (as a job) its twins in WeChat. */
+export async function renameTag(ctx: Ctx, id: string, rawName: string): Promise<TagView> {
+  requireRole(ctx, 'operator');
+  await getTag(ctx, id);
+  const name = rawName.trim();
+  if (!name || Buffer.byteLength(name) > 30)
+    throw badRequest('invalid_tag_name', '标签名为 1–30 字节', 'Tag names are 1–30 bytes');
+  await inTransaction(ctx.db, async (trx) => {
+    try {
+      await trx
+        .updateTable('crm_tags')
+        .set({ name })
+        .where('merchant_id', '=', ctx.merchantId)
+        .where('id', '=', id)
+        .execute();
+    } catch (error) {
+      if (isUniqueViolation(error)) throw conflict('tag_exists', '标签已存在', 'This tag already exists');
+      throw error;
+    }
+    const twins = await twinsOf({ ...ctx, db: trx }, id);
+    if (twins)
+      await enqueueJob(
+        trx,
+        {
+          type: TAG_REMOTE_JOB,
+          key: `${id}:rename:${ctx.now}`,
+          merchantId: ctx.merchantId,
+          payload: { op: 'rename', name, twins },
+        },
+        ctx.now,
+      );
+  });
+  ctx.deps.wakeJobs();
+  return (await listTags(ctx)).find((t) => t.id === id)!;
+}
+
+/** Asks for a read of every account's tags and tagged fans from WeChat (a job). */
+export async function requestTagPull(ctx: Ctx): Promise<{ queued: boolean }> {
+  requireRole(ctx, 'operator');
+  const queued = await enqueueJob(
+    ctx.db,
+    // One pull at a time per minute is plenty; a second click in the same minute is the same job.
+    {
+      type: TAG_PULL_JOB,
+      key: `${ctx.merchantId}:${Math.floor(ctx.now / 60_000)}`,
+      merchantId: ctx.merchantId,
+    },
+    ctx.now,
+  );
+  ctx.deps.wakeJobs();
+  return { queued };
 }
 
 async function liveMemberIds(ctx: Ctx, ids: string[]): Promise<string[]> {
@@ -194,6 +284,7 @@ export async function tagMembers(ctx: Ctx, tagId: string, memberIds: string[]) {
       }
     }
     if (added.length > 0 && tag.sync === 1) await queueSync(trx, ctx, tagId);
+    await queueAutotag(tx, added);
     return { added: added.length, refused };
   });
   ctx.deps.wakeJobs();
@@ -235,6 +326,10 @@ export async function untagMembers(ctx: Ctx, tagId: string, memberIds: string[])
         ctx.now,
       );
     }
+    await queueAutotag(
+      tx,
+      rows.map((r) => r.member_id),
+    );
     return rows.length;
   });
   ctx.deps.wakeJobs();

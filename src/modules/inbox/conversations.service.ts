@@ -8,8 +8,9 @@ import { badRequest } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { AGENT_KIND, followLog, type LogEntry } from '../channel/index.ts';
 import { memberOfFan } from '../crm/index.ts';
+import { type BusinessHours, businessMs } from './business-hours.ts';
 import type { InboxConversationsTable } from './inbox.schema.ts';
-import { slaMinutes } from './settings.service.ts';
+import { inboxSettings } from './settings.service.ts';
 
 export const CONVERSATION = { zh: '会话', en: 'Conversation' };
 /** Messages a fan writes: these open or continue a conversation. */
@@ -36,7 +37,9 @@ async function apply(deps: AppDeps, rows: LogEntry[]): Promise<void> {
     const at = row.created_at;
     if (TALK.has(row.kind)) {
       const preview = (row.content ?? `[${row.kind}]`).slice(0, 120);
-      const human = row.kind === 'text' && WANTS_HUMAN.test(row.content ?? '') ? 1 : 0;
+      // The merchant's handoff words answer with transfer_customer_service; the defaults count too.
+      const transferred = (row.reply ?? '').includes('"transfer_customer_service"');
+      const human = transferred || (row.kind === 'text' && WANTS_HUMAN.test(row.content ?? '')) ? 1 : 0;
       const memberId = await memberOfFan(ctx, row.account_id, row.openid);
       await ctx.db
         .insertInto('inbox_conversations')
@@ -138,23 +141,41 @@ export function inboxTail(deps: AppDeps): () => Promise<void> {
 
 export interface ConversationView extends Omit<InboxConversationsTable, 'wants_human'> {
   wants_human: boolean;
-  /** Waiting longer than the merchant's reply SLA. */
+  /** How long the fan has waited, counted inside business hours only. */
+  waited_ms: number;
+  /** Waiting longer than the merchant's reply SLA (business hours). */
   overdue: boolean;
   window_ends_at: number | null;
 }
 
 export const SERVICE_WINDOW_MS = 48 * 3_600_000;
 
-export function conversationView(row: InboxConversationsTable, now: number, slaMs: number): ConversationView {
+/** What a view needs to judge waiting: the SLA and the hours it counts in. */
+export interface SlaRule {
+  slaMs: number;
+  hours: BusinessHours | null;
+}
+
+export async function slaRule(ctx: Pick<Ctx, 'db' | 'merchantId'>): Promise<SlaRule> {
+  const settings = await inboxSettings(ctx);
+  return { slaMs: settings.sla_minutes * 60_000, hours: settings.business_hours };
+}
+
+export function conversationView(row: InboxConversationsTable, now: number, sla: SlaRule): ConversationView {
+  const waited =
+    row.status === 'open' && row.waiting_since !== null ? businessMs(row.waiting_since, now, sla.hours) : 0;
   return {
     ...row,
     wants_human: row.wants_human === 1,
-    overdue: row.status === 'open' && row.waiting_since !== null && now - row.waiting_since > slaMs,
+    waited_ms: waited,
+    overdue: waited > sla.slaMs,
     window_ends_at: row.last_inbound_at === null ? null : row.last_inbound_at + SERVICE_WINDOW_MS,
   };
 }
 
 export type InboxView = 'unassigned' | 'mine' | 'all' | 'overdue';
+/** Overdue candidates read at most (wall-clock waiting ≥ business waiting, so this is a superset). */
+const OVERDUE_SCAN = 500;
 
 /** The inbox list, most recent first: unassigned, mine, all or overdue; open or closed. */
 export async function listConversations(
@@ -169,7 +190,7 @@ export async function listConversations(
 ) {
   requireRole(ctx, 'agent', 'operator');
   await inboxTail(ctx.deps)();
-  const slaMs = (await slaMinutes(ctx)) * 60_000;
+  const sla = await slaRule(ctx);
   let query = ctx.db
     .selectFrom('inbox_conversations')
     .selectAll()
@@ -177,15 +198,30 @@ export async function listConversations(
     .where('status', '=', filter.status ?? 'open');
   if (filter.view === 'unassigned') query = query.where('assignee_id', 'is', null);
   if (filter.view === 'mine') query = query.where('assignee_id', '=', actorId(ctx.actor));
-  if (filter.view === 'overdue') query = query.where('waiting_since', '<', ctx.now - slaMs);
+  if (filter.view === 'overdue') query = query.where('waiting_since', '<', ctx.now - sla.slaMs);
   if (filter.account_id) query = query.where('account_id', '=', filter.account_id);
   if (filter.before) query = query.where('last_message_at', '<', filter.before);
   const rows = await query
     .orderBy('last_message_at', 'desc')
     .orderBy('id', 'desc')
-    .limit(filter.limit)
+    .limit(filter.view === 'overdue' ? OVERDUE_SCAN : filter.limit)
     .execute();
-  return rows.map((row) => conversationView(row, ctx.now, slaMs));
+  const views = rows.map((row) => conversationView(row, ctx.now, sla));
+  return filter.view === 'overdue' ? views.filter((v) => v.overdue).slice(0, filter.limit) : views;
+}
+
+/** Open conversations waiting past the SLA in business hours, oldest wait first (bounded). */
+export async function overdueConversations(ctx: Ctx, assigneeId?: string) {
+  const sla = await slaRule(ctx);
+  let query = ctx.db
+    .selectFrom('inbox_conversations')
+    .selectAll()
+    .where('merchant_id', '=', ctx.merchantId)
+    .where('status', '=', 'open')
+    .where('waiting_since', '<', ctx.now - sla.slaMs);
+  if (assigneeId) query = query.where('assignee_id', '=', assigneeId);
+  const rows = await query.orderBy('waiting_since').limit(OVERDUE_SCAN).execute();
+  return rows.map((row) => conversationView(row, ctx.now, sla)).filter((v) => v.overdue);
 }
 
 export async function getConversationRow(ctx: Ctx, id: string): Promise<InboxConversationsTable> {
@@ -210,7 +246,7 @@ export async function assignConversation(ctx: Ctx, id: string, assigneeId: strin
     .where('merchant_id', '=', ctx.merchantId)
     .where('id', '=', id)
     .execute();
-  return conversationView(await getConversationRow(ctx, id), ctx.now, (await slaMinutes(ctx)) * 60_000);
+  return conversationView(await getConversationRow(ctx, id), ctx.now, await slaRule(ctx));
 }
 
 export async function setStatus(ctx: Ctx, id: string, status: 'open' | 'closed') {
@@ -227,47 +263,82 @@ export async function setStatus(ctx: Ctx, id: string, status: 'open' | 'closed')
     .where('merchant_id', '=', ctx.merchantId)
     .where('id', '=', id)
     .execute();
-  return conversationView(await getConversationRow(ctx, id), ctx.now, (await slaMinutes(ctx)) * 60_000);
+  return conversationView(await getConversationRow(ctx, id), ctx.now, await slaRule(ctx));
 }
 
-/** First-response times per agent and how many wait past the SLA now: the service dashboard. */
+/** Conversations read for the per-agent figures: the last 30 days, bounded. */
+const STATS_DAYS = 30;
+const STATS_ROWS = 20_000;
+
+/**
+ * The service dashboard: how many wait and how many are past the SLA now (with the oldest), and
+ * per agent the average first-response and resolution times of the last 30 days, both counted
+ * in business hours like the SLA.
+ */
 export async function inboxStats(ctx: Ctx) {
   requireRole(ctx, 'agent', 'operator');
   await inboxTail(ctx.deps)();
-  const slaMs = (await slaMinutes(ctx)) * 60_000;
-  const [agents, waiting] = await Promise.all([
+  const sla = await slaRule(ctx);
+  const [answered, waiting, overdue] = await Promise.all([
     ctx.db
       .selectFrom('inbox_conversations')
-      .select((eb) => [
-        'assignee_id',
-        eb.fn.countAll<number>().as('conversations'),
-        sql<number>`avg(first_response_at - opened_at)`.as('first_response_ms'),
-        sql<number>`avg(case when closed_at is not null then closed_at - opened_at end)`.as('resolution_ms'),
-      ])
+      .select(['assignee_id', 'opened_at', 'first_response_at', 'closed_at'])
       .where('merchant_id', '=', ctx.merchantId)
       .where('first_response_at', 'is not', null)
-      .groupBy('assignee_id')
+      .where('opened_at', '>=', ctx.now - STATS_DAYS * 86_400_000)
+      .limit(STATS_ROWS)
       .execute(),
     ctx.db
       .selectFrom('inbox_conversations')
-      .select((eb) => [
-        eb.fn.countAll<number>().as('waiting'),
-        sql<number>`sum(case when waiting_since < ${ctx.now - slaMs} then 1 else 0 end)`.as('overdue'),
-      ])
+      .select((eb) => eb.fn.countAll<number>().as('waiting'))
       .where('merchant_id', '=', ctx.merchantId)
       .where('status', '=', 'open')
       .where('waiting_since', 'is not', null)
       .executeTakeFirstOrThrow(),
+    overdueConversations(ctx),
   ]);
+  const agents = new Map<
+    string | null,
+    { conversations: number; first: number; resolved: number; resolution: number; within: number }
+  >();
+  for (const row of answered) {
+    const a = agents.get(row.assignee_id) ?? {
+      conversations: 0,
+      first: 0,
+      resolved: 0,
+      resolution: 0,
+      within: 0,
+    };
+    const first = businessMs(row.opened_at, row.first_response_at!, sla.hours);
+    a.conversations += 1;
+    a.first += first;
+    if (first <= sla.slaMs) a.within += 1;
+    if (row.closed_at !== null) {
+      a.resolved += 1;
+      a.resolution += businessMs(row.opened_at, row.closed_at, sla.hours);
+    }
+    agents.set(row.assignee_id, a);
+  }
   return {
-    sla_minutes: slaMs / 60_000,
+    sla_minutes: sla.slaMs / 60_000,
+    business_hours: sla.hours,
     waiting: Number(waiting.waiting),
-    overdue: Number(waiting.overdue ?? 0),
-    agents: agents.map((a) => ({
-      assignee_id: a.assignee_id,
-      conversations: Number(a.conversations),
-      first_response_ms: Math.round(Number(a.first_response_ms ?? 0)),
-      resolution_ms: a.resolution_ms === null ? null : Math.round(Number(a.resolution_ms)),
+    overdue: overdue.length,
+    oldest_overdue: overdue.slice(0, 20).map((c) => ({
+      id: c.id,
+      account_id: c.account_id,
+      openid: c.openid,
+      assignee_id: c.assignee_id,
+      preview: c.preview,
+      waited_ms: c.waited_ms,
+    })),
+    agents: [...agents].map(([assigneeId, a]) => ({
+      assignee_id: assigneeId,
+      conversations: a.conversations,
+      first_response_ms: Math.round(a.first / a.conversations),
+      within_sla: a.within / a.conversations,
+      resolved: a.resolved,
+      resolution_ms: a.resolved === 0 ? null : Math.round(a.resolution / a.resolved),
     })),
   };
 }

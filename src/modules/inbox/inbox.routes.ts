@@ -1,23 +1,26 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { Api, AppDeps } from '../../deps.ts';
+import { requireRole } from '../../platform/auth/roles.ts';
 import { IdParams, Ok, withErrors } from '../../platform/http/schemas.ts';
 import { onLogWritten } from '../channel/index.ts';
 import {
+  actorId,
   assignConversation,
   inboxStats,
   inboxTail,
   listConversations,
+  overdueConversations,
   setStatus,
 } from './conversations.service.ts';
-import { conversationDetail, replyToConversation } from './reply.service.ts';
+import { conversationDetail, replyToConversation, sendNotice } from './reply.service.ts';
 import {
   createCanned,
   deleteCanned,
   getPersona,
+  inboxSettings,
   listCanned,
   savePersona,
   saveSettings,
-  slaMinutes,
 } from './settings.service.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
@@ -35,6 +38,7 @@ const Conversation = Type.Object({
   preview: Nullable(Type.String()),
   waiting_since: Nullable(Type.Integer()),
   wants_human: Type.Boolean(),
+  waited_ms: Type.Integer({ description: '营业时间内已等待（毫秒）/ Waited inside business hours (ms)' }),
   overdue: Type.Boolean(),
   window_ends_at: Nullable(Type.Integer()),
   opened_at: Type.Integer(),
@@ -49,6 +53,11 @@ const Message = Type.Object({
   text: Nullable(Type.String()),
   agent: Nullable(Type.String()),
 });
+const Hours = Type.Object({
+  days: Type.Array(Type.Integer({ minimum: 1, maximum: 7 }), { minItems: 1, maxItems: 7 }),
+  start: Type.String({ pattern: '^\\d{2}:\\d{2}$' }),
+  end: Type.String({ pattern: '^\\d{2}:\\d{2}$' }),
+});
 const Persona = Type.Object({
   account_id: Type.String(),
   name: Type.String(),
@@ -60,6 +69,8 @@ const Persona = Type.Object({
 const HEARTBEAT_MS = 15_000;
 /** Between log notices (another process may write), look again this often. */
 const POLL_MS = 1_000;
+/** How often a stream looks for its agent's conversations gone past the SLA. */
+const SLA_CHECK_MS = 10_000;
 
 export function inboxRoutes(app: Api, deps: AppDeps): void {
   const tags = ['inbox'];
@@ -103,6 +114,7 @@ export function inboxRoutes(app: Api, deps: AppDeps): void {
           200: Type.Object({
             conversation: Conversation,
             window_open: Type.Boolean(),
+            notice: Type.Object({ available: Type.Boolean(), reason: Nullable(Type.String()) }),
             messages: Type.Array(Message),
             member: Type.Unknown(),
             orders: Type.Array(
@@ -136,6 +148,20 @@ export function inboxRoutes(app: Api, deps: AppDeps): void {
       reply.status(201).send(await replyToConversation(request.ctx, request.params.id, request.body.text)),
   );
   app.post(
+    '/inbox/conversations/:id/notice',
+    {
+      schema: {
+        tags,
+        summary: '超出 48 小时：发送模板消息通知 / Outside the 48-hour window: send a template notice',
+        params: IdParams,
+        body: Type.Object({ text: Type.String({ minLength: 1, maxLength: 200 }) }),
+        response: withErrors({ 201: Message, 502: Type.Ref('Error') }),
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await sendNotice(request.ctx, request.params.id, request.body.text)),
+  );
+  app.post(
     '/inbox/conversations/:id/assign',
     {
       schema: {
@@ -167,13 +193,26 @@ export function inboxRoutes(app: Api, deps: AppDeps): void {
         response: withErrors({
           200: Type.Object({
             sla_minutes: Type.Integer(),
+            business_hours: Nullable(Hours),
             waiting: Type.Integer(),
             overdue: Type.Integer(),
+            oldest_overdue: Type.Array(
+              Type.Object({
+                id: Type.String(),
+                account_id: Type.String(),
+                openid: Type.String(),
+                assignee_id: Nullable(Type.String()),
+                preview: Nullable(Type.String()),
+                waited_ms: Type.Integer(),
+              }),
+            ),
             agents: Type.Array(
               Type.Object({
                 assignee_id: Nullable(Type.String()),
                 conversations: Type.Integer(),
                 first_response_ms: Type.Integer(),
+                within_sla: Type.Number(),
+                resolved: Type.Integer(),
                 resolution_ms: Nullable(Type.Integer()),
               }),
             ),
@@ -183,21 +222,32 @@ export function inboxRoutes(app: Api, deps: AppDeps): void {
     },
     (request) => inboxStats(request.ctx),
   );
+  const Settings = Type.Object({
+    sla_minutes: Type.Integer({ minimum: 1, maximum: 1440 }),
+    business_hours: Nullable(Hours),
+    handoff_keywords: Type.Array(Type.String({ minLength: 1, maxLength: 20 }), { maxItems: 20 }),
+    notice_template_id: Nullable(Type.String({ maxLength: 128 })),
+  });
   app.put(
     '/inbox/settings',
     {
       schema: {
         tags,
-        body: Type.Object({ sla_minutes: Type.Integer({ minimum: 1, maximum: 1440 }) }),
-        response: withErrors({ 200: Type.Object({ sla_minutes: Type.Integer() }) }),
+        summary:
+          '客服设置：响应时限、营业时间、转人工关键词、模板通知 / SLA, business hours, handoff words, notice template',
+        body: Type.Partial(Settings),
+        response: withErrors({ 200: Settings }),
       },
     },
     (request) => saveSettings(request.ctx, request.body),
   );
   app.get(
     '/inbox/settings',
-    { schema: { tags, response: withErrors({ 200: Type.Object({ sla_minutes: Type.Integer() }) }) } },
-    async (request) => ({ sla_minutes: await slaMinutes(request.ctx) }),
+    { schema: { tags, response: withErrors({ 200: Settings }) } },
+    async (request) => {
+      requireRole(request.ctx, 'agent', 'operator');
+      return inboxSettings(request.ctx);
+    },
   );
   const Canned = Type.Object({
     id: Type.String(),
@@ -312,13 +362,36 @@ export function inboxRoutes(app: Api, deps: AppDeps): void {
           checking = false;
         }
       };
+      // The SLA alert goes to the agent the conversation is assigned to: once per wait.
+      const me = ctx.actor.kind === 'user' || ctx.actor.kind === 'token' ? actorId(ctx.actor) : null;
+      const alerted = new Set<string>();
+      const checkSla = async () => {
+        if (closed || !me) return;
+        try {
+          const late = await overdueConversations({ ...ctx, now: deps.clock.now() }, me);
+          const ids = new Set(late.map((c) => c.id));
+          for (const id of alerted) if (!ids.has(id)) alerted.delete(id);
+          for (const c of late) {
+            if (alerted.has(c.id)) continue;
+            alerted.add(c.id);
+            reply.raw.write(
+              `event: sla\ndata: ${JSON.stringify({ id: c.id, openid: c.openid, preview: c.preview, waited_ms: c.waited_ms })}\n\n`,
+            );
+          }
+        } catch (error) {
+          deps.logger.warn({ err: error }, 'inbox SLA check failed');
+        }
+      };
+      void checkSla();
       const stop = onLogWritten(deps, () => void check());
       const poll = setInterval(() => void check(), POLL_MS);
+      const sla = setInterval(() => void checkSla(), SLA_CHECK_MS);
       const beat = setInterval(() => reply.raw.write(': beat\n\n'), HEARTBEAT_MS);
       request.raw.on('close', () => {
         closed = true;
         stop();
         clearInterval(poll);
+        clearInterval(sla);
         clearInterval(beat);
       });
     },

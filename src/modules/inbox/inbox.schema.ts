@@ -46,6 +46,20 @@ export interface InboxPersonasTable {
 export interface InboxSettingsTable {
   merchant_id: string;
   sla_minutes: number;
+  /** JSON of BusinessHours; null = around the clock. */
+  business_hours: string | null;
+  /** JSON array of words that mean "a person, please"; null = the defaults. */
+  handoff_keywords: string | null;
+  /** The merchant's template for reaching a fan outside the 48-hour window. */
+  notice_template_id: string | null;
+  updated_at: number;
+}
+
+/** The channel keyword rule that answers a fan's "人工" with transfer_customer_service, per account. */
+export interface InboxHandoffRulesTable {
+  account_id: string;
+  merchant_id: string;
+  rule_id: string;
   updated_at: number;
 }
 
@@ -61,4 +75,5 @@ export interface InboxTables {
   inbox_personas: InboxPersonasTable;
   inbox_settings: InboxSettingsTable;
   inbox_cursors: InboxCursorsTable;
+  inbox_handoff_rules: InboxHandoffRulesTable;
 }

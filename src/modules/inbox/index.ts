@@ -5,8 +5,9 @@
  */
 import type { ModuleMigrations } from '../../platform/db/migrate.ts';
 import { up as inbox } from './migrations/0011_inbox.ts';
+import { up as hours } from './migrations/0014_inbox_hours.ts';
 
-export const inboxMigrations: ModuleMigrations = { '0011_inbox': inbox };
+export const inboxMigrations: ModuleMigrations = { '0011_inbox': inbox, '0014_inbox_hours': hours };
 
 export { inboxTail } from './conversations.service.ts';
 export { inboxRoutes } from './inbox.routes.ts';

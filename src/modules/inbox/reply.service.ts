@@ -13,8 +13,9 @@ import {
   inboxTail,
   markAnswered,
   SERVICE_WINDOW_MS,
+  slaRule,
 } from './conversations.service.ts';
-import { getPersona, listCanned, renderCanned, slaMinutes } from './settings.service.ts';
+import { getPersona, inboxSettings, listCanned, renderCanned } from './settings.service.ts';
 
 /** What a fan writes; anything else in the log (follow, menu click, scan) is shown as an event line. */
 const TALK_KINDS = new Set(['text', 'image', 'voice', 'video', 'shortvideo', 'location', 'link']);
@@ -52,7 +53,11 @@ export async function conversationDetail(ctx: Ctx, id: string) {
   requireRole(ctx, 'agent', 'operator');
   await inboxTail(ctx.deps)();
   const row = await getConversationRow(ctx, id);
-  const slaMs = (await slaMinutes(ctx)) * 60_000;
+  const [sla, settings, account] = await Promise.all([
+    slaRule(ctx),
+    inboxSettings(ctx),
+    getAccount(ctx, row.account_id),
+  ]);
   const memberId = row.member_id ?? (await memberOfFan(ctx, row.account_id, row.openid));
   const [log, member, orders, persona, canned] = await Promise.all([
     messagesOf(ctx, row.account_id, row.openid, { limit: 100 }),
@@ -91,9 +96,21 @@ export async function conversationDetail(ctx: Ctx, id: string) {
         ];
   });
   const vars = { name: member?.name ?? '', persona: persona?.name ?? '', agent: persona?.name ?? '' };
+  const windowOpen = row.last_inbound_at !== null && ctx.now - row.last_inbound_at < SERVICE_WINDOW_MS;
   return {
-    conversation: conversationView(row, ctx.now, slaMs),
-    window_open: row.last_inbound_at !== null && ctx.now - row.last_inbound_at < SERVICE_WINDOW_MS,
+    conversation: conversationView(row, ctx.now, sla),
+    window_open: windowOpen,
+    // Outside the window the composer offers a template notice where one fits.
+    notice: {
+      available: !windowOpen && account.type === 'service' && settings.notice_template_id !== null,
+      reason: windowOpen
+        ? null
+        : account.type !== 'service'
+          ? 'subscription_account'
+          : settings.notice_template_id === null
+            ? 'no_template'
+            : null,
+    },
     messages,
     member,
     orders: orders.items.map((o) => ({
@@ -145,4 +162,60 @@ export async function replyToConversation(ctx: Ctx, id: string, text: string) {
       .execute();
   }
   return { id: entry.id, at: entry.created_at, from: 'agent' as const, kind: 'text', text, agent };
+}
+
+/** Shanghai wall-clock "YYYY-MM-DD HH:MM" for a template's time field. */
+const localTime = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
+
+/**
+ * Outside the 48-hour window WeChat refuses customer-service messages; a template notice (a
+ * service account with the merchant's template) still reaches the fan, asking them to write back.
+ */
+export async function sendNotice(ctx: Ctx, id: string, text: string) {
+  requireRole(ctx, 'agent', 'operator');
+  const row = await getConversationRow(ctx, id);
+  if (row.last_inbound_at !== null && ctx.now - row.last_inbound_at < SERVICE_WINDOW_MS)
+    throw conflict(
+      'inside_window',
+      '仍在 48 小时内，请直接回复',
+      'Still inside the 48-hour window: reply directly',
+    );
+  const [account, settings, persona] = await Promise.all([
+    getAccount(ctx, row.account_id),
+    inboxSettings(ctx),
+    getPersona(ctx, row.account_id),
+  ]);
+  if (account.type !== 'service' || !settings.notice_template_id)
+    throw conflict(
+      'no_template',
+      '没有可用的模板消息（需服务号并在客服设置中填写模板 ID）',
+      'No template notice fits (a service account with a template id in the inbox settings)',
+    );
+  const agent = actorId(ctx.actor);
+  await viaWeChat(async () => {
+    try {
+      await apiClientFor(ctx.deps, account).sendTemplate({
+        openid: row.openid,
+        templateId: settings.notice_template_id!,
+        data: {
+          first: { value: text },
+          keyword1: { value: persona?.name ?? account.name },
+          keyword2: { value: localTime(ctx.now) },
+          remark: { value: '回复本公众号即可继续对话' },
+        },
+      });
+    } catch (error) {
+      if (error instanceof WeChatApiError && error.isUnsubscribed)
+        throw conflict('fan_unsubscribed', '粉丝已取消关注，无法发送', 'The fan has unfollowed the account');
+      throw error;
+    }
+  });
+  const entry = await recordAgentMessage(ctx, {
+    accountId: row.account_id,
+    openid: row.openid,
+    text: `[模板通知] ${text}`,
+    agent,
+  });
+  await markAnswered(ctx, row.account_id, row.openid, entry.created_at, entry.reply);
+  return { id: entry.id, at: entry.created_at, from: 'agent' as const, kind: 'template', text, agent };
 }

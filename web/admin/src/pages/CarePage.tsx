@@ -17,11 +17,13 @@ const REASONS: Record<CareItem['reason'], { zh: string; en: string; color: strin
   silent: { zh: '很久没联系', en: 'Gone quiet', color: 'default' },
 };
 
-/** Nancy's morning list: about ten customers to greet today, each with a suggested message. */
+/** Nancy's morning list: the operator's own ten customers to greet today, each with a suggested message. */
 export function CarePage() {
   const tr = useTr();
   const { message } = AntApp.useApp();
-  const [data, setData] = useState<{ day: string; done: number; items: CareItem[] } | null>(null);
+  const [data, setData] = useState<{ day: string; limit: number; done: number; items: CareItem[] } | null>(
+    null,
+  );
   const [open, setOpen] = useState<string | null>(null);
   const load = useCallback(async () => setData(await get('/crm/care?limit=10')), []);
   useEffect(() => {
@@ -29,10 +31,10 @@ export function CarePage() {
   }, [load]);
   return (
     <Card
-      title={tr('今日关怀', 'Care list')}
+      title={tr('我的今日关怀', 'My care list today')}
       extra={
         data && (
-          <Typography.Text type="secondary">{`${data.day} · ${tr('已问候', 'greeted')} ${data.done}`}</Typography.Text>
+          <Typography.Text type="secondary">{`${data.day} · ${tr('已问候', 'greeted')} ${data.done}/${data.limit}`}</Typography.Text>
         )
       }
     >

@@ -6,6 +6,7 @@ import { CanvasRenderer } from 'echarts/renderers';
 import { useEffect, useRef, useState } from 'react';
 import { type Account, fen, get } from '../api.ts';
 import { useT } from '../i18n.ts';
+import { InboxStatsCard } from './InboxStatsCard.tsx';
 
 echarts.use([
   LineChart,
@@ -214,6 +215,7 @@ export function DashboardPage({ accounts }: { accounts: Account[] }) {
           </Card>
         </Col>
       </Row>
+      <InboxStatsCard />
     </>
   );
 }

@@ -16,6 +16,7 @@ import {
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { type Account, fen, get, post, time } from '../api.ts';
 import { useTr } from './crmText.ts';
+import { InboxSettings, NoticeComposer } from './InboxSettings.tsx';
 import { MemberProfile } from './MemberProfile.tsx';
 
 interface Conversation {
@@ -30,11 +31,13 @@ interface Conversation {
   waiting_since: number | null;
   wants_human: boolean;
   overdue: boolean;
+  waited_ms: number;
   window_ends_at: number | null;
 }
 interface Detail {
   conversation: Conversation;
   window_open: boolean;
+  notice: { available: boolean; reason: string | null };
   messages: Array<{
     id: string;
     at: number;
@@ -66,7 +69,8 @@ const BUBBLE: Record<string, React.CSSProperties> = {
 /** Three panes: conversations, the chat with its composer, and the member beside it. Live over SSE. */
 export function InboxPage({ accounts }: { accounts: Account[] }) {
   const tr = useTr();
-  const { message } = AntApp.useApp();
+  const { message, notification } = AntApp.useApp();
+  const [settingsOpen, setSettingsOpen] = useState(false);
   const [view, setView] = useState('all');
   const [list, setList] = useState<Conversation[]>([]);
   const [openId, setOpenId] = useState<string | null>(null);
@@ -97,9 +101,23 @@ export function InboxPage({ accounts }: { accounts: Account[] }) {
       void loadList();
       if (openRef.current) void loadDetail(openRef.current);
     });
+    // The SLA alert: a conversation assigned to me has waited past the reply time.
+    source.addEventListener('sla', (event) => {
+      const late = JSON.parse((event as MessageEvent).data) as {
+        id: string;
+        openid: string;
+        preview: string | null;
+      };
+      notification.warning({
+        key: late.id,
+        message: tr('回复超时', 'Reply overdue'),
+        description: `${late.openid}：${late.preview ?? ''}`,
+        onClick: () => setOpenId(late.id),
+      });
+    });
     source.onerror = () => setLive(false);
     return () => source.close();
-  }, [loadList, loadDetail]);
+  }, [loadList, loadDetail, notification, tr]);
 
   const act = async (work: () => Promise<unknown>) => {
     try {
@@ -128,7 +146,13 @@ export function InboxPage({ accounts }: { accounts: Account[] }) {
               <Badge status={live ? 'success' : 'default'} text={live ? tr('实时', 'Live') : ''} />
             </Space>
           }
+          extra={
+            <Button size="small" aria-label="inbox settings" onClick={() => setSettingsOpen(true)}>
+              {tr('设置', 'Settings')}
+            </Button>
+          }
         >
+          <InboxSettings open={settingsOpen} onClose={() => setSettingsOpen(false)} />
           <Tabs
             size="small"
             activeKey={view}
@@ -161,7 +185,12 @@ export function InboxPage({ accounts }: { accounts: Account[] }) {
               <Space orientation="vertical" size={0} style={{ width: '100%' }}>
                 <Space>
                   <Typography.Text strong>{item.openid}</Typography.Text>
-                  {item.overdue && <Tag color="red">{tr('超时', 'Overdue')}</Tag>}
+                  {item.overdue && (
+                    <Tag color="red">
+                      {tr('超时', 'Overdue')} {Math.round(item.waited_ms / 60_000)}
+                      {tr('分钟', ' min')}
+                    </Tag>
+                  )}
                   {item.wants_human && <Tag color="orange">{tr('要人工', 'Wants a person')}</Tag>}
                 </Space>
                 <Typography.Text type="secondary" ellipsis>
@@ -275,12 +304,11 @@ export function InboxPage({ accounts }: { accounts: Account[] }) {
                 </Typography.Text>
               </Space>
             ) : (
-              <Typography.Text type="warning" style={{ marginTop: 8 }}>
-                {tr(
-                  '粉丝最后一次互动已超过 48 小时，无法发送客服消息；请使用模板消息通知。',
-                  "More than 48 hours since the fan's last message: customer-service messages are closed; use a template notice.",
-                )}
-              </Typography.Text>
+              <NoticeComposer
+                conversationId={c.id}
+                notice={detail.notice}
+                onSent={() => void loadDetail(c.id)}
+              />
             )}
           </Card>
         )}

@@ -36,9 +36,25 @@ export function TagsPage({ accounts }: { accounts: Account[] }) {
     <Card
       title={tr('标签', 'Tags')}
       extra={
-        <Typography.Text type="secondary">
-          {tr(`微信同步标签 ${synced}/100`, `WeChat-synced tags ${synced}/100`)}
-        </Typography.Text>
+        <Space>
+          <Typography.Text type="secondary">
+            {tr(`微信同步标签 ${synced}/100`, `WeChat-synced tags ${synced}/100`)}
+          </Typography.Text>
+          <Button
+            aria-label="pull tags from wechat"
+            onClick={async () => {
+              try {
+                await post('/crm/tags/pull');
+                message.success(tr('正在从微信拉取标签及粉丝…', 'Reading tags and their fans from WeChat…'));
+                setTimeout(() => void load(), 1500);
+              } catch (error) {
+                message.error((error as Error).message);
+              }
+            }}
+          >
+            {tr('从微信拉取', 'Pull from WeChat')}
+          </Button>
+        </Space>
       }
     >
       <Space style={{ marginBottom: 16 }}>
@@ -72,7 +88,27 @@ export function TagsPage({ accounts }: { accounts: Account[] }) {
         dataSource={tags}
         pagination={false}
         columns={[
-          { title: tr('标签', 'Tag'), dataIndex: 'name' },
+          {
+            title: tr('标签', 'Tag'),
+            render: (_, t) => (
+              <Typography.Text
+                editable={{
+                  tooltip: tr('重命名（同步到微信）', 'Rename (synced to WeChat)'),
+                  onChange: async (next) => {
+                    if (!next.trim() || next === t.name) return;
+                    try {
+                      await api('PATCH', `/crm/tags/${t.id}`, { name: next });
+                      await load();
+                    } catch (error) {
+                      message.error((error as Error).message);
+                    }
+                  },
+                }}
+              >
+                {t.name}
+              </Typography.Text>
+            ),
+          },
           { title: tr('会员数', 'Members'), dataIndex: 'members' },
           {
             title: tr('微信同步', 'WeChat sync'),
