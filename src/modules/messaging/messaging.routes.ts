@@ -11,6 +11,7 @@ import {
   quotaNow,
   scheduleBroadcast,
 } from './broadcasts.service.ts';
+import { noticeRoutes } from './notices.routes.ts';
 import { broadcastReport } from './report.service.ts';
 import { previewBroadcast } from './send.service.ts';
 
@@ -73,6 +74,7 @@ const Quota = Type.Object({
 
 /** Admin: broadcasts — compose, count the audience, preview, schedule, cancel, quota, report. */
 export function messagingRoutes(app: Api): void {
+  noticeRoutes(app);
   app.get(
     '/broadcasts',
     { schema: { tags, summary: '群发 / Broadcasts', response: withErrors({ 200: Type.Array(Broadcast) }) } },

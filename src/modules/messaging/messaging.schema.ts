@@ -1,3 +1,5 @@
+import type { NoticeTables } from './notices.schema.ts';
+
 export type BroadcastKind = 'news' | 'text' | 'image';
 export type BroadcastStatus = 'draft' | 'scheduled' | 'sending' | 'sent' | 'cancelled' | 'failed';
 export type AudienceKind = 'tag' | 'segment' | 'all';
@@ -50,7 +52,7 @@ export interface BroadcastBatchesTable {
   sent_at: number | null;
 }
 
-export interface MessagingTables {
+export interface MessagingTables extends NoticeTables {
   broadcasts: BroadcastsTable;
   broadcast_recipients: BroadcastRecipientsTable;
   broadcast_batches: BroadcastBatchesTable;
