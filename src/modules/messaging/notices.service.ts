@@ -238,22 +238,33 @@ export async function requestNotice(ctx: Ctx, request: NoticeRequest): Promise<s
     created_at: ctx.now,
     sent_at: null,
   };
-  const queued = await inTransaction(ctx.db, async (trx) => {
+  const outcome = await inTransaction(ctx.db, async (trx) => {
     const inserted = await trx
       .insertInto('notices')
       .values(row)
       .onConflict((oc) => oc.columns(['merchant_id', 'kind', 'event_key', 'openid']).doNothing())
       .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0 || how.skip) return false;
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) {
+      const first = await trx
+        .selectFrom('notices')
+        .select('id')
+        .where('merchant_id', '=', ctx.merchantId)
+        .where('kind', '=', request.kind)
+        .where('event_key', '=', request.eventKey)
+        .where('openid', '=', request.openid)
+        .executeTakeFirstOrThrow();
+      return { id: first.id, queued: false };
+    }
+    if (how.skip) return { id, queued: false };
     await enqueueJob(
       trx,
       { type: NOTICE_JOB, key: id, merchantId: ctx.merchantId, payload: { batch: id } },
       ctx.now,
     );
-    return true;
+    return { id, queued: true };
   });
-  if (queued) ctx.deps.wakeJobs();
-  return id;
+  if (outcome.queued) ctx.deps.wakeJobs();
+  return outcome.id;
 }
 
 /**
