@@ -8,12 +8,15 @@
 import type { ModuleMigrations } from '../../platform/db/migrate.ts';
 import { up as messaging } from './migrations/0030_messaging.ts';
 import { up as notices } from './migrations/0031_notices.ts';
+import { up as sendResults } from './migrations/0032_send_results.ts';
 
 export const messagingMigrations: ModuleMigrations = {
   '0030_messaging': messaging,
   '0031_notices': notices,
+  '0032_send_results': sendResults,
 };
 
+export { recordVisit } from './attribution.service.ts';
 export { getBroadcast, listBroadcasts } from './broadcasts.service.ts';
 export { clickRoutes } from './clicks.routes.ts';
 export { messagingRoutes } from './messaging.routes.ts';

@@ -1,4 +1,5 @@
 import type { NoticeTables } from './notices.schema.ts';
+import type { ResultTables } from './results.schema.ts';
 
 export type BroadcastKind = 'news' | 'text' | 'image';
 export type BroadcastStatus = 'draft' | 'scheduled' | 'sending' | 'sent' | 'cancelled' | 'failed';
@@ -52,7 +53,7 @@ export interface BroadcastBatchesTable {
   sent_at: number | null;
 }
 
-export interface MessagingTables extends NoticeTables {
+export interface MessagingTables extends NoticeTables, ResultTables {
   broadcasts: BroadcastsTable;
   broadcast_recipients: BroadcastRecipientsTable;
   broadcast_batches: BroadcastBatchesTable;

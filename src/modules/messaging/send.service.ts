@@ -9,6 +9,7 @@ import { getSegment, snapshotAudience, snapshotRules } from '../crm/index.ts';
 import { getBroadcastRow } from './broadcasts.service.ts';
 import type { BroadcastsTable } from './messaging.schema.ts';
 import { quotaAt } from './quota.ts';
+import { scheduleReadPulls } from './results.service.ts';
 import { massMessageOf } from './wechat-message.ts';
 
 /** WeChat takes at most 10,000 openids per mass-send call (and at least two). */
@@ -231,12 +232,16 @@ export async function runSend(ctx: Ctx, id: string): Promise<void> {
       throw error;
     }
   }
-  await ctx.db
-    .updateTable('broadcasts')
-    .set({ status: 'sent', finished_at: ctx.deps.clock.now(), updated_at: ctx.deps.clock.now() })
-    .where('id', '=', id)
-    .where('status', '=', 'sending')
-    .execute();
+  const finishedAt = ctx.deps.clock.now();
+  await inTransaction(ctx.db, async (trx) => {
+    const done = await trx
+      .updateTable('broadcasts')
+      .set({ status: 'sent', finished_at: finishedAt, updated_at: finishedAt })
+      .where('id', '=', id)
+      .where('status', '=', 'sending')
+      .executeTakeFirst();
+    if (Number(done.numUpdatedRows) === 1) await scheduleReadPulls({ ...ctx, db: trx }, id, finishedAt);
+  });
 }
 
 /** Shows the message to a test group of fans (1–10 openids) through WeChat's preview API. */
