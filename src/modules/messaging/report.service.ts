@@ -66,11 +66,10 @@ export async function broadcastReport(ctx: Ctx, id: string) {
     batches_done: row.batches_done,
     clicks: row.clicks,
     wechat: reported,
-    reads_by_day: reads.map((r) => ({
-      day: r.day,
-      users: r.read_users,
-      cumulative: (cumulative += r.read_users),
-    })),
+    reads_by_day: reads.map((r) => {
+      cumulative += r.read_users;
+      return { day: r.day, users: r.read_users, cumulative };
+    }),
     rates: {
       reach: rate(delivered, audience),
       read: rate(read, delivered),
