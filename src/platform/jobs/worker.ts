@@ -59,12 +59,15 @@ export function createJobWorker(options: WorkerOptions): JobWorker {
     const handler = handlers.get(job.type);
     // While the handler runs, its lease is renewed at a third of its length: only a worker that
     // died (and renews nothing) lets its job be claimed again.
-    const renew = setInterval(() => {
-      extendLease(db, job, clock.now() + leaseMs).then(
-        (held) => held || logger.warn({ job: job.id, type: job.type }, 'job lease lost while running'),
-        (error) => logger.warn({ job: job.id, err: error }, 'job lease renewal failed'),
-      );
-    }, Math.max(leaseMs / 3, 50));
+    const renew = setInterval(
+      () => {
+        extendLease(db, job, clock.now() + leaseMs).then(
+          (held) => held || logger.warn({ job: job.id, type: job.type }, 'job lease lost while running'),
+          (error) => logger.warn({ job: job.id, err: error }, 'job lease renewal failed'),
+        );
+      },
+      Math.max(leaseMs / 3, 50),
+    );
     renew.unref();
     try {
       if (!handler) throw new PermanentJobError(`no handler for job type ${job.type}`);
