@@ -42,6 +42,14 @@ module.exports = {
       to: { path: '^src/modules/[^/]+/', pathNot: '^src/modules/[^/]+/index\\.ts$' },
     },
     {
+      name: 'messaging-sits-above-its-sources',
+      severity: 'error',
+      comment:
+        'Messaging hears orders, marketing and channel through events and calls their faces; they never import messaging.',
+      from: { path: '^src/modules/(orders|marketing|channel|crm|catalog|accounts|tenants|payments)/' },
+      to: { path: '^src/modules/messaging/' },
+    },
+    {
       name: 'orders-never-import-payments',
       severity: 'error',
       comment: 'Payments calls orders; orders tells payments things through events.',

@@ -14,7 +14,6 @@ import {
   callbackRoutes,
   channelRoutes,
   registerChannelJobs,
-  registerOrderNotices,
   scheduleMessagePruning,
 } from './modules/channel/index.ts';
 import { crmRoutes, registerCrmJobs, registerTagSyncJobs } from './modules/crm/index.ts';
@@ -154,7 +153,6 @@ export async function openApp(config: Config, options: BuildOptions = {}): Promi
     handlers: jobHandlers,
   });
   registerChannelJobs(deps);
-  registerOrderNotices(deps);
   registerPaymentJobs(deps);
   registerCrmJobs(deps);
   registerTagSyncJobs(deps);

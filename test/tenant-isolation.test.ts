@@ -536,6 +536,23 @@ describe('tenant isolation', () => {
     expect(own.body.items.map((i: { id: string }) => i.id)).toEqual([productInA.id]);
   });
 
+  it("keeps each merchant's notice templates and limits its own", async () => {
+    await t.call(a.token, 'PUT', '/api/v1/notices/templates/order_paid', { template_id: 'TM_A_SECRET' });
+    await t.call(a.token, 'PUT', '/api/v1/notices/settings', { daily_limit: 777, per_second: 7 });
+    expect(JSON.stringify((await t.call(b.token, 'GET', '/api/v1/notices/templates')).body)).not.toContain(
+      'TM_A_SECRET',
+    );
+    expect((await t.call(b.token, 'GET', '/api/v1/notices/settings')).body.daily_limit).not.toBe(777);
+    await t.call(b.token, 'DELETE', '/api/v1/notices/templates/order_paid');
+    await t.call(b.token, 'PUT', '/api/v1/notices/settings', { daily_limit: 1, per_second: 1 });
+    const mine = (await t.call(a.token, 'GET', '/api/v1/notices/templates')).body as Array<{
+      kind: string;
+      template_id: string | null;
+    }>;
+    expect(mine.find((k) => k.kind === 'order_paid')?.template_id).toBe('TM_A_SECRET');
+    expect((await t.call(a.token, 'GET', '/api/v1/notices/settings')).body.daily_limit).toBe(777);
+  });
+
   it("never lists merchant A's rows to merchant B", async () => {
     const lists = (await adminRoutes()).filter((r) => r.method === 'get' && !r.path.includes('{'));
     expect(lists.length).toBeGreaterThan(2);

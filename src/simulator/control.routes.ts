@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { MessageMode } from '../wechat/envelope.ts';
 import { isEncodingAesKey } from '../wechat/message-crypto.ts';
+import { readingControlRoute } from './datacube.routes.ts';
 import { verifyServerUrl } from './delivery.ts';
 import { type FanAction, fanActs, transcriptSince } from './fan-actions.ts';
 import { massDeliveryCounts } from './mass-send.routes.ts';
@@ -17,6 +18,8 @@ export function controlRoutes(app: FastifyInstance, deps: SimulatorDeps): void {
       if (!(await guard.mayControl(request, appId))) return controlRefused(reply);
     });
   }
+
+  readingControlRoute(app, sim);
 
   app.post('/apps', async (request, reply) => {
     const body = (request.body ?? {}) as {

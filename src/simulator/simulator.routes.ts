@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { controlRoutes } from './control.routes.ts';
+import { datacubeRoutes } from './datacube.routes.ts';
 import { massSendRoutes } from './mass-send.routes.ts';
 import type { SimulatorDeps } from './sim-http.ts';
 import { SimError } from './simulator.ts';
@@ -21,6 +22,7 @@ export function simulatorRoutes(app: FastifyInstance, deps: SimulatorDeps): void
   );
   wechatApiRoutes(app, deps);
   massSendRoutes(app, deps);
+  datacubeRoutes(app, deps);
   // In a scope of its own, so its sign-in check does not cover WeChat's API.
   app.register(async (scope) => controlRoutes(scope, deps));
 

@@ -26,6 +26,9 @@ export interface SimApp {
   clientMsgIds?: Record<string, { msgId: number; at: number }>;
   /** Tests slow WeChat's mass-send answer down to land a crash mid-send (WeChat takes its time too). */
   massSendDelayMs?: number;
+  /** Share of delivered fans who read a mass message (default 0.35), and the seed of who and when. */
+  readShare?: number;
+  readSeed?: string;
   /** Mass-send calls taken and not yet answered (so a test can kill its caller mid-call). */
   massSendsInFlight?: number;
   /** Previews sent today (WeChat allows 100 a day). */

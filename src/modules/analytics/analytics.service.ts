@@ -47,13 +47,13 @@ const rate = (part: number, whole: number) => (whole > 0 ? Math.round((part / wh
 /**
  * The seeds' yardsticks beside what the period measured: reach (fans reached of the audience,
  * ≥ 40%), click-through on the tracked "read more" (the seeds' "open rate", 10–20% is good) and
- * order → paid completion. Reads (≥ 30%) need WeChat's read counts, not collected yet: null.
+ * order → paid completion; reads (≥ 30%) from WeChat's datacube counts, null until pulled.
  */
 function yardsticks(sends: Awaited<ReturnType<typeof sendFigures>>, paidRate: number | null) {
   return {
     sends: sends.sends,
     reach: { value: rate(sends.reached, sends.audience), target: YARDSTICKS.reach },
-    read: { value: null, target: YARDSTICKS.read },
+    read: { value: sends.read === null ? null : rate(sends.read, sends.reached), target: YARDSTICKS.read },
     open: { value: rate(sends.clicks, sends.reached), target: 0.1 },
     paid_completion: { value: paidRate, target: null },
   };

@@ -4,6 +4,7 @@ import type { Db } from '../../database.ts';
 import type { AppDeps } from '../../deps.ts';
 import { inTransaction } from '../../platform/db/database.ts';
 import { createGroupCommit } from '../../platform/db/group-commit.ts';
+import type { EventBus } from '../../platform/events/events.ts';
 import { newId } from '../../platform/ids.ts';
 import { enqueueJob } from '../../platform/jobs/jobs.ts';
 import { dedupeKey, type InboundMessage, type PassiveReply } from '../../wechat/messages.ts';
@@ -14,6 +15,12 @@ import { notifyLogWritten } from './log.service.ts';
 import { matcherFor } from './replies.service.ts';
 import type { Routed } from './routed.ts';
 import type { CompiledRule } from './rule-matcher.ts';
+
+/** What channel tells others about WeChat's pushes that are not a fan's doing. */
+export const WECHAT_EVENTS = {
+  /** MASSSENDJOBFINISH / TEMPLATESENDJOBFINISH: sent, filtered, errors of one send. */
+  sendJobFinished: 'wechat.send_job_finished',
+} as const;
 
 /** Messages a fan sends (or menu clicks) open WeChat's 48-hour customer-service window. */
 const INTERACTIVE = new Set<InboundMessage['kind']>([
@@ -136,6 +143,7 @@ interface RecordOutcome extends Recorded {
 /** Writes one push: the message log row (the durable dedupe) and its effects on the follower. */
 async function recordOne(
   trx: Db,
+  events: EventBus,
   recentlyTouched: RecentlyTouched,
   item: RecordItem,
 ): Promise<RecordOutcome> {
@@ -169,6 +177,28 @@ async function recordOne(
     return { messageId: first.id, duplicate: true, reply, hasFollowup: false, touched: null };
   }
   if (message.kind === 'template_send_finish' || message.kind === 'mass_send_finish') {
+    // Whoever sent it (messaging) hears the outcome; WeChat's MsgID names the send.
+    const mass = message.kind === 'mass_send_finish';
+    await events.publish(
+      trx,
+      {
+        name: WECHAT_EVENTS.sendJobFinished,
+        merchantId: account.merchant_id,
+        key: `${account.id}:${message.kind}:${message.msgId}`,
+        payload: {
+          accountId: account.id,
+          kind: mass ? 'mass' : 'template',
+          msgId: message.msgId,
+          status: message.status,
+          total: mass ? message.totalCount : null,
+          filtered: mass ? message.filterCount : null,
+          sent: mass ? message.sentCount : null,
+          errors: mass ? message.errorCount : null,
+          at: now,
+        },
+      },
+      now,
+    );
     return { messageId, duplicate: false, reply: null, hasFollowup: false, touched: null };
   }
   const recentKey = touchKey(account.id, message.fromUser);
@@ -310,7 +340,7 @@ async function recordScan(
 export function createRecorder(deps: AppDeps): (item: RecordItem) => Promise<Recorded> {
   const { db } = deps;
   const recentlyTouched: RecentlyTouched = new Map();
-  const recordAll = (trx: Db, item: RecordItem) => recordOne(trx, recentlyTouched, item);
+  const recordAll = (trx: Db, item: RecordItem) => recordOne(trx, deps.events, recentlyTouched, item);
   return createGroupCommit<RecordItem, Recorded>(async (items) => {
     try {
       const outcomes = await inTransaction(db, async (trx) => {

@@ -1,6 +1,6 @@
 /**
  * Channel: the WeChat conversation — callbacks, keyword rules, menus, QR channels, followers, the
- * message log — and the notices a fan receives in chat.
+ * message log. Order and other notices are messaging's (it hears orders' events).
  */
 import type { ModuleMigrations } from '../../platform/db/migrate.ts';
 import { up as channel } from './migrations/0002_channel.ts';
@@ -13,7 +13,7 @@ export { callbackRoutes } from './callback.routes.ts';
 export { registerChannelJobs, scheduleMessagePruning } from './channel.jobs.ts';
 export { channelRoutes } from './channel.routes.ts';
 export type { ChannelTables, RuleKind } from './channel.schema.ts';
-export { LATE_REPLY_JOB } from './inbound.service.ts';
+export { LATE_REPLY_JOB, WECHAT_EVENTS } from './inbound.service.ts';
 export {
   AGENT_KIND,
   FAN_EVENTS,
@@ -27,5 +27,4 @@ export {
   recordAgentMessage,
 } from './log.service.ts';
 export { publishMenu, saveMenu } from './menus.service.ts';
-export { registerOrderNotices } from './notices.jobs.ts';
 export { createRule, deleteRule, setSingletonRule, updateRule } from './replies.service.ts';

@@ -27,4 +27,4 @@ export {
   snapshotSegment,
 } from './segments.service.ts';
 export { registerTagSyncJobs } from './tag-sync.jobs.ts';
-export { tagMembers, untagMembers } from './tags.service.ts';
+export { listTags, tagMembers, untagMembers } from './tags.service.ts';

@@ -17,4 +17,4 @@ export { registerMarketingJobs } from './marketing.jobs.ts';
 export type { MarketingTables } from './marketing.schema.ts';
 export { describeCampaign, marketingPageRoutes, voucherQr } from './marketing-pages.routes.ts';
 export { voucherRoutes } from './vouchers.routes.ts';
-export { bindClerk, orderVouchers } from './vouchers.service.ts';
+export { bindClerk, orderVouchers, VOUCHER_EVENTS } from './vouchers.service.ts';

@@ -24,7 +24,7 @@ const spaced = (code: string) => code.replace(/(\d{4})(?=\d)/g, '$1 ');
 
 /**
  * Marketing hears about orders through their events (orders never imports marketing): a paid
- * deal issues vouchers (and tells the fan in chat), a cancelled or refunded order gives its
+ * deal issues vouchers (messaging tells the fan), a cancelled or refunded order gives its
  * coupon back, a refunded order voids its vouchers, an expiring voucher follows its deal's policy.
  */
 export function registerMarketingJobs(deps: AppDeps): void {
@@ -72,6 +72,7 @@ export function registerMarketingJobs(deps: AppDeps): void {
     await voidRefundedVouchers(ctxOf(event.merchantId), String(event.payload.orderId));
   });
 
+  // Notices queued before messaging took them over (issued vouchers now publish an event).
   deps.jobHandlers.set(VOUCHER_NOTICE_JOB, async (job) => {
     const ctx = ctxOf(job.merchantId);
     const order = await getOrder(ctx, String(job.payload.orderId));

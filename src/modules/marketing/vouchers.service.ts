@@ -11,7 +11,9 @@ import { getOrder } from '../orders/index.ts';
 import type { VouchersTable } from './marketing.schema.ts';
 
 export const VOUCHER = { zh: '团购券', en: 'Voucher' };
+/** Jobs of this type queued before notices moved to messaging still run (see marketing.jobs.ts). */
 export const VOUCHER_NOTICE_JOB = 'marketing.voucher_notice';
+export const VOUCHER_EVENTS = { issued: 'voucher.issued' } as const;
 export const VOUCHER_EXPIRY_JOB = 'marketing.voucher_expiry';
 
 /** 12 digits a clerk can type: 10^12 codes, drawn from the CSPRNG, so a neighbour's is not guessable. */
@@ -20,8 +22,8 @@ const newCode = () =>
 
 /**
  * A paid order's deals become vouchers, one per unit, valid at the deal's stores over its dates.
- * Idempotent (unique per order line and unit): a retried event issues nothing twice. Queues the
- * chat notice and, for vouchers that expire, the expiry check, in the same transaction.
+ * Idempotent (unique per order line and unit): a retried event issues nothing twice. Publishes
+ * `voucher.issued` and queues the expiry check of vouchers that expire, in the same transaction.
  */
 export async function issueVouchers(ctx: Ctx, orderId: string): Promise<number> {
   const order = await getOrder(ctx, orderId);
@@ -69,7 +71,17 @@ export async function issueVouchers(ctx: Ctx, orderId: string): Promise<number> 
       if (product.valid_until) expiresAt = Math.max(expiresAt, product.valid_until);
     }
     const job = { merchantId: ctx.merchantId, key: order.id, payload: { orderId: order.id } };
-    await enqueueJob(trx, { ...job, type: VOUCHER_NOTICE_JOB }, ctx.now);
+    // Messaging tells the fan (a template notice, or the codes in chat): marketing only says so.
+    await ctx.deps.events.publish(
+      trx,
+      {
+        name: VOUCHER_EVENTS.issued,
+        merchantId: ctx.merchantId,
+        key: order.id,
+        payload: { orderId: order.id },
+      },
+      ctx.now,
+    );
     if (expiresAt) await enqueueJob(trx, { ...job, type: VOUCHER_EXPIRY_JOB, runAt: expiresAt }, ctx.now);
     return issued;
   });

@@ -6,7 +6,7 @@ import { AppError, badRequest, conflict } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { enqueueJob } from '../../platform/jobs/jobs.ts';
 import { type Account, getAccount } from '../accounts/index.ts';
-import { countMembers, getSegment } from '../crm/index.ts';
+import { countMembers, getSegment, listTags } from '../crm/index.ts';
 import type { AudienceKind, BroadcastKind, BroadcastsTable } from './messaging.schema.ts';
 import { type QuotaView, quotaAt } from './quota.ts';
 
@@ -77,23 +77,37 @@ export async function audienceCount(ctx: Ctx, audience: BroadcastInput['audience
 }
 
 /**
- * Subscription accounts may not send by openid list (WeChat's rule): they can send to everyone
- * in one call; a tag or segment needs a service account.
+ * Subscription accounts may not send by openid list (WeChat's rule): they send to everyone or to
+ * a WeChat tag in one call, so a tag must be mirrored to WeChat; a segment needs a service account.
  */
-function checkAccountFits(account: Account, kind: AudienceKind) {
-  if (account.type === 'subscription' && kind !== 'all')
+async function checkAccountFits(ctx: Ctx, account: Account, audience: BroadcastInput['audience']) {
+  if (account.type !== 'subscription' || audience.kind === 'all') return;
+  if (audience.kind === 'segment')
     throw badRequest(
       'subscription_audience',
-      '订阅号不能按名单群发，只能发给全部粉丝；按标签或分群群发请用服务号',
-      'A subscription account cannot send to a list; send to everyone, or use a service account for a tag or segment',
+      '订阅号不能按名单群发：请发给全部粉丝或同步到微信的标签；按分群群发请用服务号',
+      'A subscription account cannot send to a list: send to everyone or to a tag mirrored to WeChat, or use a service account for a segment',
     );
+  const tag = (await listTags(ctx)).find((t) => t.id === audience.ref);
+  if (!tag?.sync)
+    throw badRequest(
+      'tag_not_synced',
+      '订阅号按标签群发需要该标签同步到微信',
+      'A subscription account sends to a tag only when the tag is mirrored to WeChat',
+    );
+}
+
+/** WeChat's id of a CRM tag on this account, once the mirror has made it; null before. */
+export async function wechatTagOf(ctx: Ctx, tagId: string, accountId: string): Promise<number | null> {
+  const tag = (await listTags(ctx)).find((t) => t.id === tagId);
+  return tag?.wechat.find((w) => w.account_id === accountId)?.wechat_tag_id ?? null;
 }
 
 export async function createBroadcast(ctx: Ctx, input: BroadcastInput): Promise<BroadcastView> {
   requireRole(ctx, 'operator');
   const account = await getAccount(ctx, input.account_id);
   const content = contentOf(input);
-  checkAccountFits(account, input.audience.kind);
+  await checkAccountFits(ctx, account, input.audience);
   if (input.audience.kind !== 'all') await audienceCount(ctx, input.audience);
   const row: BroadcastsTable = {
     id: newId('bc', ctx.now),

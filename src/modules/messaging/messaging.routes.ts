@@ -11,6 +11,7 @@ import {
   quotaNow,
   scheduleBroadcast,
 } from './broadcasts.service.ts';
+import { noticeRoutes } from './notices.routes.ts';
 import { broadcastReport } from './report.service.ts';
 import { previewBroadcast } from './send.service.ts';
 
@@ -71,8 +72,47 @@ const Quota = Type.Object({
   period_end: Type.Number(),
 });
 
+const Report = Type.Object({
+  id: Type.String(),
+  title: Type.String(),
+  status: Type.String(),
+  started_at: Nullable(Type.Number()),
+  audience: Type.Number(),
+  sent: Type.Number(),
+  delivered: Type.Number(),
+  read: Type.Number(),
+  clicked: Type.Number(),
+  ordered: Type.Number(),
+  paid: Type.Number(),
+  revenue: Type.Number({ description: 'fen' }),
+  batches: Type.Number(),
+  batches_done: Type.Number(),
+  clicks: Type.Number(),
+  wechat: Type.Object({
+    calls: Type.Number(),
+    total: Type.Number(),
+    filtered: Type.Number(),
+    sent: Type.Number(),
+    errors: Type.Number(),
+  }),
+  reads_by_day: Type.Array(
+    Type.Object({ day: Type.String(), users: Type.Number(), cumulative: Type.Number() }),
+  ),
+  rates: Type.Object({
+    reach: Type.Number(),
+    read: Type.Number(),
+    participation: Type.Number(),
+    order: Type.Number(),
+    paid: Type.Number(),
+  }),
+  reach_rate: Type.Number(),
+  click_rate: Type.Number(),
+  yardsticks: Type.Object({ reach: Type.Number(), read: Type.Number(), participation: Type.Number() }),
+});
+
 /** Admin: broadcasts — compose, count the audience, preview, schedule, cancel, quota, report. */
 export function messagingRoutes(app: Api): void {
+  noticeRoutes(app);
   app.get(
     '/broadcasts',
     { schema: { tags, summary: '群发 / Broadcasts', response: withErrors({ 200: Type.Array(Broadcast) }) } },
@@ -171,18 +211,7 @@ export function messagingRoutes(app: Api): void {
         summary: '发送报告 / Send report',
         params: IdParams,
         response: withErrors({
-          200: Type.Object({
-            id: Type.String(),
-            status: Type.String(),
-            audience: Type.Number(),
-            sent: Type.Number(),
-            batches: Type.Number(),
-            batches_done: Type.Number(),
-            clicks: Type.Number(),
-            reach_rate: Type.Number(),
-            click_rate: Type.Number(),
-            yardsticks: Type.Object({ reach: Type.Number(), read: Type.Number() }),
-          }),
+          200: Report,
         }),
       },
     },

@@ -1,3 +1,6 @@
+import type { NoticeTables } from './notices.schema.ts';
+import type { ResultTables } from './results.schema.ts';
+
 export type BroadcastKind = 'news' | 'text' | 'image';
 export type BroadcastStatus = 'draft' | 'scheduled' | 'sending' | 'sent' | 'cancelled' | 'failed';
 export type AudienceKind = 'tag' | 'segment' | 'all';
@@ -50,7 +53,7 @@ export interface BroadcastBatchesTable {
   sent_at: number | null;
 }
 
-export interface MessagingTables {
+export interface MessagingTables extends NoticeTables, ResultTables {
   broadcasts: BroadcastsTable;
   broadcast_recipients: BroadcastRecipientsTable;
   broadcast_batches: BroadcastBatchesTable;

@@ -6,9 +6,10 @@ import { PermanentJobError } from '../../platform/jobs/worker.ts';
 import { WeChatApiError, WeChatErrorCode } from '../../wechat/api-client.ts';
 import { apiClientFor, getAccount, viaWeChat } from '../accounts/index.ts';
 import { getSegment, snapshotAudience, snapshotRules } from '../crm/index.ts';
-import { getBroadcastRow } from './broadcasts.service.ts';
+import { getBroadcastRow, wechatTagOf } from './broadcasts.service.ts';
 import type { BroadcastsTable } from './messaging.schema.ts';
 import { quotaAt } from './quota.ts';
+import { scheduleReadPulls } from './results.service.ts';
 import { massMessageOf } from './wechat-message.ts';
 
 /** WeChat takes at most 10,000 openids per mass-send call (and at least two). */
@@ -46,7 +47,14 @@ async function prepare(ctx: Ctx, row: BroadcastsTable): Promise<boolean> {
     return false;
   }
   if (account.type === 'subscription') {
-    // Sent to everyone in one call; the count is the members on this account.
+    // One call to everyone or to the tag's WeChat twin; WeChat's finish report gives the count.
+    if (
+      row.audience_kind === 'tag' &&
+      (await wechatTagOf(ctx, row.audience_ref ?? '', account.id)) === null
+    ) {
+      await fail(ctx, row.id, 'the tag is not mirrored to WeChat on this account yet');
+      return false;
+    }
     await ctx.db
       .updateTable('broadcasts')
       .set({ status: 'sending', started_at: ctx.now, batches: 1, updated_at: ctx.now })
@@ -188,8 +196,19 @@ export async function runSend(ctx: Ctx, id: string): Promise<void> {
     try {
       let result: { msg_id: number };
       if (account.type === 'subscription') {
+        const tagId =
+          row.audience_kind === 'tag' ? await wechatTagOf(ctx, row.audience_ref ?? '', account.id) : null;
+        if (row.audience_kind === 'tag' && tagId === null) {
+          await fail(ctx, id, 'the tag is no longer mirrored to WeChat on this account');
+          throw new PermanentJobError('tag not mirrored');
+        }
         result = await client.call<{ msg_id: number }>('/cgi-bin/message/mass/sendall', {
-          body: { filter: { is_to_all: true }, ...message, send_ignore_reprint: 0, clientmsgid: clientMsgId },
+          body: {
+            filter: tagId === null ? { is_to_all: true } : { is_to_all: false, tag_id: tagId },
+            ...message,
+            send_ignore_reprint: 0,
+            clientmsgid: clientMsgId,
+          },
         });
       } else {
         const { from, to } = batchRange(row.recipients, row.batches, batch.batch_no);
@@ -231,12 +250,16 @@ export async function runSend(ctx: Ctx, id: string): Promise<void> {
       throw error;
     }
   }
-  await ctx.db
-    .updateTable('broadcasts')
-    .set({ status: 'sent', finished_at: ctx.deps.clock.now(), updated_at: ctx.deps.clock.now() })
-    .where('id', '=', id)
-    .where('status', '=', 'sending')
-    .execute();
+  const finishedAt = ctx.deps.clock.now();
+  await inTransaction(ctx.db, async (trx) => {
+    const done = await trx
+      .updateTable('broadcasts')
+      .set({ status: 'sent', finished_at: finishedAt, updated_at: finishedAt })
+      .where('id', '=', id)
+      .where('status', '=', 'sending')
+      .executeTakeFirst();
+    if (Number(done.numUpdatedRows) === 1) await scheduleReadPulls({ ...ctx, db: trx }, id, finishedAt);
+  });
 }
 
 /** Shows the message to a test group of fans (1–10 openids) through WeChat's preview API. */

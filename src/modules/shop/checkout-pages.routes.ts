@@ -7,6 +7,7 @@ import { accountForCallback } from '../accounts/index.ts';
 import { getProduct, specText } from '../catalog/index.ts';
 import { followInvite } from '../channel/index.ts';
 import { couponOptions, orderVouchers, priceItems, voucherQr } from '../marketing/index.ts';
+import { recordVisit } from '../messaging/index.ts';
 import {
   FAN_COOKIE,
   type FanSession,
@@ -50,7 +51,13 @@ export function checkoutPageRoutes(app: FastifyInstance, deps: AppDeps): void {
     reply: FastifyReply,
   ): Promise<FanSession | null> {
     const fan = await resolveFan(deps, request.params.appid, request.cookies[FAN_COOKIE], deps.clock.now());
-    if (fan) return fan;
+    if (fan) {
+      // Arrived through a send's tracked link: the send gets the visit, and the orders that follow.
+      const token = (request.query as { wl_bc?: unknown }).wl_bc;
+      if (typeof token === 'string' && token)
+        await recordVisit(fanCtx(deps, fan), { accountId: fan.accountId, openid: fan.openid, token });
+      return fan;
+    }
     await reply.redirect(`/shop/${request.params.appid}/oauth?next=${encodeURIComponent(request.url)}`);
     return null;
   }

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { testDatabase } from '../../../test/support/test-app.ts';
-import { manualClock } from '../clock.ts';
+import { manualClock, systemClock } from '../clock.ts';
 import { type Database, inTransaction, openDatabase } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import type { JobTables } from './jobs.schema.ts';
@@ -55,6 +55,34 @@ describe('jobs', () => {
       await enqueueJob(first.db, { type: 'notice.send', key: 'order-1', payload: { orderId: 'o1' } }, now),
     ).toBe(false);
     expect(await first.db.selectFrom('jobs').selectAll().execute()).toHaveLength(1);
+  });
+
+  it('renews the lease of a job that runs longer than it, so no other worker runs it again', async () => {
+    await enqueueJob(first.db, { type: 'long.send', key: 'send-1' }, Date.now());
+    let runs = 0;
+    const handlers = new Map<string, JobHandler>([
+      [
+        'long.send',
+        async () => {
+          runs += 1;
+          await new Promise((r) => setTimeout(r, 900));
+        },
+      ],
+    ]);
+    const options = { clock: systemClock, logger, handlers, leaseMs: 200, dialect: first.dialect };
+    const a = createJobWorker({ ...options, db: first.db });
+    const b = createJobWorker({ ...options, db: second.db });
+    const running = a.drain();
+    // B looks for due work again and again while A's job outlives its 200 ms lease four times over.
+    const end = Date.now() + 800;
+    while (Date.now() < end) {
+      await b.drain();
+      await new Promise((r) => setTimeout(r, 40));
+    }
+    await running;
+    expect(runs).toBe(1);
+    const [row] = await first.db.selectFrom('jobs').selectAll().execute();
+    expect(row).toMatchObject({ status: 'done', attempts: 1 });
   });
 
   it('never lets two workers take the same job', async () => {

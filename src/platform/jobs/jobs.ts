@@ -77,6 +77,22 @@ export async function claimJobs(
   return rows;
 }
 
+/**
+ * Pushes a running job's lease out to `until` while this worker still holds it: a long job (a
+ * mass send of a million fans) is not taken for dead and run a second time beside itself.
+ * False when the lease was lost (it ran out and another worker claimed the job).
+ */
+export async function extendLease(db: Kysely<JobTables>, job: JobsTable, until: number): Promise<boolean> {
+  const result = await db
+    .updateTable('jobs')
+    .set({ locked_until: until })
+    .where('id', '=', job.id)
+    .where('locked_by', '=', job.locked_by)
+    .where('status', '=', 'running')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
 export async function completeJob(db: Kysely<JobTables>, job: JobsTable, now: number): Promise<void> {
   await db
     .updateTable('jobs')

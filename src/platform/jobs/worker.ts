@@ -5,7 +5,7 @@ import type { Clock } from '../clock.ts';
 import type { DialectName } from '../db/database.ts';
 import { newSecret } from '../ids.ts';
 import type { JobsTable, JobTables } from './jobs.schema.ts';
-import { claimJobs, completeJob, failJob, pruneFinishedJobs } from './jobs.ts';
+import { claimJobs, completeJob, extendLease, failJob, pruneFinishedJobs } from './jobs.ts';
 
 export interface JobContext {
   id: string;
@@ -57,6 +57,18 @@ export function createJobWorker(options: WorkerOptions): JobWorker {
 
   async function runOne(job: JobsTable): Promise<void> {
     const handler = handlers.get(job.type);
+    // While the handler runs, its lease is renewed at a third of its length: only a worker that
+    // died (and renews nothing) lets its job be claimed again.
+    const renew = setInterval(
+      () => {
+        extendLease(db, job, clock.now() + leaseMs).then(
+          (held) => held || logger.warn({ job: job.id, type: job.type }, 'job lease lost while running'),
+          (error) => logger.warn({ job: job.id, err: error }, 'job lease renewal failed'),
+        );
+      },
+      Math.max(leaseMs / 3, 50),
+    );
+    renew.unref();
     try {
       if (!handler) throw new PermanentJobError(`no handler for job type ${job.type}`);
       await handler({
@@ -71,6 +83,8 @@ export function createJobWorker(options: WorkerOptions): JobWorker {
       const permanent = error instanceof PermanentJobError;
       logger.warn({ job: job.id, type: job.type, attempt: job.attempts, err: error }, 'job failed');
       await failJob(db, permanent ? { ...job, max_attempts: job.attempts } : job, error, clock.now());
+    } finally {
+      clearInterval(renew);
     }
   }
 

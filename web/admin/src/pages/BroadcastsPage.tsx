@@ -17,6 +17,7 @@ import {
 import { useCallback, useEffect, useState } from 'react';
 import { type Account, ApiError, get, post, time } from '../api.ts';
 import { useTr } from './crmText.ts';
+import { SendReport } from './SendReport.tsx';
 
 interface Article {
   /** Only a React key: never sent. */
@@ -71,6 +72,7 @@ export function BroadcastsPage({ accounts }: { accounts: Account[] }) {
   const [accountId, setAccountId] = useState(
     accounts.find((a) => a.type === 'service')?.id ?? accounts[0]?.id,
   );
+  const [reportId, setReportId] = useState<string | null>(null);
   const [kind, setKind] = useState<'news' | 'text'>('news');
   const [articles, setArticles] = useState<Article[]>([blank()]);
   const [text, setText] = useState('');
@@ -428,7 +430,11 @@ export function BroadcastsPage({ accounts }: { accounts: Account[] }) {
             {
               title: '',
               render: (_: unknown, b: Broadcast) =>
-                b.status === 'scheduled' || b.status === 'draft' ? (
+                b.status === 'sent' || b.status === 'sending' ? (
+                  <Button size="small" data-testid={`report-${b.id}`} onClick={() => setReportId(b.id)}>
+                    {tr('报告', 'Report')}
+                  </Button>
+                ) : b.status === 'scheduled' || b.status === 'draft' ? (
                   <Button size="small" onClick={() => cancel(b.id)}>
                     {tr('取消', 'Cancel')}
                   </Button>
@@ -439,6 +445,7 @@ export function BroadcastsPage({ accounts }: { accounts: Account[] }) {
           ]}
         />
       </Card>
+      <SendReport id={reportId} onClose={() => setReportId(null)} />
     </Space>
   );
 }

@@ -1,0 +1,250 @@
+import type { Ctx } from '../../context.ts';
+import type { CacheScript } from '../../platform/cache/cache.ts';
+import { inTransaction } from '../../platform/db/database.ts';
+import { enqueueJob } from '../../platform/jobs/jobs.ts';
+import { WeChatApiError, WeChatErrorCode } from '../../wechat/api-client.ts';
+import { apiClientFor, getAccount } from '../accounts/index.ts';
+import { chinaDay, nextChinaMidnight } from './china-time.ts';
+import type { NoticesTable } from './notices.schema.ts';
+import { NOTICE_JOB, noticeSettings } from './notices.service.ts';
+
+const PAGE = 500;
+/** Calls in flight at once for one batch. */
+const CONCURRENCY = 32;
+/** A notice that failed this often (WeChat busy, unreachable) is given up and recorded failed. */
+const MAX_ATTEMPTS = 8;
+
+/**
+ * Takes up to ARGV[2] sends from this second's window (KEYS[1]) of at most ARGV[1]; forgets the
+ * previous second (KEYS[2]). Shared through Redis, so several workers keep one account's pace.
+ */
+const TAKE_RATE: CacheScript<number> = {
+  lua: `local used = tonumber(redis.call('GET', KEYS[1]) or '0')
+local grant = math.min(tonumber(ARGV[2]), tonumber(ARGV[1]) - used)
+if grant <= 0 then return 0 end
+redis.call('INCRBY', KEYS[1], grant)
+redis.call('PEXPIRE', KEYS[1], 5000)
+redis.call('DEL', KEYS[2])
+return grant`,
+  local(store, [key, previous], [limit, wanted]) {
+    const used = Number(store.get(key!) ?? 0);
+    const grant = Math.min(Number(wanted), Number(limit) - used);
+    if (grant <= 0) return 0;
+    store.incrBy(key!, grant);
+    store.delete(previous!);
+    return grant;
+  },
+};
+
+/** Waits until `n` sends fit in the account's per-second pace; returns when all are granted. */
+async function pace(ctx: Ctx, accountId: string, perSecond: number, n: number): Promise<void> {
+  let left = n;
+  while (left > 0) {
+    const second = Math.floor(Date.now() / 1000);
+    const granted = await ctx.deps.cache.eval(
+      TAKE_RATE,
+      [`ntc:rate:${accountId}:${second}`, `ntc:rate:${accountId}:${second - 1}`],
+      [String(perSecond), String(left)],
+    );
+    left -= granted;
+    if (left > 0) await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 1));
+  }
+}
+
+/**
+ * Reserves up to `n` of the account's template allowance for today (China calendar, as WeChat
+ * counts it); returns how many it got. A conditional update, so two workers never overdraw.
+ */
+async function reserveDaily(ctx: Ctx, accountId: string, limit: number, n: number): Promise<number> {
+  const day = chinaDay(ctx.deps.clock.now());
+  return inTransaction(ctx.db, async (trx) => {
+    await trx
+      .insertInto('notice_daily')
+      .values({ account_id: accountId, day, merchant_id: ctx.merchantId, used: 0 })
+      .onConflict((oc) => oc.columns(['account_id', 'day']).doNothing())
+      .execute();
+    const row = await trx
+      .selectFrom('notice_daily')
+      .select('used')
+      .where('account_id', '=', accountId)
+      .where('day', '=', day)
+      .executeTakeFirstOrThrow();
+    const grant = Math.max(0, Math.min(n, limit - row.used));
+    if (grant === 0) return 0;
+    const taken = await trx
+      .updateTable('notice_daily')
+      .set((eb) => ({ used: eb('used', '+', grant) }))
+      .where('account_id', '=', accountId)
+      .where('day', '=', day)
+      .where('used', '=', row.used)
+      .executeTakeFirst();
+    return Number(taken.numUpdatedRows) === 1 ? grant : 0;
+  });
+}
+
+type Outcome =
+  | { id: string; status: 'sent'; msgId: string | null }
+  | { id: string; status: 'skipped' | 'failed'; error: string }
+  | { id: string; status: 'retry'; error: string };
+
+/** Records a page's outcomes in one transaction; rows already final are left alone. */
+async function record(ctx: Ctx, outcomes: Outcome[]) {
+  if (outcomes.length === 0) return;
+  const now = ctx.deps.clock.now();
+  await inTransaction(ctx.db, async (trx) => {
+    const sentNoId = outcomes.filter((o) => o.status === 'sent' && o.msgId === null).map((o) => o.id);
+    if (sentNoId.length)
+      await trx
+        .updateTable('notices')
+        .set((eb) => ({ status: 'sent', sent_at: now, attempts: eb('attempts', '+', 1) }))
+        .where('id', 'in', sentNoId)
+        .where('status', '=', 'pending')
+        .execute();
+    for (const o of outcomes) {
+      if (o.status === 'sent' && o.msgId === null) continue;
+      const set =
+        o.status === 'sent'
+          ? { status: 'sent' as const, msg_id: o.msgId, sent_at: now, error: null }
+          : o.status === 'retry'
+            ? { error: o.error }
+            : { status: o.status, error: o.error };
+      await trx
+        .updateTable('notices')
+        .set((eb) => ({ ...set, attempts: eb('attempts', '+', 1) }))
+        .where('id', '=', o.id)
+        .where('status', '=', 'pending')
+        .execute();
+    }
+  });
+}
+
+/** One WeChat call; what its answer means for the notice. */
+async function sendOne(
+  client: ReturnType<typeof apiClientFor>,
+  row: Pick<NoticesTable, 'id' | 'openid' | 'via' | 'template_id' | 'data' | 'url' | 'attempts'>,
+): Promise<Outcome> {
+  try {
+    if (row.via === 'template') {
+      const result = await client.sendTemplate({
+        openid: row.openid,
+        templateId: row.template_id ?? '',
+        ...(row.url ? { url: row.url } : {}),
+        data: JSON.parse(row.data) as Record<string, { value: string }>,
+      });
+      return { id: row.id, status: 'sent', msgId: result?.msgid ? String(result.msgid) : null };
+    }
+    const { content } = JSON.parse(row.data) as { content: string };
+    await client.sendCustomMessage(row.openid, { msgtype: 'text', text: { content } });
+    return { id: row.id, status: 'sent', msgId: null };
+  } catch (error) {
+    if (error instanceof WeChatApiError) {
+      if (error.isUnsubscribed) return { id: row.id, status: 'skipped', error: '43004: fan unsubscribed' };
+      if (error.isOutOfWindow)
+        return { id: row.id, status: 'skipped', error: '45015: outside the 48-hour window' };
+      if (error.isUnauthorized)
+        return { id: row.id, status: 'skipped', error: '48001: the account may not send this' };
+      if (error.errcode === WeChatErrorCode.QUOTA_EXCEEDED) throw error;
+      if (error.errcode !== WeChatErrorCode.SYSTEM_BUSY)
+        return { id: row.id, status: 'failed', error: `${error.errcode}: ${error.errmsg}` };
+    }
+    const message = (error as Error).message.slice(0, 300);
+    return row.attempts + 1 >= MAX_ATTEMPTS
+      ? { id: row.id, status: 'failed', error: message }
+      : { id: row.id, status: 'retry', error: message };
+  }
+}
+
+async function pool<T, R>(items: T[], size: number, run: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(size, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await run(items[i]!);
+    }
+  });
+  await Promise.all(lanes);
+  return out;
+}
+
+/** Continues a batch at the start of the next China day (allowance used up, or WeChat's 45009). */
+async function resumeTomorrow(ctx: Ctx, batchId: string) {
+  const at = nextChinaMidnight(ctx.deps.clock.now());
+  await enqueueJob(
+    ctx.db,
+    {
+      type: NOTICE_JOB,
+      key: `${batchId}@${chinaDay(at)}`,
+      merchantId: ctx.merchantId,
+      payload: { batch: batchId },
+      runAt: at,
+      maxAttempts: 12,
+    },
+    ctx.deps.clock.now(),
+  );
+}
+
+/**
+ * Sends a batch's pending notices: within today's allowance and the account's pace, many calls in
+ * flight, outcomes recorded a page at a time. A worker that dies re-sends at most the page it had
+ * in flight (WeChat's template API has no idempotency key); every other notice is sent once.
+ * Returns the notices still pending for a retry (WeChat busy or unreachable).
+ */
+export async function sendNoticeBatch(ctx: Ctx, batchId: string): Promise<{ sent: number; pending: number }> {
+  const settings = await noticeSettings(ctx);
+  let sent = 0;
+  let retry = 0;
+  let after = '';
+  for (;;) {
+    const rows = await ctx.db
+      .selectFrom('notices')
+      .select(['id', 'account_id', 'openid', 'via', 'template_id', 'data', 'url', 'attempts'])
+      .where('batch_id', '=', batchId)
+      .where('merchant_id', '=', ctx.merchantId)
+      .where('status', '=', 'pending')
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(PAGE)
+      .execute();
+    if (rows.length === 0) break;
+    after = rows.at(-1)!.id;
+    const accountId = rows[0]!.account_id;
+    const account = await getAccount(ctx, accountId);
+    const client = apiClientFor(ctx.deps, account);
+    const templates = rows.filter((r) => r.via === 'template').length;
+    const granted = templates ? await reserveDaily(ctx, accountId, settings.daily_limit, templates) : 0;
+    let allowed = granted;
+    const go = rows.filter((r) => r.via === 'chat' || allowed-- > 0);
+    await pace(ctx, accountId, settings.per_second, go.length);
+    let limited = false;
+    const outcomes = await pool(go, CONCURRENCY, async (row) => {
+      if (limited) return null;
+      try {
+        return await sendOne(client, row);
+      } catch {
+        limited = true; // 45009: WeChat's own daily limit; the rest waits for tomorrow
+        return null;
+      }
+    });
+    const done = outcomes.filter((o): o is Outcome => o !== null);
+    await record(ctx, done);
+    sent += done.filter((o) => o.status === 'sent').length;
+    retry += done.filter((o) => o.status === 'retry').length;
+    if (limited || go.length < rows.length) {
+      await resumeTomorrow(ctx, batchId);
+      return { sent, pending: 0 };
+    }
+  }
+  return { sent, pending: retry };
+}
+
+/** TEMPLATESENDJOBFINISH: WeChat's word on whether the notice reached the fan. */
+export async function recordTemplateFinish(ctx: Ctx, accountId: string, msgId: string, status: string) {
+  await ctx.db
+    .updateTable('notices')
+    .set({ finish_status: status.slice(0, 64) })
+    .where('merchant_id', '=', ctx.merchantId)
+    .where('account_id', '=', accountId)
+    .where('msg_id', '=', msgId)
+    .execute();
+}
