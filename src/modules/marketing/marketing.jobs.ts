@@ -4,6 +4,7 @@ import { PermanentJobError } from '../../platform/jobs/worker.ts';
 import { WeChatApiError } from '../../wechat/api-client.ts';
 import { apiClientFor, getAccount } from '../accounts/index.ts';
 import { getOrder, ORDER_EVENTS } from '../orders/index.ts';
+import { registerCouponChannelJobs } from './coupon-channels.jobs.ts';
 import { releaseCoupon } from './coupons.service.ts';
 import { sendSaleReminders } from './flash-reminder.ts';
 import { FLASH_REMINDER_JOB, passPaid, returnUnit } from './flash-sales.service.ts';
@@ -32,6 +33,7 @@ export function registerMarketingJobs(deps: AppDeps): void {
     if (!merchantId) throw new PermanentJobError('job without merchant');
     return merchantCtx(deps, merchantId);
   };
+  registerCouponChannelJobs(deps, ctxOf);
   const orderOf = async (merchantId: string, orderId: unknown) => {
     const ctx = ctxOf(merchantId);
     const order = await getOrder(ctx, String(orderId)).catch(() => null);
