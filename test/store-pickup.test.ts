@@ -155,4 +155,26 @@ describe(`store pickup (${engine})`, () => {
       404,
     );
   });
+
+  it('the clerk page inside WeChat: wx.config signed with the account ticket, which WeChat accepts', async () => {
+    const right = await clerk('静安店员四', here);
+    const url = 'http://127.0.0.1:3000/clerk';
+    const signed = await t.call(right, 'GET', `/api/v1/clerk/jssdk?url=${encodeURIComponent(url)}`);
+    expect(signed.status, JSON.stringify(signed.body)).toBe(200);
+    expect(signed.body).toMatchObject({ appId: appid, signature: expect.stringMatching(/^[0-9a-f]{40}$/) });
+    const verify = async (body: Record<string, unknown>) =>
+      (await t.app.inject({ method: 'POST', url: '/sim/jssdk/verify', payload: body })).json();
+    expect(await verify({ ...signed.body, url })).toMatchObject({ ok: true });
+    expect(await verify({ ...signed.body, url: `${url}?other=1` })).toMatchObject({ ok: false });
+    expect(await verify({ ...signed.body, url, timestamp: signed.body.timestamp + 1 })).toMatchObject({
+      ok: false,
+    });
+    const page = await t.app.inject({ url: '/clerk' });
+    expect(page.headers['content-security-policy']).toContain("script-src 'self' https://res.wx.qq.com");
+    const agent = (await t.call(owner, 'POST', '/api/v1/tokens', { name: 'agent2', role: 'agent' })).body
+      .token;
+    expect((await t.call(agent, 'GET', `/api/v1/clerk/jssdk?url=${encodeURIComponent(url)}`)).status).toBe(
+      403,
+    );
+  });
 });

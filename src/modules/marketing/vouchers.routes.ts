@@ -1,7 +1,10 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { Api } from '../../deps.ts';
 import { requireRole } from '../../platform/auth/roles.ts';
+import { notFound } from '../../platform/http/errors.ts';
 import { IdParams, withErrors } from '../../platform/http/schemas.ts';
+import { jsSdkSignature } from '../../wechat/api-client.ts';
+import { apiClientFor, listAccounts } from '../accounts/index.ts';
 import { collectPickup, findPickup, type OrderView, pickupRefusal } from '../orders/index.ts';
 import { VoucherCheck, VoucherEvent, VoucherReport, VoucherSchema } from './marketing.schemas.ts';
 import { setDealPolicy, voucherReport } from './voucher-policy.service.ts';
@@ -214,6 +217,35 @@ export function voucherRoutes(app: Api): void {
     async (request) => {
       const store = await clerkStore(request.ctx, request.body.store_id);
       return pickupView(await collectPickup(request.ctx, request.body.code, store.id));
+    },
+  );
+  app.get(
+    '/clerk/jssdk',
+    {
+      schema: {
+        tags,
+        summary: '店员页在微信内扫码的 wx.config 签名 / JS-SDK wx.config for the clerk page inside WeChat',
+        querystring: Type.Object({ url: Type.String({ minLength: 8, maxLength: 1000 }) }),
+        response: withErrors({
+          200: Type.Object({
+            appId: Type.String(),
+            timestamp: Type.Integer(),
+            nonceStr: Type.String(),
+            signature: Type.String(),
+          }),
+        }),
+      },
+    },
+    async (request) => {
+      const ctx = request.ctx;
+      requireRole(ctx, 'clerk', 'operator');
+      // The merchant's service account signs: the clerk opens the page from its menu or chat.
+      const accounts = await listAccounts(ctx);
+      const account = accounts.find((a) => a.type === 'service') ?? accounts[0];
+      if (!account) throw notFound({ zh: '公众号', en: 'Official account' });
+      const ticket = await apiClientFor(ctx.deps, account).jsapiTicket();
+      const signed = jsSdkSignature(ticket, request.query.url);
+      return { appId: account.appid, ...signed };
     },
   );
 }

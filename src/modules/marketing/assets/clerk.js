@@ -31,7 +31,7 @@
       $('login').hidden = true;
       $('desk').hidden = false;
       $('code').focus();
-      if ('BarcodeDetector' in window && navigator.mediaDevices) $('scan').hidden = false;
+      showScan();
     } catch (error) {
       if (error.status === 401) $('login').hidden = false;
       else showError(error.message);
@@ -140,23 +140,86 @@
     }
   });
 
-  // Phones whose browser can read QR codes natively scan with the camera; others type the code.
-  $('scan').addEventListener('click', async () => {
+  // Inside WeChat, WeChat's own scanner (JS-SDK scanQRCode, after wx.config with the server's
+  // signature); elsewhere the browser's QR reader where it has one; always the typed code.
+  const inWeChat = /MicroMessenger/i.test(navigator.userAgent);
+  const canDetect = 'BarcodeDetector' in window && Boolean(navigator.mediaDevices);
+  function showScan() {
+    if (window.wx?.scanQRCode || canDetect) $('scan').hidden = false;
+  }
+  if (inWeChat && !window.wx) {
+    const sdk = document.createElement('script');
+    sdk.src = 'https://res.wx.qq.com/open/js/jweixin-1.6.0.js';
+    sdk.onload = showScan;
+    document.head.append(sdk);
+  }
+  // WeChat (and the simulator's phone) announce the bridge once the page can use it.
+  document.addEventListener('WeixinJSBridgeReady', showScan);
+
+  let wxReady = null;
+  function configureWx() {
+    wxReady ??= (async () => {
+      const url = location.href.split('#')[0];
+      const signed = await api('GET', `/clerk/jssdk?url=${encodeURIComponent(url)}`);
+      await new Promise((resolve, reject) => {
+        window.wx.config({ debug: false, ...signed, jsApiList: ['scanQRCode'] });
+        window.wx.ready(resolve);
+        window.wx.error((res) => reject(new Error(res?.errMsg ?? '微信签名失败')));
+      });
+    })().catch((error) => {
+      wxReady = null;
+      throw error;
+    });
+    return wxReady;
+  }
+
+  async function scanInWeChat() {
+    await configureWx();
+    return new Promise((resolve, reject) =>
+      window.wx.scanQRCode({
+        needResult: 1,
+        scanType: ['qrCode', 'barCode'],
+        success: (res) =>
+          resolve(
+            String(res.resultStr ?? '')
+              .split(',')
+              .pop(),
+          ),
+        fail: (res) => reject(new Error(res?.errMsg ?? '扫码失败')),
+        cancel: () => reject(new Error('已取消扫码')),
+      }),
+    );
+  }
+
+  async function scanWithCamera() {
     const video = $('camera');
     const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } });
     video.srcObject = stream;
     video.hidden = false;
     await video.play();
     const detector = new window.BarcodeDetector({ formats: ['qr_code'] });
-    const tick = async () => {
-      const [found] = await detector.detect(video).catch(() => []);
-      if (!found) return requestAnimationFrame(tick);
-      for (const track of stream.getTracks()) track.stop();
-      video.hidden = true;
-      $('code').value = found.rawValue;
-      lookup(found.rawValue);
-    };
-    tick();
+    return new Promise((resolve) => {
+      const tick = async () => {
+        const [found] = await detector.detect(video).catch(() => []);
+        if (!found) return requestAnimationFrame(tick);
+        for (const track of stream.getTracks()) track.stop();
+        video.hidden = true;
+        resolve(found.rawValue);
+      };
+      tick();
+    });
+  }
+
+  $('scan').addEventListener('click', async () => {
+    showError('');
+    try {
+      const code = window.wx?.scanQRCode ? await scanInWeChat() : await scanWithCamera();
+      $('code').value = code;
+      await lookup(code);
+    } catch (error) {
+      showError(`${error.message}，请输入券码`);
+      $('code').focus();
+    }
   });
 
   if ($('login').dataset.signedIn === '1') start();
