@@ -132,7 +132,11 @@
   for (const choice of form.querySelectorAll('input[name="delivery"]'))
     choice.addEventListener('change', () => {
       const box = document.getElementById('address');
-      if (box) box.hidden = Boolean(form.querySelector('input[name="delivery"]:checked')?.value);
+      if (!box) return;
+      const pickup = Boolean(form.querySelector('input[name="delivery"]:checked')?.value);
+      box.hidden = pickup;
+      // Disabled fields are not validated: a hidden, empty address must not block the order.
+      for (const input of box.querySelectorAll('input')) input.disabled = pickup;
     });
 
   form.addEventListener('submit', async (event) => {
