@@ -50,6 +50,14 @@ module.exports = {
       to: { path: '^src/modules/messaging/' },
     },
     {
+      name: 'marketing-sits-above-channel-and-crm',
+      severity: 'error',
+      comment:
+        'Marketing issues coupons from chat (channel’s log) and to CRM segments; channel and CRM never import it.',
+      from: { path: '^src/modules/(channel|crm|orders|catalog|accounts|tenants)/' },
+      to: { path: '^src/modules/marketing/' },
+    },
+    {
       name: 'orders-never-import-payments',
       severity: 'error',
       comment: 'Payments calls orders; orders tells payments things through events.',

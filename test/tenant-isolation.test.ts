@@ -41,6 +41,17 @@ const broadcastInA = async (t: TestApp, token: string) =>
     })
   ).body.id as string;
 
+const campaignInA = async (t: TestApp, token: string) =>
+  (
+    await t.call(token, 'POST', '/api/v1/coupon-campaigns', {
+      name: 'A 的发券活动',
+      kind: 'fixed',
+      value: 100,
+      total_limit: 10,
+      valid_days: 7,
+    })
+  ).body.id as string;
+
 let orderInA = '';
 async function placeOrderInA(t: TestApp): Promise<string> {
   await saveOrderSettings(merchantCtx(t.deps, a.id), { cod_enabled: true });
@@ -307,6 +318,24 @@ const fixtures: Record<string, Fixture> = {
         })
       ).body.id,
     bodies: { patch: { status: 'paused' } },
+  },
+  '/api/v1/coupon-campaigns/{id}/triggers': {
+    create: async (t, token) => campaignInA(t, token),
+    bodies: { post: { kind: 'paid', min_total: 0 } },
+  },
+  '/api/v1/coupon-campaigns/{id}/pushes': {
+    create: async (t, token) => campaignInA(t, token),
+    bodies: { post: { segment_id: 'seg_none' } },
+  },
+  '/api/v1/coupon-triggers/{id}': {
+    create: async (t, token) =>
+      (
+        await t.call(token, 'POST', `/api/v1/coupon-campaigns/${await campaignInA(t, token)}/triggers`, {
+          kind: 'paid',
+          min_total: 0,
+        })
+      ).body.id,
+    bodies: {},
   },
   '/api/v1/vouchers/{id}': { create: async (t) => voucherInA(t), bodies: {} },
   '/api/v1/vouchers/{id}/reverse': {

@@ -27,7 +27,7 @@ form#send{display:flex;gap:6px;padding:8px;background:#f7f7f7;border-top:1px sol
 <div class="top">公众号 <select id="account" aria-label="公众号"></select> 粉丝 <input id="openid" aria-label="粉丝 openid"></div>
 <div id="title"></div><div id="chat" aria-live="polite"></div><p id="error" role="alert"></p>
 <div id="menu"></div>
-<form id="send"><button type="button" class="tool" id="follow">关注</button><button type="button" class="tool" id="scan" hidden>扫码</button><button type="button" class="tool" id="location">位置</button><input id="text" placeholder="发消息" autocomplete="off"><button class="send">发送</button></form>
+<form id="send"><button type="button" class="tool" id="follow">关注</button><button type="button" class="tool" id="scan" hidden>扫码</button><button type="button" class="tool" id="location">位置</button><button type="button" class="tool" id="clerk" title="店员核销页">店员</button><input id="text" placeholder="发消息" autocomplete="off"><button class="send">发送</button></form>
 <div id="browser" hidden><header><button class="tool" id="close-browser">✕ 返回聊天</button><span class="muted">微信内置浏览器</span></header><iframe id="browser-frame" title="页面"></iframe></div>
 </div></body></html>`;
 

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { jsSdkSignature } from '../wechat/api-client.ts';
 import type { XmlNode } from '../wechat/xml.ts';
 import { deliverToServer } from './delivery.ts';
 import { toTranscriptMessage } from './fan-actions.ts';
@@ -324,6 +325,22 @@ export function wechatApiRoutes(app: FastifyInstance, deps: SimulatorDeps): void
       expires_in: 7200,
     })),
   );
+
+  // The phone's in-app browser checks a page's wx.config as WeChat does: the signature over the
+  // account's current jsapi_ticket, the nonce, the timestamp and the page's URL.
+  app.post('/jssdk/verify', (request, reply) => {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const appId = String(body.appId ?? '');
+    if (!sim.app(appId)) return reply.send({ ok: false, errMsg: 'config:invalid appid' });
+    const expected = jsSdkSignature(
+      sim.jsapiTicket(appId),
+      String(body.url ?? ''),
+      String(body.nonceStr ?? ''),
+      Number(body.timestamp),
+    ).signature;
+    const ok = typeof body.signature === 'string' && body.signature === expected;
+    return reply.send({ ok, errMsg: ok ? 'config:ok' : 'config:invalid signature' });
+  });
 
   // OAuth2 web authorisation. The simulator's "browser" says which fan it is with ?as=<openid>.
   app.get('/connect/oauth2/authorize', async (request, reply) => {

@@ -184,6 +184,57 @@
     $('#browser').hidden = false;
   }
 
+  // WeChat's in-app browser gives pages the JS-SDK: a page of this server (same origin) gets a
+  // `wx` whose config is checked by the simulator like WeChat checks it, and whose scanQRCode
+  // asks the person holding the phone what the camera sees.
+  function jsSdkFor(page) {
+    let verified = null;
+    const ready = [];
+    const failed = [];
+    return {
+      config(cfg) {
+        const url = page.location.href.split('#')[0];
+        verified = json(`${base}/jssdk/verify`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ ...cfg, url }),
+        }).then(
+          (r) => r,
+          () => ({ ok: false, errMsg: 'config:fail' }),
+        );
+        verified.then((r) => {
+          for (const fn of r.ok ? ready : failed) fn(r.ok ? undefined : { errMsg: r.errMsg });
+        });
+      },
+      ready(fn) {
+        if (verified) verified.then((r) => r.ok && fn());
+        else ready.push(fn);
+      },
+      error(fn) {
+        if (verified) verified.then((r) => !r.ok && fn({ errMsg: r.errMsg }));
+        else failed.push(fn);
+      },
+      async scanQRCode(options) {
+        const result = verified ? await verified : { ok: false };
+        if (!result.ok) return options.fail?.({ errMsg: 'scanQRCode:permission denied' });
+        const seen = prompt('微信扫一扫：摄像头看到的二维码内容');
+        if (!seen) return options.cancel?.({ errMsg: 'scanQRCode:cancel' });
+        options.success?.({ errMsg: 'scanQRCode:ok', resultStr: seen.trim() });
+      },
+    };
+  }
+
+  $('#browser-frame').addEventListener('load', () => {
+    try {
+      const page = $('#browser-frame').contentWindow;
+      if (!page || page.location.origin !== location.origin || page.wx) return;
+      page.wx = jsSdkFor(page);
+      page.document.dispatchEvent(new page.Event('WeixinJSBridgeReady'));
+    } catch {
+      // Another origin's page: no JS-SDK from this phone.
+    }
+  });
+
   async function loadApps() {
     const apps = await json(`${base}/apps`);
     const select = $('#account');
@@ -222,6 +273,8 @@
     act({ type: 'text', content: text });
   });
   $('#location').addEventListener('click', sendLocation);
+  // A store clerk's phone: the redeem page, with WeChat's scanner.
+  $('#clerk').addEventListener('click', () => openPage('/clerk'));
   $('#follow').addEventListener('click', () =>
     act({ type: $('#follow').textContent === '关注' ? 'subscribe' : 'unsubscribe' }),
   );

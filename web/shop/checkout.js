@@ -67,6 +67,9 @@
   }
 
   function address() {
+    // Collected at a store: no address to send.
+    const pickup = form.querySelector('input[name="delivery"]:checked')?.value;
+    if (pickup) return { pickup_store_id: pickup };
     const box = document.getElementById('address');
     if (!box) return {};
     if (box.dataset.addressId) return { address_id: box.dataset.addressId };
@@ -124,6 +127,17 @@
       await new Promise((r) => setTimeout(r, 300));
     }
   }
+
+  // Choosing a store hides the address form (it is not needed then).
+  for (const choice of form.querySelectorAll('input[name="delivery"]'))
+    choice.addEventListener('change', () => {
+      const box = document.getElementById('address');
+      if (!box) return;
+      const pickup = Boolean(form.querySelector('input[name="delivery"]:checked')?.value);
+      box.hidden = pickup;
+      // Disabled fields are not validated: a hidden, empty address must not block the order.
+      for (const input of box.querySelectorAll('input')) input.disabled = pickup;
+    });
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();

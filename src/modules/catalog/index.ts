@@ -21,4 +21,4 @@ export { createProduct, getProduct, type ProductInput, specText } from './produc
 export { addSynonyms, searchProducts } from './search.service.ts';
 /** The words search cuts a text into (jieba): what benchmarks feed a reference index. */
 export { terms as searchTerms } from './segmenter.ts';
-export { createStore, getStore, nearestStores } from './stores.service.ts';
+export { createStore, getStore, listStores, nearestStores } from './stores.service.ts';

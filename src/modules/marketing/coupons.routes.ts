@@ -3,6 +3,7 @@ import type { Api, AppDeps } from '../../deps.ts';
 import { IdParams, withErrors } from '../../platform/http/schemas.ts';
 import { OrderSchema, requireFan } from '../orders/index.ts';
 import { checkoutWithCoupon, couponOptions, priceItems } from './coupon-checkout.ts';
+import { couponIssueRoutes } from './coupon-issue.routes.ts';
 import {
   claimCoupon,
   couponReport,
@@ -18,6 +19,7 @@ const tags = ['marketing'];
 
 /** Admin: coupon campaigns and their report. */
 export function couponAdminRoutes(app: Api): void {
+  couponIssueRoutes(app);
   app.get(
     '/coupon-campaigns',
     {

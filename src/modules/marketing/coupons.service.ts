@@ -157,54 +157,62 @@ export async function updateCampaign(
 export async function claimCoupon(ctx: Ctx, campaignId: string): Promise<CouponsTable> {
   const { openid } = buyerOf(ctx);
   try {
-    return await inTransaction(ctx.db, async (trx) => {
-      const campaign = await getCampaign({ db: trx, merchantId: ctx.merchantId }, campaignId);
-      if (campaign.status !== 'active' || (campaign.valid_until !== null && campaign.valid_until <= ctx.now))
-        throw conflict('campaign_closed', '活动已结束', 'This campaign has ended');
-      // The guarded UPDATE comes first: its row lock queues every claim of this campaign, so the
-      // count below already sees the coupons of claims that committed before (PostgreSQL's read
-      // committed takes a fresh snapshot per statement); the unique seq is the last word.
-      const took = await trx
-        .updateTable('coupon_campaigns')
-        .set((eb) => ({ claimed: eb('claimed', '+', 1), updated_at: ctx.now }))
-        .where('id', '=', campaignId)
-        .where('claimed', '<', campaign.total_limit)
-        .executeTakeFirst();
-      if (Number(took.numUpdatedRows) === 0)
-        throw conflict('coupons_gone', '优惠券已领完', 'All coupons have been claimed');
-      const mine = await trx
-        .selectFrom('coupons')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('campaign_id', '=', campaignId)
-        .where('openid', '=', openid)
-        .executeTakeFirstOrThrow();
-      if (Number(mine.n) >= campaign.per_fan_limit) throw limitReached();
-      const validFrom = Math.max(campaign.valid_from ?? ctx.now, ctx.now);
-      const byDays = campaign.valid_days ? ctx.now + campaign.valid_days * DAY : Number.MAX_SAFE_INTEGER;
-      const coupon: CouponsTable = {
-        id: newId('cpn', ctx.now),
-        merchant_id: ctx.merchantId,
-        campaign_id: campaignId,
-        openid,
-        seq: Number(mine.n) + 1,
-        status: 'available',
-        valid_from: validFrom,
-        valid_until: Math.min(campaign.valid_until ?? Number.MAX_SAFE_INTEGER, byDays),
-        order_id: null,
-        discount: 0,
-        used_at: null,
-        claimed_at: ctx.now,
-      };
-      await trx.insertInto('coupons').values(coupon).execute();
-      return coupon;
-    });
+    return await inTransaction(ctx.db, (trx) => claimWithin({ ...ctx, db: trx }, campaignId, openid));
   } catch (error) {
     if (isUniqueViolation(error)) throw limitReached();
     throw error;
   }
 }
 
-const limitReached = () =>
+/**
+ * The claim itself, inside the caller's transaction (a grant of a keyword or a paid order writes
+ * its record in the same one). A unique violation on `coupons` means the per-fan limit.
+ */
+export async function claimWithin(trx: Ctx, campaignId: string, openid: string): Promise<CouponsTable> {
+  const campaign = await getCampaign(trx, campaignId);
+  if (campaign.status !== 'active' || (campaign.valid_until !== null && campaign.valid_until <= trx.now))
+    throw conflict('campaign_closed', '活动已结束', 'This campaign has ended');
+  if (campaign.budget > 0 && campaign.spent >= campaign.budget)
+    throw conflict('budget_exhausted', '活动预算已用完', "The campaign's budget is spent");
+  // The guarded UPDATE comes first: its row lock queues every claim of this campaign, so the
+  // count below already sees the coupons of claims that committed before (PostgreSQL's read
+  // committed takes a fresh snapshot per statement); the unique seq is the last word.
+  const took = await trx.db
+    .updateTable('coupon_campaigns')
+    .set((eb) => ({ claimed: eb('claimed', '+', 1), updated_at: trx.now }))
+    .where('id', '=', campaignId)
+    .where('claimed', '<', campaign.total_limit)
+    .executeTakeFirst();
+  if (Number(took.numUpdatedRows) === 0)
+    throw conflict('coupons_gone', '优惠券已领完', 'All coupons have been claimed');
+  const mine = await trx.db
+    .selectFrom('coupons')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('campaign_id', '=', campaignId)
+    .where('openid', '=', openid)
+    .executeTakeFirstOrThrow();
+  if (Number(mine.n) >= campaign.per_fan_limit) throw limitReached();
+  const validFrom = Math.max(campaign.valid_from ?? trx.now, trx.now);
+  const byDays = campaign.valid_days ? trx.now + campaign.valid_days * DAY : Number.MAX_SAFE_INTEGER;
+  const coupon: CouponsTable = {
+    id: newId('cpn', trx.now),
+    merchant_id: trx.merchantId,
+    campaign_id: campaignId,
+    openid,
+    seq: Number(mine.n) + 1,
+    status: 'available',
+    valid_from: validFrom,
+    valid_until: Math.min(campaign.valid_until ?? Number.MAX_SAFE_INTEGER, byDays),
+    order_id: null,
+    discount: 0,
+    used_at: null,
+    claimed_at: trx.now,
+  };
+  await trx.db.insertInto('coupons').values(coupon).execute();
+  return coupon;
+}
+
+export const limitReached = () =>
   conflict('claim_limit', '您已领取过该优惠券', 'You have already claimed this coupon');
 
 export type FanCoupon = CouponsTable & { campaign: CampaignView };

@@ -122,13 +122,14 @@ export function marketingPageRoutes(app: FastifyInstance, deps: AppDeps): void {
 <label class="field">密码<input name="password" type="password" autocomplete="current-password"></label>
 <button class="btn" id="sign-in" type="button">登录</button></div>
 <div id="desk" hidden><div class="card">门店：<b id="store"></b></div>
-<form class="card" id="lookup"><label class="field">券码<input name="code" id="code" inputmode="numeric" autocomplete="off" placeholder="输入或扫描 12 位券码" maxlength="20"></label>
+<form class="card" id="lookup"><label class="field">券码 / 提货码<input name="code" id="code" inputmode="numeric" autocomplete="off" placeholder="输入或扫描 12 位券码或 10 位提货码" maxlength="20"></label>
 <div style="display:flex;gap:8px"><button class="btn secondary" type="button" id="scan" hidden>扫码</button><button class="btn secondary">查询</button></div></form>
 <video id="camera" playsinline muted hidden style="width:100%"></video>
 <div class="card" id="result" hidden></div></div>
 <p class="error" id="error" role="alert"></p>
 <div class="bar" id="redeem-bar" style="display:none"><button class="btn" id="redeem" type="button">确认核销</button></div>`,
-      { scripts: ['/marketing/assets/clerk.js'] },
+      // Inside WeChat the page loads WeChat's JS-SDK itself, to scan with WeChat's own scanner.
+      { scripts: ['/marketing/assets/clerk.js'], scriptOrigins: ['https://res.wx.qq.com'] },
     );
   });
 }

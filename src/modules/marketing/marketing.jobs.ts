@@ -3,7 +3,9 @@ import type { AppDeps } from '../../deps.ts';
 import { PermanentJobError } from '../../platform/jobs/worker.ts';
 import { WeChatApiError } from '../../wechat/api-client.ts';
 import { apiClientFor, getAccount } from '../accounts/index.ts';
+import { getStore } from '../catalog/index.ts';
 import { getOrder, ORDER_EVENTS } from '../orders/index.ts';
+import { registerCouponChannelJobs } from './coupon-channels.jobs.ts';
 import { releaseCoupon } from './coupons.service.ts';
 import { sendSaleReminders } from './flash-reminder.ts';
 import { FLASH_REMINDER_JOB, passPaid, returnUnit } from './flash-sales.service.ts';
@@ -32,6 +34,7 @@ export function registerMarketingJobs(deps: AppDeps): void {
     if (!merchantId) throw new PermanentJobError('job without merchant');
     return merchantCtx(deps, merchantId);
   };
+  registerCouponChannelJobs(deps, ctxOf);
   const orderOf = async (merchantId: string, orderId: unknown) => {
     const ctx = ctxOf(merchantId);
     const order = await getOrder(ctx, String(orderId)).catch(() => null);
@@ -49,6 +52,26 @@ export function registerMarketingJobs(deps: AppDeps): void {
   deps.events.subscribe(ORDER_EVENTS.paid, 'marketing.issue_vouchers', async (event) => {
     const { ctx, order } = await orderOf(event.merchantId, event.payload.orderId);
     if (await issueVouchers(ctx, order.id)) deps.wakeJobs();
+  });
+
+  // A pickup order's code goes to the fan in chat too, so the counter needs no page open.
+  deps.events.subscribe(ORDER_EVENTS.paid, 'marketing.pickup_notice', async (event) => {
+    const { ctx, order } = await orderOf(event.merchantId, event.payload.orderId);
+    if (!order.pickup_code || !order.pickup_store_id) return;
+    const [store, account] = await Promise.all([
+      getStore(ctx, order.pickup_store_id).catch(() => null),
+      getAccount(ctx, order.account_id).catch(() => null),
+    ]);
+    if (!account) throw new PermanentJobError(`account ${order.account_id} is gone`);
+    const link = `${deps.config.publicUrl}/shop/${account.appid}/orders/${order.id}`;
+    await apiClientFor(deps, account)
+      .sendCustomMessage(order.openid, {
+        msgtype: 'text',
+        text: {
+          content: `订单已支付，请到「${store?.name ?? '门店'}」${store?.address ? `（${store.address}）` : ''}出示提货码提货：\n${spaced(order.pickup_code)}\n<a href="${link}">查看提货二维码</a>`,
+        },
+      })
+      .catch(permanentIfUnreachable);
   });
 
   deps.events.subscribe(ORDER_EVENTS.cancelled, 'marketing.return_flash_unit', async (event) => {

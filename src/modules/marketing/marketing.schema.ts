@@ -157,6 +157,71 @@ export interface FlashPassesTable {
   updated_at: number;
 }
 
+export type TriggerKind = 'keyword' | 'click' | 'scan' | 'paid';
+
+/**
+ * Where a campaign's coupons are handed out besides the claim page: a keyword or a menu click
+ * (channel's reply rule `ref_id` answers at once), a channel QR code's scene (`ref_id` the code),
+ * or every paid order of at least `min_total` fen.
+ */
+export interface CouponTriggersTable {
+  id: string;
+  merchant_id: string;
+  campaign_id: string;
+  kind: TriggerKind;
+  /** Null for `paid` on any account. */
+  account_id: string | null;
+  /** The keyword, the menu key or the QR scene. */
+  key: string | null;
+  ref_id: string | null;
+  /** scan: the QR code's image, to print. */
+  image_url: string | null;
+  min_total: number;
+  status: 'active' | 'stopped';
+  issued: number;
+  created_at: number;
+}
+
+export type GrantOutcome = 'issued' | 'gone' | 'limit' | 'closed' | 'budget';
+
+/** What one cause (a message, an order, a segment member) got from one campaign: at most once. */
+export interface CouponGrantsTable {
+  merchant_id: string;
+  campaign_id: string;
+  /** `msg:<id>`, `order:<id>` or `push:<id>:<member>`. */
+  source: string;
+  openid: string;
+  coupon_id: string | null;
+  outcome: GrantOutcome;
+  created_at: number;
+}
+
+/** A campaign issued to a CRM segment's members, frozen as a snapshot and worked through in pages. */
+export interface CouponPushesTable {
+  id: string;
+  merchant_id: string;
+  campaign_id: string;
+  segment_id: string;
+  snapshot_id: string;
+  /** Prefer the member's openid on this account (else their first). */
+  account_id: string | null;
+  members: number;
+  issued: number;
+  skipped: number;
+  /** The last member id done. */
+  cursor: string | null;
+  status: 'running' | 'done';
+  created_by: string;
+  created_at: number;
+  finished_at: number | null;
+}
+
+export interface MarketingCursorsTable {
+  name: string;
+  position: string;
+  updated_at: number;
+}
+
 export interface MarketingTables {
   coupon_campaigns: CouponCampaignsTable;
   coupons: CouponsTable;
@@ -167,4 +232,8 @@ export interface MarketingTables {
   flash_sales: FlashSalesTable;
   flash_reservations: FlashReservationsTable;
   flash_passes: FlashPassesTable;
+  coupon_triggers: CouponTriggersTable;
+  coupon_grants: CouponGrantsTable;
+  coupon_pushes: CouponPushesTable;
+  marketing_cursors: MarketingCursorsTable;
 }

@@ -1,7 +1,11 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { Api } from '../../deps.ts';
 import { requireRole } from '../../platform/auth/roles.ts';
+import { notFound } from '../../platform/http/errors.ts';
 import { IdParams, withErrors } from '../../platform/http/schemas.ts';
+import { jsSdkSignature } from '../../wechat/api-client.ts';
+import { apiClientFor, listAccounts } from '../accounts/index.ts';
+import { collectPickup, findPickup, type OrderView, pickupRefusal } from '../orders/index.ts';
 import { VoucherCheck, VoucherEvent, VoucherReport, VoucherSchema } from './marketing.schemas.ts';
 import { setDealPolicy, voucherReport } from './voucher-policy.service.ts';
 import {
@@ -19,6 +23,29 @@ const tags = ['marketing'];
 const Code = Type.Object({
   code: Type.String({ minLength: 6, maxLength: 40 }),
   store_id: Type.Optional(Type.String({ maxLength: 64 })),
+});
+
+const Pickup = Type.Object({
+  order_id: Type.String(),
+  status: Type.String(),
+  total: Type.Integer(),
+  openid: Type.String(),
+  items: Type.Array(
+    Type.Object({ title: Type.String(), spec_text: Type.String(), quantity: Type.Integer() }),
+  ),
+  pickup_store_id: Type.String(),
+  pickup_code: Type.String(),
+  collected_at: Type.Union([Type.Integer(), Type.Null()]),
+});
+const pickupView = (o: OrderView) => ({
+  order_id: o.id,
+  status: o.status,
+  total: o.total,
+  openid: o.openid,
+  items: o.items.map((i) => ({ title: i.title, spec_text: i.spec_text, quantity: i.quantity })),
+  pickup_store_id: o.pickup_store_id ?? '',
+  pickup_code: o.pickup_code ?? '',
+  collected_at: o.collected_at,
 });
 
 /** Admin and clerk API for group-buy vouchers (the clerk page calls the /clerk ones). */
@@ -147,5 +174,78 @@ export function voucherRoutes(app: Api): void {
       },
     },
     async (request) => redeemVoucher(request.ctx, request.body.code, request.body.store_id),
+  );
+  app.post(
+    '/clerk/pickup/check',
+    {
+      schema: {
+        tags,
+        summary: '查询自提订单 / Look a pickup order up by its code',
+        body: Code,
+        response: withErrors({
+          200: Type.Object({
+            order: Pickup,
+            store_id: Type.String(),
+            collectable: Type.Boolean(),
+            reason: Type.Union([Type.String(), Type.Null()]),
+          }),
+        }),
+      },
+    },
+    async (request) => {
+      const store = await clerkStore(request.ctx, request.body.store_id);
+      const order = await findPickup(request.ctx, request.body.code);
+      const why = pickupRefusal(order, store.id);
+      return {
+        order: pickupView(order),
+        store_id: store.id,
+        collectable: !why,
+        reason: why?.text.zh ?? null,
+      };
+    },
+  );
+  app.post(
+    '/clerk/pickup/collect',
+    {
+      schema: {
+        tags,
+        summary: '确认提货（仅限自提门店，一次）/ Hand a pickup order over (its store, once)',
+        body: Code,
+        response: withErrors({ 200: Pickup }),
+      },
+    },
+    async (request) => {
+      const store = await clerkStore(request.ctx, request.body.store_id);
+      return pickupView(await collectPickup(request.ctx, request.body.code, store.id));
+    },
+  );
+  app.get(
+    '/clerk/jssdk',
+    {
+      schema: {
+        tags,
+        summary: '店员页在微信内扫码的 wx.config 签名 / JS-SDK wx.config for the clerk page inside WeChat',
+        querystring: Type.Object({ url: Type.String({ minLength: 8, maxLength: 1000 }) }),
+        response: withErrors({
+          200: Type.Object({
+            appId: Type.String(),
+            timestamp: Type.Integer(),
+            nonceStr: Type.String(),
+            signature: Type.String(),
+          }),
+        }),
+      },
+    },
+    async (request) => {
+      const ctx = request.ctx;
+      requireRole(ctx, 'clerk', 'operator');
+      // The merchant's service account signs: the clerk opens the page from its menu or chat.
+      const accounts = await listAccounts(ctx);
+      const account = accounts.find((a) => a.type === 'service') ?? accounts[0];
+      if (!account) throw notFound({ zh: '公众号', en: 'Official account' });
+      const ticket = await apiClientFor(ctx.deps, account).jsapiTicket();
+      const signed = jsSdkSignature(ticket, request.query.url);
+      return { appId: account.appid, ...signed };
+    },
   );
 }

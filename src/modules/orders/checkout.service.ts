@@ -1,9 +1,10 @@
+import { randomInt } from 'node:crypto';
 import type { Ctx } from '../../context.ts';
 import { inTransaction, isUniqueViolation } from '../../platform/db/database.ts';
 import { AppError, badRequest, notFound } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { sumFen } from '../../platform/money.ts';
-import { OutOfStockError, skusForOrder, specText, takeStock } from '../catalog/index.ts';
+import { getStore, OutOfStockError, skusForOrder, specText, takeStock } from '../catalog/index.ts';
 import { buyerOf } from './buyer.ts';
 import { ORDER_EVENTS, publishOrderEvent, recordPlaced } from './lifecycle.service.ts';
 import { orderPolicy } from './order-settings.service.ts';
@@ -14,6 +15,8 @@ export interface PlaceOrderInput {
   items: Array<{ sku_id: string; quantity: number }>;
   address?: AddressInput;
   address_id?: string;
+  /** Collect the goods at this store (no address, no shipping). */
+  pickup_store_id?: string;
   payment_method: PaymentMethod;
   /** What the buyer saw: if the server's total differs, the order is refused, never silently changed. */
   expected_total?: number;
@@ -56,6 +59,9 @@ export interface PlaceOrderOptions {
   /** Runs after the order is written (claim the coupon, record the sale pass); a throw undoes the order. */
   withinTransaction?(tx: Ctx, order: { id: string; total: number; discount: number }): Promise<void>;
 }
+
+/** 10 digits from the CSPRNG (a voucher's code has 12, so the clerk page tells them apart). */
+const newPickupCode = () => `${randomInt(1, 10)}${randomInt(0, 1_000_000_000).toString().padStart(9, '0')}`;
 
 const PHONE = /^1\d{10}$|^0\d{2,3}-?\d{7,8}$/;
 
@@ -132,9 +138,15 @@ async function insertOrder(ctx: Ctx, input: PlaceOrderInput, options: PlaceOrder
       }
       return { sku, quantity: item.quantity, subtotal: sku.price * item.quantity };
     });
-    const shipped = lines.some((l) => l.sku.kind === 'goods');
+    const goods = lines.some((l) => l.sku.kind === 'goods');
+    if (input.pickup_store_id && !goods)
+      throw badRequest('pickup_for_goods', '团购券无需自提', 'Only goods are collected at a store');
+    if (input.pickup_store_id && input.payment_method === 'cod')
+      throw badRequest('pickup_pays_online', '到店自提请在线支付', 'Pickup orders are paid online');
+    const pickupStore = input.pickup_store_id ? await getStore(tx, input.pickup_store_id) : null;
+    const shipped = goods && !pickupStore;
     const address = shipped ? await resolveAddress(tx, openid, input) : null;
-    if (input.payment_method === 'cod' && !shipped)
+    if (input.payment_method === 'cod' && !goods)
       throw badRequest('cod_not_for_deals', '团购券不支持货到付款', 'Deals cannot be paid on delivery');
     const itemsTotal = sumFen(lines.map((l) => l.subtotal));
     const shippingFee = 0;
@@ -204,6 +216,10 @@ async function insertOrder(ctx: Ctx, input: PlaceOrderInput, options: PlaceOrder
         cancelled_at: null,
         cancel_reason: null,
         reminded_at: null,
+        pickup_store_id: pickupStore?.id ?? null,
+        pickup_code: pickupStore ? newPickupCode() : null,
+        collected_at: null,
+        collected_by: null,
         created_at: ctx.now,
         updated_at: ctx.now,
       })

@@ -6,11 +6,13 @@ import type { ModuleMigrations } from '../../platform/db/migrate.ts';
 import { up as orders } from './migrations/0004_orders.ts';
 import { up as moduleBoundaries } from './migrations/0005_module_boundaries.ts';
 import { up as adjustments } from './migrations/0020_marketing.ts';
+import { up as storePickup } from './migrations/0022_store_pickup.ts';
 
 export const ordersMigrations: ModuleMigrations = {
   '0004_orders': orders,
   '0005_module_boundaries': moduleBoundaries,
   '0020_marketing': adjustments,
+  '0022_store_pickup': storePickup,
 };
 
 export { buyerOf } from './buyer.ts';
@@ -43,6 +45,7 @@ export {
 export { ordersRoutes } from './orders.routes.ts';
 export type { OrderStatus, OrdersTables } from './orders.schema.ts';
 export { OrderSchema } from './orders.schemas.ts';
+export { collectPickup, findPickup, pickupRefusal } from './pickup.service.ts';
 export {
   type AddressInput,
   getOrder,

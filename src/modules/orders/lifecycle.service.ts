@@ -27,13 +27,16 @@ export const ORDER_EVENTS = {
 /** The transitions an order may take; anything else is refused. */
 const TRANSITIONS: Record<OrderStatus, OrderStatus[]> = {
   pending_payment: ['paid', 'cancelled', 'shipped'],
-  paid: ['shipped', 'refunding'],
+  // A pickup order is completed when the store hands the goods over.
+  paid: ['shipped', 'refunding', 'completed'],
   shipped: ['completed', 'refunding'],
   completed: ['refunding'],
   refunding: ['refunded'],
   cancelled: [],
   refunded: [],
 };
+
+export { invalidTransition, transactional };
 
 export async function publishOrderEvent(
   ctx: Ctx,
@@ -224,6 +227,8 @@ export async function shipOrder(
 ): Promise<OrderView> {
   requireRole(ctx, 'operator');
   const order = await getOrder(ctx, id);
+  if (order.pickup_store_id)
+    throw conflict('pickup_order', '到店自提订单无需发货', 'A pickup order is collected, not shipped');
   const from: OrderStatus[] = order.payment_method === 'cod' ? ['pending_payment'] : ['paid'];
   const shipped = await transactional(ctx, async (trx) => {
     const moved = await transition(trx, id, from, 'shipped', {

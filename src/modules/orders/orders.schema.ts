@@ -35,6 +35,12 @@ export interface OrdersTable {
   cancelled_at: number | null;
   cancel_reason: 'unpaid_timeout' | 'buyer' | 'merchant' | null;
   reminded_at: number | null;
+  /** Collected at this store instead of shipped (goods only). */
+  pickup_store_id: string | null;
+  /** 10 digits (a voucher has 12), unique per merchant: what the clerk types or scans. */
+  pickup_code: string | null;
+  collected_at: number | null;
+  collected_by: string | null;
   created_at: number;
   updated_at: number;
 }

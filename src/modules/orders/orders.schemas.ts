@@ -46,6 +46,10 @@ export const OrderSchema = Type.Object({
   cancelled_at: Nullable(Type.Integer()),
   cancel_reason: Nullable(Type.String()),
   reminded_at: Nullable(Type.Integer()),
+  pickup_store_id: Nullable(Type.String({ description: '自提门店 / pickup store' })),
+  pickup_code: Nullable(Type.String({ description: '提货码 / pickup code' })),
+  collected_at: Nullable(Type.Integer()),
+  collected_by: Nullable(Type.String()),
   created_at: Type.Integer(),
   updated_at: Type.Integer(),
   items: Type.Array(

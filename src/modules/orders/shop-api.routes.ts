@@ -144,6 +144,9 @@ export function shopApiRoutes(app: Api, deps: AppDeps): void {
           ),
           address: Type.Optional(Address),
           address_id: Type.Optional(Type.String({ maxLength: 64 })),
+          pickup_store_id: Type.Optional(
+            Type.String({ maxLength: 64, description: '到店自提门店 / collect at this store' }),
+          ),
           payment_method: Type.Union([Type.Literal('wechat'), Type.Literal('cod')]),
           expected_total: Type.Optional(Type.Integer({ minimum: 0 })),
           note: Type.Optional(Type.String({ maxLength: 200 })),

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Ctx } from '../../context.ts';
 import type { AppDeps } from '../../deps.ts';
 import { html, mobilePage } from '../../platform/http/html.ts';
 import { formatFen } from '../../platform/money.ts';
 import { accountForCallback } from '../accounts/index.ts';
-import { getProduct, specText } from '../catalog/index.ts';
+import { getProduct, getStore, listStores, specText } from '../catalog/index.ts';
 import { followInvite } from '../channel/index.ts';
 import { couponOptions, orderVouchers, priceItems, voucherQr } from '../marketing/index.ts';
 import { recordVisit } from '../messaging/index.ts';
@@ -15,6 +16,7 @@ import {
   getOrder,
   listAddresses,
   listOrders,
+  type OrderView,
   orderPolicy,
   productReviews,
   resolveFan,
@@ -71,10 +73,11 @@ export function checkoutPageRoutes(app: FastifyInstance, deps: AppDeps): void {
     if (!fan) return reply;
     const product = await getProduct(ctxOf(fan), request.params.id).catch(() => null);
     if (product?.status !== 'on_sale') return notFound(reply);
-    const [addresses, policy, reviews] = await Promise.all([
+    const [addresses, policy, reviews, stores] = await Promise.all([
       listAddresses(ctxOf(fan)),
       orderPolicy(ctxOf(fan)),
       productReviews(ctxOf(fan), product.id, 5),
+      product.kind === 'goods' ? listStores(ctxOf(fan), { limit: 20 }) : { items: [] },
     ]);
     const firstInStock = product.skus.find((s) => s.stock > 0);
     // The best of the fan's coupons for this item, already applied: the server recomputes it at checkout.
@@ -108,6 +111,16 @@ export function checkoutPageRoutes(app: FastifyInstance, deps: AppDeps): void {
 <label class="field">手机号<input name="phone" type="tel" autocomplete="tel" required maxlength="20"></label>
 <label class="field">所在地区<input name="region" required maxlength="60" placeholder="省 市 区"></label>
 <label class="field">详细地址<input name="detail" autocomplete="street-address" required maxlength="120"></label></div>`;
+    // Goods may be collected at one of the merchant's stores instead of shipped.
+    const delivery =
+      shipped && stores.items.length > 0
+        ? `<div class="card" id="delivery"><b>配送方式</b><label class="field"><input type="radio" name="delivery" value="" checked> 快递配送</label>${stores.items
+            .map(
+              (s) =>
+                `<label class="field"><input type="radio" name="delivery" value="${html(s.id)}"> 到店自提：${html(s.name)} <span class="muted">${html(s.address)}</span></label>`,
+            )
+            .join('')}</div>`
+        : '';
     const cod =
       policy.codEnabled && shipped
         ? '<button class="btn secondary" name="method" value="cod">货到付款</button>'
@@ -128,7 +141,7 @@ export function checkoutPageRoutes(app: FastifyInstance, deps: AppDeps): void {
 <div><b>${html(product.title)}</b></div><div class="muted">${html(product.subtitle)}</div>
 <div class="muted">${product.rating === null ? '暂无评价' : `${product.rating.toFixed(1)}分 · ${product.rating_count}条评价`} · 已售 ${product.sales}</div></div>
 <div class="card"><b>规格</b><div>${skus}</div></div>
-${couponCard}${addressBlock}
+${couponCard}${delivery}${addressBlock}
 <div class="card">${html(product.description).replaceAll('\n', '<br>') || '<span class="muted">暂无详情</span>'}</div>
 ${reviewsBlock}
 <p class="error" id="error" role="alert"></p>
@@ -151,6 +164,7 @@ ${reviewsBlock}
       .join('');
     const invite = order.status === 'paid' ? await followInviteCard(deps, fan) : '';
     const vouchers = await voucherCards(deps, fan, order.id);
+    const pickup = await pickupCard(fanCtx(deps, fan), order);
     const reviewed = await reviewedProducts(ctxOf(fan), order.id);
     const canReview = order.status === 'shipped' || order.status === 'completed';
     const reviewForms = canReview
@@ -175,14 +189,18 @@ ${reviewsBlock}
       order.status === 'pending_payment' && order.payment_method === 'wechat'
         ? `<form id="checkout" data-appid="${html(request.params.appid)}" data-order="${html(order.id)}" data-simulator="${deps.config.simulator ? html(deps.config.wechatApiBase) : ''}"><p class="error" id="error" role="alert"></p><div class="bar"><button class="btn" name="method" value="wechat" id="pay">微信支付 ${formatFen(order.total)}</button></div></form>`
         : '';
+    const statusText =
+      order.pickup_store_id && order.status === 'paid'
+        ? '支付成功，待到店提货'
+        : (STATUS_TEXT[order.status] ?? order.status);
     return mobilePage(
       reply,
-      STATUS_TEXT[order.status] ?? order.status,
-      `<div class="card"><div class="${order.status === 'paid' ? 'ok' : ''}" id="status">${html(STATUS_TEXT[order.status] ?? order.status)}</div><div class="muted">订单号 ${html(order.id)}</div></div>
+      statusText,
+      `<div class="card"><div class="${order.status === 'paid' ? 'ok' : ''}" id="status">${html(statusText)}</div><div class="muted">订单号 ${html(order.id)}</div></div>
 <div class="card">${items}${order.discount > 0 ? `<div>优惠 -${formatFen(order.discount)}${(order.adjustments ?? []).map((a) => ` <span class="muted">${html(a.label)}</span>`).join('')}</div>` : ''}<div>合计 <span class="price">${formatFen(order.total)}</span>（${order.payment_method === 'cod' ? '货到付款' : '微信支付'}）</div></div>
 ${order.address ? `<div class="card">${html(order.address.name)} ${html(order.address.phone)}<div class="muted">${html(order.address.region)} ${html(order.address.detail)}</div></div>` : ''}
 ${order.tracking_no ? `<div class="card">物流：${html(order.carrier)} ${html(order.tracking_no)}</div>` : ''}
-${vouchers}${invite}${actions}<div class="card"><a href="/shop/${html(request.params.appid)}/orders">我的订单</a> · <a href="/shop/${html(request.params.appid)}/cart">购物车</a></div>${pay}`,
+${pickup}${vouchers}${invite}${actions}<div class="card"><a href="/shop/${html(request.params.appid)}/orders">我的订单</a> · <a href="/shop/${html(request.params.appid)}/cart">购物车</a></div>${pay}`,
       { scripts: ['/shop/assets/checkout.js'] },
     );
   });
@@ -227,6 +245,22 @@ const VOUCHER_TEXT: Record<string, string> = {
 };
 
 /** A paid deal's vouchers: code and QR code to show the clerk, and whether each was used. */
+/** A pickup order: the store, the code and its QR for the counter, or when it was collected. */
+async function pickupCard(ctx: Ctx, order: OrderView): Promise<string> {
+  if (!order.pickup_store_id || !order.pickup_code) return '';
+  const store = await getStore(ctx, order.pickup_store_id).catch(() => null);
+  const code = order.pickup_code.replace(/(\d{4})(?=\d)/g, '$1 ');
+  const state = order.collected_at
+    ? `<span class="muted">已提货 ${html(new Date(order.collected_at).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false }))}</span>`
+    : order.status === 'paid'
+      ? '<span class="ok">待提货</span>'
+      : '<span class="muted">付款后可提货</span>';
+  const showCode = order.status === 'paid' && !order.collected_at;
+  return `<div class="card pickup" data-collected="${order.collected_at ? 1 : 0}"><b>到店自提</b> ${state}
+<div>${html(store?.name ?? '')} <span class="muted">${html(store?.address ?? '')}</span></div>
+${showCode ? `<div class="muted">提货码</div><div style="font-size:22px;letter-spacing:2px" class="code" id="pickup-code">${html(code)}</div><div style="width:180px">${voucherQr(order.pickup_code)}</div>` : ''}</div>`;
+}
+
 async function voucherCards(deps: AppDeps, fan: FanSession, orderId: string): Promise<string> {
   const vouchers = await orderVouchers(fanCtx(deps, fan), orderId, fan.openid);
   return vouchers

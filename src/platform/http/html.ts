@@ -20,18 +20,27 @@ label.field{display:block;margin:6px 0}label.field input{width:100%;box-sizing:b
 .sheet{position:fixed;inset:0;background:rgba(0,0,0,.5);display:flex;align-items:flex-end}.sheet>div{background:#fff;width:100%;border-radius:12px 12px 0 0;padding:20px;text-align:center}
 .sheet .amount{font-size:32px;font-weight:600;margin:12px 0}.error{color:#fa5151}.ok{color:#07c160;font-size:20px}`;
 
-/** A mobile page in WeChat's look; scripts only from this server (no inline script). */
+/**
+ * A mobile page in WeChat's look; scripts only from this server (no inline script), plus the
+ * origins a page names (WeChat's JS-SDK, which a page loads itself only inside WeChat).
+ */
 export function mobilePage(
   reply: FastifyReply,
   title: string,
   body: string,
-  options: { status?: number; scripts?: string[] } = {},
+  options: { status?: number; scripts?: string[]; scriptOrigins?: string[] } = {},
 ) {
   const scripts = (options.scripts ?? []).map((src) => `<script src="${html(src)}" defer></script>`).join('');
+  const scriptSrc = options.scriptOrigins?.length
+    ? `; script-src 'self' ${options.scriptOrigins.join(' ')}`
+    : '';
   return reply
     .status(options.status ?? 200)
     .type('text/html; charset=utf-8')
-    .header('content-security-policy', "default-src 'self'; img-src * data:; style-src 'unsafe-inline'")
+    .header(
+      'content-security-policy',
+      `default-src 'self'; img-src * data:; style-src 'unsafe-inline'${scriptSrc}`,
+    )
     .send(
       `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${html(title)}</title><style>${STYLE}</style>${scripts}</head><body><header>${html(title)}</header><main>${body}</main></body></html>`,
     );

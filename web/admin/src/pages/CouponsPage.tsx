@@ -15,6 +15,7 @@ import {
 import { useCallback, useEffect, useState } from 'react';
 import { type Account, api, fen, get, post } from '../api.ts';
 import { useCanEdit, useT } from '../i18n.ts';
+import { CouponIssuePanel } from './CouponIssuePanel.tsx';
 
 interface Campaign {
   id: string;
@@ -58,6 +59,7 @@ export function CouponsPage({ accounts }: { accounts: Account[] }) {
   const canEdit = useCanEdit();
   const [campaigns, setCampaigns] = useState<Campaign[]>([]);
   const [error, setError] = useState<string | null>(null);
+  const [issuing, setIssuing] = useState<Campaign | null>(null);
   const [form] = Form.useForm();
   const kind = Form.useWatch('kind', form) as Campaign['kind'] | undefined;
   const load = useCallback(async () => setCampaigns(await get<Campaign[]>('/coupon-campaigns')), []);
@@ -108,6 +110,14 @@ export function CouponsPage({ accounts }: { accounts: Account[] }) {
                 ),
             },
             {
+              title: t('发放方式'),
+              render: (_, c) => (
+                <Button size="small" onClick={() => setIssuing(c)}>
+                  {t('发放方式')}
+                </Button>
+              ),
+            },
+            {
               title: '',
               render: (_, c) =>
                 canEdit && (
@@ -127,6 +137,7 @@ export function CouponsPage({ accounts }: { accounts: Account[] }) {
           ]}
         />
       </Card>
+      <CouponIssuePanel campaign={issuing} accounts={accounts} onClose={() => setIssuing(null)} />
       {canEdit && (
         <Card title={t('新建优惠券')}>
           {error && <Alert type="error" title={error} style={{ marginBottom: 16 }} />}

@@ -27,6 +27,10 @@ interface Order {
   carrier: string | null;
   tracking_no: string | null;
   address: { name: string; phone: string; region: string; detail: string } | null;
+  pickup_store_id: string | null;
+  pickup_code: string | null;
+  collected_at: number | null;
+  collected_by: string | null;
   items: Array<{ id: string; title: string; spec_text: string; quantity: number; subtotal: number }>;
   events?: Array<{ from_status: string | null; to_status: string; actor: string; created_at: number }>;
 }
@@ -48,6 +52,12 @@ export function OrdersPage() {
   const [orders, setOrders] = useState<Order[]>([]);
   const [open, setOpen] = useState<Order | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [stores, setStores] = useState<Record<string, string>>({});
+  useEffect(() => {
+    void get<{ items: Array<{ id: string; name: string }> }>('/stores?limit=200').then((page) =>
+      setStores(Object.fromEntries(page.items.map((s) => [s.id, s.name]))),
+    );
+  }, []);
   const load = useCallback(async () => {
     setOrders((await get<{ items: Order[] }>(`/orders?limit=100${status ? `&status=${status}` : ''}`)).items);
   }, [status]);
@@ -90,6 +100,17 @@ export function OrdersPage() {
           { title: '金额', render: (_, o) => fen(o.total) },
           { title: '支付', render: (_, o) => (o.payment_method === 'cod' ? '货到付款' : '微信支付') },
           {
+            title: t('配送'),
+            render: (_, o) =>
+              o.pickup_store_id ? (
+                <Tag color={o.collected_at ? 'green' : 'purple'}>
+                  {t('自提')} · {stores[o.pickup_store_id] ?? o.pickup_store_id}
+                </Tag>
+              ) : (
+                t('快递')
+              ),
+          },
+          {
             title: '状态',
             render: (_, o) => (
               <Tag color={ORDER_STATUS[o.status]?.color}>{ORDER_STATUS[o.status]?.label ?? o.status}</Tag>
@@ -124,25 +145,38 @@ export function OrdersPage() {
               <Descriptions.Item label="物流">
                 {open.tracking_no ? `${open.carrier} ${open.tracking_no}` : '—'}
               </Descriptions.Item>
+              {open.pickup_store_id && (
+                <Descriptions.Item label={t('到店自提')}>
+                  <div>
+                    {stores[open.pickup_store_id] ?? open.pickup_store_id} · {t('提货码')} {open.pickup_code}
+                  </div>
+                  <div>
+                    {open.collected_at
+                      ? `${t('已提货')} ${time(open.collected_at)} · ${open.collected_by ?? ''}`
+                      : t('未提货')}
+                  </div>
+                </Descriptions.Item>
+              )}
             </Descriptions>
-            {(open.status === 'paid' ||
-              (open.status === 'pending_payment' && open.payment_method === 'cod')) && (
-              <Form
-                layout="inline"
-                style={{ marginTop: 16 }}
-                onFinish={(values) => act(() => post(`/orders/${open.id}/ship`, values))}
-              >
-                <Form.Item name="carrier" rules={[{ required: true }]}>
-                  <Input placeholder="快递公司" aria-label="carrier" />
-                </Form.Item>
-                <Form.Item name="tracking_no" rules={[{ required: true }]}>
-                  <Input placeholder="运单号" aria-label="tracking" />
-                </Form.Item>
-                <Button type="primary" htmlType="submit">
-                  发货
-                </Button>
-              </Form>
-            )}
+            {!open.pickup_store_id &&
+              (open.status === 'paid' ||
+                (open.status === 'pending_payment' && open.payment_method === 'cod')) && (
+                <Form
+                  layout="inline"
+                  style={{ marginTop: 16 }}
+                  onFinish={(values) => act(() => post(`/orders/${open.id}/ship`, values))}
+                >
+                  <Form.Item name="carrier" rules={[{ required: true }]}>
+                    <Input placeholder="快递公司" aria-label="carrier" />
+                  </Form.Item>
+                  <Form.Item name="tracking_no" rules={[{ required: true }]}>
+                    <Input placeholder="运单号" aria-label="tracking" />
+                  </Form.Item>
+                  <Button type="primary" htmlType="submit">
+                    发货
+                  </Button>
+                </Form>
+              )}
             <Space style={{ marginTop: 16 }}>
               {['paid', 'shipped', 'completed'].includes(open.status) && (
                 <Button
