@@ -51,7 +51,7 @@ import {
   sealStoredPaymentSecrets,
   shopPayRoutes,
 } from './modules/payments/index.ts';
-import { catalogPageRoutes, checkoutPageRoutes } from './modules/shop/index.ts';
+import { catalogPageRoutes, checkoutApiRoutes, checkoutPageRoutes } from './modules/shop/index.ts';
 import {
   adminAuthHook,
   authFailureRoutes,
@@ -230,6 +230,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     growthShopRoutes(scope as unknown as Api, deps);
     redPacketShopRoutes(scope as unknown as Api, deps);
     loyaltyShopRoutes(scope as unknown as Api, deps);
+    checkoutApiRoutes(scope as unknown as Api, deps);
   });
   await app.register(async (scope) => payNotifyRoutes(scope, deps));
 

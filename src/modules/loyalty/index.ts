@@ -8,7 +8,7 @@ import { up as loyalty } from './migrations/0040_loyalty.ts';
 
 export const loyaltyMigrations: ModuleMigrations = { '0040_loyalty': loyalty };
 
-export { checkoutWithCard } from './card-checkout.ts';
+export { type CardUse, cardPart, checkoutWithCard, settleCoveredOrder } from './card-checkout.ts';
 export { cardPageRoutes } from './card-page.routes.ts';
 export { cardOfFan, getCard, issueCard } from './cards.service.ts';
 export { CARD_MENU_KEY, loyaltyLogTail } from './join.service.ts';

@@ -8,7 +8,7 @@ import { up as marketing } from './migrations/0020_marketing.ts';
 
 export const marketingMigrations: ModuleMigrations = { '0020_marketing': marketing };
 
-export { couponOptions, priceItems } from './coupon-checkout.ts';
+export { couponOptions, couponPart, priceItems } from './coupon-checkout.ts';
 export { couponAdminRoutes, couponShopRoutes } from './coupons.routes.ts';
 export { claimCoupon, createCampaign } from './coupons.service.ts';
 export { flashAdminRoutes, flashShopRoutes } from './flash.routes.ts';

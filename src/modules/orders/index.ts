@@ -23,6 +23,7 @@ export {
   type PricedOrder,
   placeOrder,
 } from './checkout.service.ts';
+export { type CheckoutPart, composeCheckout, quoteCheckout } from './checkout-parts.ts';
 export { FAN_COOKIE, type FanSession, fanCtx, requireFan, resolveFan } from './fan-session.ts';
 export {
   cancelOrder,

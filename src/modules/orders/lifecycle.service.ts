@@ -259,8 +259,16 @@ export async function refundOrder(ctx: Ctx, id: string, reason: string): Promise
   await transactional(ctx, async (trx) => {
     const from = await transition(trx, id, ['paid', 'shipped', 'completed'], 'refunding', {}, reason);
     if (!from) throw invalidTransition('refunding');
-    if (order.payment_method === 'cod') {
-      await transition(trx, id, ['refunding'], 'refunded', {}, 'cash on delivery');
+    // Nothing went through WeChat Pay (cash on delivery, or the card's stored value paid it all).
+    if (order.payment_method === 'cod' || order.total === 0) {
+      await transition(
+        trx,
+        id,
+        ['refunding'],
+        'refunded',
+        {},
+        order.total === 0 ? 'nothing paid online' : 'cash on delivery',
+      );
       await publishOrderEvent(trx, ORDER_EVENTS.refunded, id);
     } else {
       await publishOrderEvent(trx, ORDER_EVENTS.refundRequested, id, { reason: reason.slice(0, 80) });
