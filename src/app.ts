@@ -32,6 +32,7 @@ import {
   loyaltyAdminRoutes,
   loyaltyShopRoutes,
   registerLoyaltyJobs,
+  scheduleBirthdays,
 } from './modules/loyalty/index.ts';
 import {
   couponAdminRoutes,
@@ -283,7 +284,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     deps,
     worker,
     simulator,
-    scheduleMaintenance: () => scheduleMessagePruning(deps, deps.clock.now()),
+    async scheduleMaintenance() {
+      await scheduleMessagePruning(deps, deps.clock.now());
+      await scheduleBirthdays(deps, deps.clock.now());
+    },
     async close() {
       await app.close();
       simulator?.sim.flush();

@@ -4,6 +4,7 @@ import type { Db } from '../../database.ts';
 import type { AppDeps } from '../../deps.ts';
 import { inTransaction } from '../../platform/db/database.ts';
 import { createGroupCommit } from '../../platform/db/group-commit.ts';
+import type { EventBus } from '../../platform/events/events.ts';
 import { newId } from '../../platform/ids.ts';
 import { enqueueJob } from '../../platform/jobs/jobs.ts';
 import { dedupeKey, type InboundMessage, type PassiveReply } from '../../wechat/messages.ts';
@@ -138,6 +139,7 @@ async function recordOne(
   trx: Db,
   recentlyTouched: RecentlyTouched,
   item: RecordItem,
+  events: EventBus,
 ): Promise<RecordOutcome> {
   const { account, message, routed, now } = item;
   const messageId = newId('msg', now);
@@ -190,7 +192,11 @@ async function recordOne(
     );
   }
   if (routed.review) {
-    await reviewFromChat({ db: trx, merchantId: account.merchant_id, now }, message.fromUser, routed.review);
+    await reviewFromChat(
+      { db: trx, merchantId: account.merchant_id, now, events },
+      message.fromUser,
+      routed.review,
+    );
   }
   if (routed.rule?.tagFan) {
     await trx
@@ -310,7 +316,7 @@ async function recordScan(
 export function createRecorder(deps: AppDeps): (item: RecordItem) => Promise<Recorded> {
   const { db } = deps;
   const recentlyTouched: RecentlyTouched = new Map();
-  const recordAll = (trx: Db, item: RecordItem) => recordOne(trx, recentlyTouched, item);
+  const recordAll = (trx: Db, item: RecordItem) => recordOne(trx, recentlyTouched, item, deps.events);
   return createGroupCommit<RecordItem, Recorded>(async (items) => {
     try {
       const outcomes = await inTransaction(db, async (trx) => {

@@ -19,6 +19,7 @@ import {
 } from './loyalty.schemas.ts';
 import { getProgram, saveProgram } from './program.service.ts';
 import { cardDetail, loyaltyReport } from './report.service.ts';
+import { rewardAdminRoutes, rewardShopRoutes } from './rewards.routes.ts';
 import { startTopUp } from './topup.service.ts';
 
 const tags = ['loyalty'];
@@ -150,10 +151,12 @@ export function loyaltyAdminRoutes(app: Api): void {
     },
     async (request) => adjustCard(request.ctx, request.params.id, request.body),
   );
+  rewardAdminRoutes(app);
 }
 
 /** The fan's side: the card, joining, check-in, checkout with the card. */
 export function loyaltyShopRoutes(app: Api, deps: AppDeps): void {
+  rewardShopRoutes(app, deps);
   const Params = Type.Object({ appid: Type.String({ maxLength: 32 }) });
   const shopTags = ['shop'];
   const FanCard = Type.Object({

@@ -6,23 +6,12 @@ import { type AppError, badRequest, conflict } from '../../platform/http/errors.
 import { newId } from '../../platform/ids.ts';
 import { addSales, returnStock } from '../catalog/index.ts';
 import { buyerOf } from './buyer.ts';
+import { ORDER_EVENTS } from './order-events.ts';
 import type { OrderStatus, OrdersTable } from './orders.schema.ts';
 import { getOrder, type OrderView } from './queries.service.ts';
 import { shipmentMade } from './reviews.service.ts';
 
-/**
- * What orders tells other modules, through the jobs outbox (payload: `orderId`, and `reason` for a
- * refund request). Payments, notices and CRM subscribe; orders imports none of them.
- */
-export const ORDER_EVENTS = {
-  placed: 'order.placed',
-  paid: 'order.paid',
-  shipped: 'order.shipped',
-  cancelled: 'order.cancelled',
-  refundRequested: 'order.refund_requested',
-  refunded: 'order.refunded',
-  paymentReminder: 'order.payment_reminder',
-} as const;
+export { ORDER_EVENTS };
 
 /** The transitions an order may take; anything else is refused. */
 const TRANSITIONS: Record<OrderStatus, OrderStatus[]> = {
