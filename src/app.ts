@@ -273,7 +273,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         growthAdminRoutes(adminApi, deps);
         redPacketAdminRoutes(adminApi);
         messagingRoutes(adminApi);
-        loyaltyAdminRoutes(adminApi);
+        loyaltyAdminRoutes(adminApi, deps);
       });
     },
     { prefix: '/api/v1' },

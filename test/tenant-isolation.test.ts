@@ -290,6 +290,28 @@ const fixtures: Record<string, Fixture> = {
     create: async (t, token) => (await t.call(token, 'POST', '/api/v1/loyalty/rewards', rewardBody)).body.id,
     bodies: { put: { ...rewardBody, name: 'hijacked' } },
   },
+  '/api/v1/loyalty/topups/{id}/refund': {
+    create: async (t) => {
+      const id = 'top_isolation_a';
+      await t.deps.db
+        .insertInto('loyalty_topups')
+        .values({
+          id,
+          merchant_id: a.id,
+          card_id: await loyaltyCardInA(t),
+          amount: 1_000,
+          bonus: 0,
+          charge_id: null,
+          status: 'credited',
+          created_at: 0,
+          credited_at: 0,
+        })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute();
+      return id;
+    },
+    bodies: {},
+  },
   '/api/v1/loyalty/redemptions/{id}/cancel': {
     create: async (t, token) => redemptionInA(t, token),
     bodies: {},

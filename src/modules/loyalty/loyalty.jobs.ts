@@ -13,6 +13,7 @@ import { loyaltyLogTail, WELCOME_JOB } from './join.service.ts';
 import { awardReview, BIRTHDAY_NOTICE_JOB, grantBirthdays } from './perks.service.ts';
 import { getProgram, levelRule } from './program.service.ts';
 import { creditTopUp } from './topup.service.ts';
+import { sendTopUpRefund, TOPUP_REFUND_JOB, topUpRefunded } from './topup-refund.service.ts';
 
 /** A chat message to the fan; one outside the 48-hour window or unfollowed is not retried. */
 async function send(deps: AppDeps, account: Account, openid: string, content: string): Promise<void> {
@@ -86,6 +87,12 @@ export function registerLoyaltyJobs(deps: AppDeps): void {
   loyaltyLogTail(deps);
   deps.events.subscribe(CHARGE_EVENTS.paid, 'loyalty.topup', async (event) => {
     await creditTopUp(ctxOf(event.merchantId), String(event.payload.chargeId));
+  });
+  deps.events.subscribe(CHARGE_EVENTS.refunded, 'loyalty.topup_refunded', async (event) => {
+    await topUpRefunded(ctxOf(event.merchantId), String(event.payload.chargeId), String(event.payload.ref));
+  });
+  deps.jobHandlers.set(TOPUP_REFUND_JOB, async (job) => {
+    await sendTopUpRefund(ctxOf(job.merchantId), String(job.payload.topupId));
   });
   deps.jobHandlers.set(EXPIRY_JOB, async (job) => {
     await expirePoints(ctxOf(job.merchantId), String(job.payload.cardId));

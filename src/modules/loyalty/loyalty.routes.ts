@@ -21,6 +21,7 @@ import { getProgram, saveProgram } from './program.service.ts';
 import { cardDetail, loyaltyReport } from './report.service.ts';
 import { rewardAdminRoutes, rewardShopRoutes } from './rewards.routes.ts';
 import { startTopUp } from './topup.service.ts';
+import { listTopUps, refundTopUp } from './topup-refund.service.ts';
 
 const tags = ['loyalty'];
 
@@ -33,7 +34,7 @@ const StoreCode = Type.Object({
 });
 
 /** Admin: the card program, cards and their ledgers, owner adjustments, the report. */
-export function loyaltyAdminRoutes(app: Api): void {
+export function loyaltyAdminRoutes(app: Api, deps: Pick<AppDeps, 'wakeJobs'>): void {
   app.get(
     '/loyalty/program',
     { schema: { tags, summary: '会员卡方案 / Card program', response: withErrors({ 200: ProgramSchema }) } },
@@ -150,6 +151,47 @@ export function loyaltyAdminRoutes(app: Api): void {
       },
     },
     async (request) => adjustCard(request.ctx, request.params.id, request.body),
+  );
+  const TopUp = Type.Object({
+    id: Type.String(),
+    card_id: Type.String(),
+    amount: Type.Integer(),
+    bonus: Type.Integer(),
+    charge_id: Type.Union([Type.String(), Type.Null()]),
+    status: Type.String(),
+    created_at: Type.Integer(),
+    credited_at: Type.Union([Type.Integer(), Type.Null()]),
+    refund_amount: Type.Union([Type.Integer(), Type.Null()]),
+    bonus_back: Type.Union([Type.Integer(), Type.Null()]),
+    refunded_at: Type.Union([Type.Integer(), Type.Null()]),
+  });
+  app.get(
+    '/loyalty/topups',
+    {
+      schema: {
+        tags,
+        summary: '储值充值记录 / Top-ups',
+        querystring: Type.Object({ card_id: Type.Optional(Type.String({ maxLength: 64 })) }),
+        response: withErrors({ 200: Type.Array(TopUp) }),
+      },
+    },
+    async (request) => listTopUps(request.ctx, request.query),
+  );
+  app.post(
+    '/loyalty/topups/:id/refund',
+    {
+      schema: {
+        tags,
+        summary: '退还充值中未使用的部分（赠送金额收回）/ Refund the unspent part of a top-up',
+        params: IdParams,
+        response: withErrors({ 200: TopUp }),
+      },
+    },
+    async (request) => {
+      const topup = await refundTopUp(request.ctx, request.params.id);
+      deps.wakeJobs();
+      return topup;
+    },
   );
   rewardAdminRoutes(app);
 }

@@ -168,9 +168,12 @@ export interface LoyaltyTopupsTable {
   amount: number;
   bonus: number;
   charge_id: string | null;
-  status: 'pending' | 'credited';
+  status: 'pending' | 'credited' | 'refunding' | 'refunded';
   created_at: number;
   credited_at: number | null;
+  refund_amount: number | null;
+  bonus_back: number | null;
+  refunded_at: number | null;
 }
 
 export interface LoyaltyRewardsTable {

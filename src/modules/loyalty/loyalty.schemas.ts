@@ -103,7 +103,16 @@ export const ReportSchema = Type.Object({
     spent: Int,
     float: Int,
     paid_in: Int,
+    refunded_out: Int,
+    refunded: Int,
     topup_mismatch: Int,
+  }),
+  members_vs_others: Type.Object({
+    days: Int,
+    members: Type.Object({ buyers: Int, orders: Int, spend: Int, per_buyer: Int }),
+    others: Type.Object({ buyers: Int, orders: Int, spend: Int, per_buyer: Int }),
+    ratio: Type.Union([Type.Number(), Type.Null()]),
+    complete: Type.Boolean(),
   }),
   ledger_mismatch: Int,
 });

@@ -46,6 +46,7 @@ export type { OrderStatus, OrdersTables } from './orders.schema.ts';
 export { OrderSchema } from './orders.schemas.ts';
 export {
   type AddressInput,
+  buyerSpend,
   getOrder,
   listOrders,
   type OrderView,

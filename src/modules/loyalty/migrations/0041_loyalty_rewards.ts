@@ -5,7 +5,10 @@ type AnyDb = Kysely<any>;
 
 const merchant = 'merchants.id';
 
-/** Rewards bought with points, birthday gifts per level, the card's birthday, the notice template. */
+/**
+ * Rewards bought with points, birthday gifts per level, the card's birthday, the notice template,
+ * top-up refunds.
+ */
 export async function up(db: AnyDb): Promise<void> {
   // MM-DD: the day matters, the year is the fan's own business.
   await db.schema.alterTable('loyalty_cards').addColumn('birthday', 'text').execute();
@@ -14,6 +17,10 @@ export async function up(db: AnyDb): Promise<void> {
     .on('loyalty_cards')
     .columns(['merchant_id', 'birthday'])
     .execute();
+  // A top-up's refund: what went back through WeChat Pay and the bonus taken back with it.
+  await db.schema.alterTable('loyalty_topups').addColumn('refund_amount', 'bigint').execute();
+  await db.schema.alterTable('loyalty_topups').addColumn('bonus_back', 'bigint').execute();
+  await db.schema.alterTable('loyalty_topups').addColumn('refunded_at', 'bigint').execute();
   await db.schema
     .alterTable('loyalty_programs')
     .addColumn('notice_template_id', 'text', (c) => c.notNull().defaultTo(''))
