@@ -29,6 +29,7 @@ import {
 import { inboxRoutes, inboxTail } from './modules/inbox/index.ts';
 import {
   cardPageRoutes,
+  clerkCardPageRoutes,
   loyaltyAdminRoutes,
   loyaltyShopRoutes,
   registerLoyaltyJobs,
@@ -223,6 +224,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(async (scope) => marketingPageRoutes(scope, deps));
   await app.register(async (scope) => clickRoutes(scope, deps));
   await app.register(async (scope) => cardPageRoutes(scope, deps));
+  await app.register(async (scope) => clerkCardPageRoutes(scope));
   await app.register(async (scope) => {
     shopApiRoutes(scope as unknown as Api, deps);
     shopPayRoutes(scope as unknown as Api, deps);

@@ -15,6 +15,7 @@ export const loyaltyMigrations: ModuleMigrations = {
 export { type CardUse, cardPart, checkoutWithCard, settleCoveredOrder } from './card-checkout.ts';
 export { cardPageRoutes } from './card-page.routes.ts';
 export { cardOfFan, getCard, issueCard } from './cards.service.ts';
+export { clerkCardPageRoutes } from './clerk-page.routes.ts';
 export { CARD_MENU_KEY, loyaltyLogTail } from './join.service.ts';
 export { movePoints, moveValue } from './ledger.service.ts';
 export { BIRTHDAYS_JOB, registerLoyaltyJobs, scheduleBirthdays } from './loyalty.jobs.ts';

@@ -4,7 +4,7 @@ import { IdParams, withErrors } from '../../platform/http/schemas.ts';
 import { buyerOf, OrderSchema, requireFan } from '../orders/index.ts';
 import { checkoutWithCard } from './card-checkout.ts';
 import { adjustCard, cardOfFan, issueCard, listCards } from './cards.service.ts';
-import { chargeByCode } from './codes.service.ts';
+import { chargeByCode, checkCode } from './codes.service.ts';
 import { checkIn } from './earn.service.ts';
 import { createStoreCode, listStoreCodes } from './join.service.ts';
 import {
@@ -121,6 +121,27 @@ export function loyaltyAdminRoutes(app: Api, deps: Pick<AppDeps, 'wakeJobs'>): v
     },
     async (request) =>
       chargeByCode(request.ctx, { ...request.body, code: request.body.code.replace(/\s/g, '') }),
+  );
+  app.post(
+    '/loyalty/charge/check',
+    {
+      schema: {
+        tags,
+        summary: '店员查看会员码对应的卡（不消耗）/ A clerk looks up a card code (not used up)',
+        body: Type.Object({ code: Type.String({ minLength: 6, maxLength: 32, pattern: '^[0-9 ]+$' }) }),
+        response: withErrors({
+          200: Type.Object({
+            number: Type.String(),
+            level: Type.String(),
+            points: Type.Integer(),
+            balance: Type.Integer(),
+            points_per_yuan: Type.Integer(),
+            expires_at: Type.Integer(),
+          }),
+        }),
+      },
+    },
+    async (request) => checkCode(request.ctx, request.body.code.replace(/\s/g, '')),
   );
   app.get(
     '/loyalty/report',
