@@ -28,9 +28,11 @@ import {
 import { inboxRoutes, inboxTail } from './modules/inbox/index.ts';
 import {
   cardPageRoutes,
+  clerkCardPageRoutes,
   loyaltyAdminRoutes,
   loyaltyShopRoutes,
   registerLoyaltyJobs,
+  scheduleBirthdays,
 } from './modules/loyalty/index.ts';
 import {
   couponAdminRoutes,
@@ -50,7 +52,7 @@ import {
   sealStoredPaymentSecrets,
   shopPayRoutes,
 } from './modules/payments/index.ts';
-import { catalogPageRoutes, checkoutPageRoutes } from './modules/shop/index.ts';
+import { catalogPageRoutes, checkoutApiRoutes, checkoutPageRoutes } from './modules/shop/index.ts';
 import {
   adminAuthHook,
   authFailureRoutes,
@@ -220,6 +222,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(async (scope) => marketingPageRoutes(scope, deps));
   await app.register(async (scope) => clickRoutes(scope, deps));
   await app.register(async (scope) => cardPageRoutes(scope, deps));
+  await app.register(async (scope) => clerkCardPageRoutes(scope));
   await app.register(async (scope) => {
     shopApiRoutes(scope as unknown as Api, deps);
     shopPayRoutes(scope as unknown as Api, deps);
@@ -228,6 +231,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     growthShopRoutes(scope as unknown as Api, deps);
     redPacketShopRoutes(scope as unknown as Api, deps);
     loyaltyShopRoutes(scope as unknown as Api, deps);
+    checkoutApiRoutes(scope as unknown as Api, deps);
   });
   await app.register(async (scope) => payNotifyRoutes(scope, deps));
 
@@ -269,7 +273,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         growthAdminRoutes(adminApi, deps);
         redPacketAdminRoutes(adminApi);
         messagingRoutes(adminApi);
-        loyaltyAdminRoutes(adminApi);
+        loyaltyAdminRoutes(adminApi, deps);
       });
     },
     { prefix: '/api/v1' },
@@ -280,7 +284,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     deps,
     worker,
     simulator,
-    scheduleMaintenance: () => scheduleMessagePruning(deps, deps.clock.now()),
+    async scheduleMaintenance() {
+      await scheduleMessagePruning(deps, deps.clock.now());
+      await scheduleBirthdays(deps, deps.clock.now());
+    },
     async close() {
       await app.close();
       simulator?.sim.flush();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { merchantCtx } from '../src/context.ts';
 import { logTail } from '../src/modules/crm/index.ts';
 import { inboxTail } from '../src/modules/inbox/index.ts';
-import { issueCard } from '../src/modules/loyalty/index.ts';
+import { issueCard, redeemReward } from '../src/modules/loyalty/index.ts';
 import { placeOrder, reviewOrder, saveOrderSettings, shipOrder } from '../src/modules/orders/index.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { connectAccount, fan, say } from './support/wechat-fan.ts';
@@ -272,8 +272,61 @@ async function loyaltyCardInA(t: TestApp): Promise<string> {
   return cardInA;
 }
 
+const rewardBody = {
+  name: 'A 的礼品',
+  description: '',
+  image_url: '',
+  points: 10,
+  stock: null,
+  per_card_limit: 0,
+  min_level: '',
+  status: 'active',
+};
+
+async function redemptionInA(t: TestApp, token: string): Promise<string> {
+  const cardId = await loyaltyCardInA(t);
+  await t.call(token, 'POST', `/api/v1/loyalty/cards/${cardId}/adjustments`, {
+    kind: 'points',
+    delta: 10,
+    reason: '夹具积分',
+  });
+  const reward = (await t.call(token, 'POST', '/api/v1/loyalty/rewards', rewardBody)).body.id;
+  const buyer = merchantCtx(t.deps, a.id, { kind: 'fan', accountId: accountInA, openid: 'o_card_a' });
+  return (await redeemReward(buyer, reward)).id;
+}
+
 const fixtures: Record<string, Fixture> = {
   ...crmFixtures,
+  '/api/v1/loyalty/rewards/{id}': {
+    create: async (t, token) => (await t.call(token, 'POST', '/api/v1/loyalty/rewards', rewardBody)).body.id,
+    bodies: { put: { ...rewardBody, name: 'hijacked' } },
+  },
+  '/api/v1/loyalty/topups/{id}/refund': {
+    create: async (t) => {
+      const id = 'top_isolation_a';
+      await t.deps.db
+        .insertInto('loyalty_topups')
+        .values({
+          id,
+          merchant_id: a.id,
+          card_id: await loyaltyCardInA(t),
+          amount: 1_000,
+          bonus: 0,
+          charge_id: null,
+          status: 'credited',
+          created_at: 0,
+          credited_at: 0,
+        })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute();
+      return id;
+    },
+    bodies: {},
+  },
+  '/api/v1/loyalty/redemptions/{id}/cancel': {
+    create: async (t, token) => redemptionInA(t, token),
+    bodies: {},
+  },
   '/api/v1/loyalty/cards/{id}': { create: async (t) => loyaltyCardInA(t), bodies: {} },
   '/api/v1/loyalty/cards/{id}/adjustments': {
     create: async (t) => loyaltyCardInA(t),

@@ -41,7 +41,7 @@ describe.skipIf(!hasChromium)('member card: console and phone', () => {
     await t.app.listen({ port, host: '127.0.0.1' });
     t.worker.start();
     browser = await launchBrowser();
-  });
+  }, 180_000);
   afterAll(async () => {
     await browser?.close();
     await t?.close();
@@ -123,6 +123,80 @@ describe.skipIf(!hasChromium)('member card: console and phone', () => {
     expect(await page.textContent('#level')).toBe('普通会员');
     expect(await page.textContent('#history')).toContain('购物得积分');
     await page.screenshot({ path: `${SHOTS}/loyalty-card.png`, fullPage: true });
+
+    // The next order: the checkout shows the card; 600 points take ¥6 off, the server quotes it.
+    await page.goto(`${base}/shop/${appid}/products/${coat}`);
+    await page.locator('#member-checkout').waitFor();
+    expect(await page.textContent('#member-checkout')).toContain('600 积分');
+    await page.check('#use-points');
+    await expect.poll(() => page.textContent('#pay')).toContain('¥594.00');
+    await page.screenshot({ path: `${SHOTS}/loyalty-checkout.png`, fullPage: true });
+    await page.click('#pay');
+    await page.waitForSelector('#confirm-pay');
+    await page.click('#confirm-pay');
+    await page.waitForURL(/\/orders\/ord_/);
+    expect(await page.textContent('main')).toContain('600 积分抵扣');
+    // ¥600 + ¥594 of lifetime spend passes silver's ¥1,000; 594 points earned at the basic rate.
+    await expect
+      .poll(
+        async () => {
+          await page.goto(`${base}/shop/${appid}/card`);
+          return page.textContent('#level');
+        },
+        { timeout: 10_000 },
+      )
+      .toBe('银卡会员');
+    expect(await page.textContent('#points')).toBe('594');
+    expect(await page.textContent('#history')).toContain('积分抵现');
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  it("a clerk charges the fan's card from its QR code on /clerk/card, once", async () => {
+    const clerk = { email: 'till@loyalty.test', password: 'till-pass-123' };
+    expect((await t.call(owner.token, 'POST', '/api/v1/members', { ...clerk, role: 'clerk' })).status).toBe(
+      201,
+    );
+    const cards = (await t.call(owner.token, 'GET', '/api/v1/loyalty/cards?limit=10')).body.items;
+    const card = cards.find((c: { openid: string }) => c.openid === 'o_phone');
+    await t.call(owner.token, 'POST', `/api/v1/loyalty/cards/${card.id}/adjustments`, {
+      kind: 'balance',
+      delta: 10_000,
+      reason: '门店储值迁移',
+    });
+
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+    await signInConsole(phone, base, owner);
+    await phone.addCookies([{ name: 'sim_fan', value: 'o_phone', url: base }]);
+    const fanPage = await phone.newPage();
+    await fanPage.goto(`${base}/shop/${appid}/card`);
+    const code = ((await fanPage.textContent('#code')) ?? '').replace(/\s/g, '');
+    expect(code).toMatch(/^\d{18}$/);
+
+    const till = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+    const page = await till.newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${base}/clerk/card`);
+    await page.locator('#login').waitFor();
+    await page.fill('#login [name="email"]', clerk.email);
+    await page.fill('#login [name="password"]', clerk.password);
+    await page.click('#sign-in');
+    await page.locator('#desk').waitFor();
+    await page.fill('#code', code);
+    await page.click('#lookup button:not([type="button"])');
+    await expect.poll(() => page.textContent('#result')).toContain('¥100.00');
+    await page.fill('#amount', '35.50');
+    await page.fill('#note', '拿铁两杯');
+    await page.click('#confirm-charge');
+    await expect.poll(() => page.textContent('#result')).toContain('扣款成功');
+    expect(await page.textContent('#result')).toContain('¥64.50');
+    await page.screenshot({ path: `${SHOTS}/loyalty-clerk.png`, fullPage: true });
+    // The same code again: refused.
+    await page.fill('#code', code);
+    await page.click('#lookup button:not([type="button"])');
+    await expect.poll(() => page.textContent('#error')).toContain('会员码无效');
+    await fanPage.goto(`${base}/shop/${appid}/card`);
+    expect(await fanPage.textContent('#balance')).toBe('¥64.50');
+    expect(await fanPage.textContent('#history')).toContain('门店消费');
     expect(errors).toEqual([]);
   }, 60_000);
 });

@@ -25,7 +25,7 @@ export async function shop(
   t: TestApp,
   cookie: string,
   appid: string,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'PUT',
   path: string,
   body?: unknown,
 ) {

@@ -47,6 +47,47 @@
     pay.disabled = false;
     pay.textContent = `微信支付 ¥${(total / 100).toFixed(2)}`;
   }
+  // The member card (points, stored value) and the coupon: the server quotes the total whenever the
+  // fan changes the SKU or a switch; the order then goes through the shop's composed checkout.
+  const memberBox = document.getElementById('member-checkout');
+  const usePoints = document.getElementById('use-points');
+  const useBalance = document.getElementById('use-balance');
+  const cardExtras = () => ({
+    ...(usePoints?.checked ? { points: Number(usePoints.dataset.points) } : {}),
+    ...(useBalance?.checked ? { use_balance: true } : {}),
+  });
+  const chosenSku = () => form.querySelector('input[name="sku"]:checked');
+  const chosenCoupon = () => {
+    const sku = chosenSku();
+    return sku && sku.value === form.dataset.couponSku ? form.dataset.coupon : undefined;
+  };
+  async function requote() {
+    const sku = chosenSku();
+    const pay = document.getElementById('pay');
+    if (!sku || !pay) return;
+    const coupon = chosenCoupon();
+    try {
+      const quote = await call('/checkout/quote', {
+        items: [{ sku_id: sku.value, quantity: 1 }],
+        ...(coupon ? { coupon_id: coupon } : {}),
+        ...cardExtras(),
+      });
+      form.dataset.total = String(quote.total);
+      pay.textContent =
+        quote.total > 0 ? `微信支付 ¥${(quote.total / 100).toFixed(2)}` : '确认支付（会员卡）';
+      const lines = document.getElementById('quote-lines');
+      if (lines)
+        lines.textContent = quote.adjustments
+          .map((a) => `${a.label} -¥${(a.amount / 100).toFixed(2)}`)
+          .join('；');
+    } catch (error) {
+      showError(error.message);
+    }
+  }
+  if (memberBox && !isCart) {
+    for (const input of [usePoints, useBalance]) input?.addEventListener('change', requote);
+    for (const sku of form.querySelectorAll('input[name="sku"]')) sku.addEventListener('change', requote);
+  }
   const errorBox = document.getElementById('error');
   // One key per page view: a double tap, or a retry after a network error, makes one order.
   const checkoutKey = crypto.randomUUID();
@@ -158,20 +199,22 @@
         const expected = cartItems
           ? cartItems.reduce((sum, i) => sum + i.price * i.quantity, 0)
           : Number(sku.dataset.price);
-        // The page applied the fan's best coupon to this SKU; marketing's checkout recomputes it.
-        const coupon = !cartItems && sku.value === form.dataset.couponSku ? form.dataset.coupon : undefined;
-        const order = await call(coupon ? '/promo-orders' : '/orders', {
+        // The page applied the fan's best coupon and card to this SKU; the server recomputes both.
+        const coupon = cartItems ? undefined : chosenCoupon();
+        const composed = !cartItems && (coupon || memberBox);
+        const order = await call(composed ? '/checkout' : '/orders', {
           items,
           payment_method: method,
-          expected_total: coupon ? Number(form.dataset.total) : expected,
+          expected_total: composed ? Number(form.dataset.total) : expected,
           ...(coupon ? { coupon_id: coupon } : {}),
+          ...(composed ? cardExtras() : {}),
           idempotency_key: checkoutKey,
           source: new URLSearchParams(location.search).get('from') ?? 'shop',
           ...address(),
         });
         orderId = order.id;
         if (cartItems) writeCart([]);
-        if (method === 'cod') {
+        if (method === 'cod' || order.status === 'paid') {
           location.href = `/shop/${appid}/orders/${orderId}`;
           return;
         }

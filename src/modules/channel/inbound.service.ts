@@ -220,7 +220,11 @@ async function recordOne(
     );
   }
   if (routed.review) {
-    await reviewFromChat({ db: trx, merchantId: account.merchant_id, now }, message.fromUser, routed.review);
+    await reviewFromChat(
+      { db: trx, merchantId: account.merchant_id, now, events },
+      message.fromUser,
+      routed.review,
+    );
   }
   if (routed.rule?.tagFan) {
     await trx

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { renderSVG } from 'uqr';
 import type { AppDeps } from '../../deps.ts';
@@ -11,6 +12,7 @@ import { checkIn } from './earn.service.ts';
 import type { LevelRule } from './loyalty.schema.ts';
 import { getProgram, levelRule } from './program.service.ts';
 import { cardDetail } from './report.service.ts';
+import { cardRedemptions, listRewards } from './rewards.service.ts';
 
 const REASONS: Record<string, string> = {
   order_earn: '购物得积分',
@@ -25,6 +27,10 @@ const REASONS: Record<string, string> = {
   checkout_pay: '储值支付',
   topup: '充值',
   topup_bonus: '充值赠送',
+  reward: '积分兑换礼品',
+  reward_return: '兑换取消退回',
+  birthday: '生日赠送',
+  topup_refund: '充值退款',
   adjustment: '人工调整',
 };
 
@@ -40,6 +46,10 @@ function benefits(level: LevelRule): string[] {
 
 /** The card in the fan's phone: level, points, balance, benefits, a QR that changes every minute, history. */
 export function cardPageRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const cardJs = readFileSync(new URL('../../../web/shop/card.js', import.meta.url), 'utf8');
+  app.get('/shop/assets/card.js', async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=300').send(cardJs),
+  );
   type Req = FastifyRequest<{ Params: { appid: string } }>;
   const fanOf = async (request: Req, reply: FastifyReply) => {
     if (!(await accountForCallback(deps, request.params.appid, deps.clock.now()))) {
@@ -70,7 +80,39 @@ ${open ? `<form method="post" action="${base}/card/join" class="bar"><button cla
     }
     const level = levelRule(program, card.level);
     const { code } = await newCardCode(ctx, card.id);
-    const detail = await cardDetail(ctx, card.id);
+    const [detail, rewards, redemptions] = await Promise.all([
+      cardDetail(ctx, card.id),
+      listRewards(ctx, true),
+      cardRedemptions(ctx, card.id),
+    ]);
+    const rank = (key: string) => program.levels.findIndex((l) => l.key === key);
+    const rewardRows = rewards
+      .map((r) => {
+        const blocked =
+          r.points > card.points
+            ? '积分不足'
+            : r.stock === 0
+              ? '已兑完'
+              : r.min_level && rank(card.level) < rank(r.min_level)
+                ? `${levelRule(program, r.min_level).name}及以上`
+                : '';
+        return `<div class="history-row reward"><b>${html(r.name)}</b> <span class="price">${r.points} 积分</span><div class="muted">${html(r.description)}</div>${
+          blocked
+            ? `<span class="muted">${html(blocked)}</span>`
+            : `<button class="btn secondary" type="button" data-reward="${html(r.id)}">兑换</button>`
+        }</div>`;
+      })
+      .join('');
+    const codes = redemptions
+      .filter((r) => r.status === 'issued')
+      .map(
+        (r) =>
+          `<div class="history-row">${html(r.reward_name)} <b class="redeem-code" style="letter-spacing:2px">${html(r.code)}</b><div class="muted">向店员出示兑换码领取</div></div>`,
+      )
+      .join('');
+    const birthday = card.birthday
+      ? `<div class="muted">生日：${html(card.birthday.replace('-', '月'))}日</div>`
+      : `<form id="birthday-form"><label class="field">填写生日，领取生日礼<input type="date" name="birthday" required></label><button class="btn secondary">保存生日</button></form>`;
     const history = [
       ...detail.points.map((e) => ({ ...e, unit: '积分' })),
       ...detail.value.map((e) => ({ ...e, unit: '元' })),
@@ -91,7 +133,7 @@ ${open ? `<form method="post" action="${base}/card/join" class="bar"><button cla
       program.name,
       // The page reloads within the code's life: a new single-use code each minute, no script needed.
       `<meta http-equiv="refresh" content="${CODE_TTL_MS / 1000}">
-<div class="card" id="member-card" style="background:${html(program.color)};color:#fff">
+<div class="card" id="member-card" data-appid="${html(request.params.appid)}" style="background:${html(program.color)};color:#fff">
 <div style="display:flex;justify-content:space-between"><b style="font-size:18px">${html(program.name)}</b><span id="level">${html(level.name)}</span></div>
 <div class="muted" style="color:#eee">No. ${html(card.number.replace(/(\d{4})(?=\d)/g, '$1 '))}</div>
 <div style="display:flex;gap:24px;margin-top:12px"><div>积分<div style="font-size:22px" id="points">${card.points}</div></div>
@@ -101,9 +143,12 @@ ${open ? `<form method="post" action="${base}/card/join" class="bar"><button cla
 <div class="card"><b>${html(level.name)}权益</b><ul id="benefits">${benefits(level)
         .map((b) => `<li>${html(b)}</li>`)
         .join('')}</ul></div>
+<div class="card" id="rewards"><b>积分兑换</b>${rewardRows || '<div class="muted">暂无礼品</div>'}${codes ? `<div id="redeem-codes">${codes}</div>` : ''}</div>
+<div class="card">${birthday}<p class="error" id="card-error" role="alert"></p></div>
 <form method="post" action="${base}/card/checkin" class="card"><button class="btn secondary" id="checkin">签到领 ${program.checkin_points} 积分</button></form>
 <div class="card" id="history"><b>明细</b>${history || '<div class="muted">暂无</div>'}</div>
 ${program.terms ? `<div class="card muted">${html(program.terms)}</div>` : ''}`,
+      { scripts: ['/shop/assets/card.js'] },
     );
   });
 

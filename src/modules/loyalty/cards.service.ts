@@ -85,6 +85,7 @@ export async function issueCard(ctx: Ctx, input: IssueInput): Promise<{ card: Ca
       balance: 0,
       total_spend: 0,
       lifetime_points: 0,
+      birthday: null,
       created_at: ctx.now,
       updated_at: ctx.now,
     })

@@ -5,6 +5,7 @@ import { inTransaction } from '../../platform/db/database.ts';
 import { badRequest, conflict } from '../../platform/http/errors.ts';
 import { type CardView, getCard } from './cards.service.ts';
 import { movePoints, moveValue } from './ledger.service.ts';
+import { getProgram, levelRule } from './program.service.ts';
 
 /** How long a card QR is good for; the card page refreshes within it. */
 export const CODE_TTL_MS = 60_000;
@@ -87,4 +88,34 @@ export async function chargeByCode(ctx: Ctx, input: ChargeInput): Promise<CardVi
       });
     return getCard(tx, row.card_id);
   });
+}
+
+/**
+ * What the clerk sees before charging: the card behind a live code (level, points, balance), the
+ * code left unused. The fan's openid and member id stay out of it.
+ */
+export async function checkCode(ctx: Ctx, code: string) {
+  requireRole(ctx, 'clerk', 'operator');
+  const row = await ctx.db
+    .selectFrom('loyalty_card_codes')
+    .select(['card_id', 'expires_at', 'used_at'])
+    .where('code', '=', code)
+    .where('merchant_id', '=', ctx.merchantId)
+    .executeTakeFirst();
+  if (!row || row.used_at !== null || Number(row.expires_at) <= ctx.now)
+    throw conflict(
+      'code_invalid',
+      '会员码无效或已过期，请让顾客刷新',
+      'The card code is used or expired; ask for a fresh one',
+    );
+  const card = await getCard(ctx, row.card_id);
+  const program = await getProgram(ctx);
+  return {
+    number: `${card.number.slice(0, 4)} **** ${card.number.slice(-4)}`,
+    level: levelRule(program, card.level).name,
+    points: card.points,
+    balance: card.balance,
+    points_per_yuan: program.points_per_yuan,
+    expires_at: Number(row.expires_at),
+  };
 }

@@ -4,7 +4,7 @@ import { IdParams, withErrors } from '../../platform/http/schemas.ts';
 import { buyerOf, OrderSchema, requireFan } from '../orders/index.ts';
 import { checkoutWithCard } from './card-checkout.ts';
 import { adjustCard, cardOfFan, issueCard, listCards } from './cards.service.ts';
-import { chargeByCode } from './codes.service.ts';
+import { chargeByCode, checkCode } from './codes.service.ts';
 import { checkIn } from './earn.service.ts';
 import { createStoreCode, listStoreCodes } from './join.service.ts';
 import {
@@ -19,7 +19,9 @@ import {
 } from './loyalty.schemas.ts';
 import { getProgram, saveProgram } from './program.service.ts';
 import { cardDetail, loyaltyReport } from './report.service.ts';
+import { rewardAdminRoutes, rewardShopRoutes } from './rewards.routes.ts';
 import { startTopUp } from './topup.service.ts';
+import { listTopUps, refundTopUp } from './topup-refund.service.ts';
 
 const tags = ['loyalty'];
 
@@ -32,7 +34,7 @@ const StoreCode = Type.Object({
 });
 
 /** Admin: the card program, cards and their ledgers, owner adjustments, the report. */
-export function loyaltyAdminRoutes(app: Api): void {
+export function loyaltyAdminRoutes(app: Api, deps: Pick<AppDeps, 'wakeJobs'>): void {
   app.get(
     '/loyalty/program',
     { schema: { tags, summary: '会员卡方案 / Card program', response: withErrors({ 200: ProgramSchema }) } },
@@ -120,6 +122,27 @@ export function loyaltyAdminRoutes(app: Api): void {
     async (request) =>
       chargeByCode(request.ctx, { ...request.body, code: request.body.code.replace(/\s/g, '') }),
   );
+  app.post(
+    '/loyalty/charge/check',
+    {
+      schema: {
+        tags,
+        summary: '店员查看会员码对应的卡（不消耗）/ A clerk looks up a card code (not used up)',
+        body: Type.Object({ code: Type.String({ minLength: 6, maxLength: 32, pattern: '^[0-9 ]+$' }) }),
+        response: withErrors({
+          200: Type.Object({
+            number: Type.String(),
+            level: Type.String(),
+            points: Type.Integer(),
+            balance: Type.Integer(),
+            points_per_yuan: Type.Integer(),
+            expires_at: Type.Integer(),
+          }),
+        }),
+      },
+    },
+    async (request) => checkCode(request.ctx, request.body.code.replace(/\s/g, '')),
+  );
   app.get(
     '/loyalty/report',
     { schema: { tags, summary: '会员报表 / Loyalty report', response: withErrors({ 200: ReportSchema }) } },
@@ -150,10 +173,53 @@ export function loyaltyAdminRoutes(app: Api): void {
     },
     async (request) => adjustCard(request.ctx, request.params.id, request.body),
   );
+  const TopUp = Type.Object({
+    id: Type.String(),
+    card_id: Type.String(),
+    amount: Type.Integer(),
+    bonus: Type.Integer(),
+    charge_id: Type.Union([Type.String(), Type.Null()]),
+    status: Type.String(),
+    created_at: Type.Integer(),
+    credited_at: Type.Union([Type.Integer(), Type.Null()]),
+    refund_amount: Type.Union([Type.Integer(), Type.Null()]),
+    bonus_back: Type.Union([Type.Integer(), Type.Null()]),
+    refunded_at: Type.Union([Type.Integer(), Type.Null()]),
+  });
+  app.get(
+    '/loyalty/topups',
+    {
+      schema: {
+        tags,
+        summary: '储值充值记录 / Top-ups',
+        querystring: Type.Object({ card_id: Type.Optional(Type.String({ maxLength: 64 })) }),
+        response: withErrors({ 200: Type.Array(TopUp) }),
+      },
+    },
+    async (request) => listTopUps(request.ctx, request.query),
+  );
+  app.post(
+    '/loyalty/topups/:id/refund',
+    {
+      schema: {
+        tags,
+        summary: '退还充值中未使用的部分（赠送金额收回）/ Refund the unspent part of a top-up',
+        params: IdParams,
+        response: withErrors({ 200: TopUp }),
+      },
+    },
+    async (request) => {
+      const topup = await refundTopUp(request.ctx, request.params.id);
+      deps.wakeJobs();
+      return topup;
+    },
+  );
+  rewardAdminRoutes(app);
 }
 
 /** The fan's side: the card, joining, check-in, checkout with the card. */
 export function loyaltyShopRoutes(app: Api, deps: AppDeps): void {
+  rewardShopRoutes(app, deps);
   const Params = Type.Object({ appid: Type.String({ maxLength: 32 }) });
   const shopTags = ['shop'];
   const FanCard = Type.Object({

@@ -13,6 +13,8 @@ export interface LevelRule {
   birthday_gift: string;
   /** Per-store perks: store id → text. */
   store_perks: Record<string, string>;
+  /** Points given on the birthday with the gift (0 = none; absent in programs saved before). */
+  birthday_points?: number;
 }
 
 /** A merchant's card program: one per merchant. */
@@ -38,6 +40,8 @@ export interface LoyaltyProgramsTable {
   topup_rules: string;
   status: 'active' | 'paused';
   updated_at: number;
+  /** The WeChat template for level and birthday notices ('' = a chat message instead). */
+  notice_template_id: string;
 }
 
 export type CardSource = 'store_qr' | 'menu' | 'first_order' | 'shop' | 'console';
@@ -60,6 +64,8 @@ export interface LoyaltyCardsTable {
   /** Lifetime paid spend (fen) net of refunds, and lifetime earned points: what levels read. */
   total_spend: number;
   lifetime_points: number;
+  /** MM-DD, for the birthday gift; set once. */
+  birthday: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -74,6 +80,9 @@ export type PointsReason =
   | 'review'
   | 'expiry'
   | 'store_redeem'
+  | 'reward'
+  | 'reward_return'
+  | 'birthday'
   | 'adjustment';
 
 export interface LoyaltyPointsLedgerTable {
@@ -96,6 +105,7 @@ export type ValueReason =
   | 'checkout_pay'
   | 'checkout_return'
   | 'store_charge'
+  | 'topup_refund'
   | 'adjustment';
 
 export interface LoyaltyValueLedgerTable {
@@ -158,12 +168,59 @@ export interface LoyaltyTopupsTable {
   amount: number;
   bonus: number;
   charge_id: string | null;
-  status: 'pending' | 'credited';
+  status: 'pending' | 'credited' | 'refunding' | 'refunded';
   created_at: number;
   credited_at: number | null;
+  refund_amount: number | null;
+  bonus_back: number | null;
+  refunded_at: number | null;
+}
+
+export interface LoyaltyRewardsTable {
+  id: string;
+  merchant_id: string;
+  name: string;
+  description: string;
+  image_url: string;
+  points: number;
+  stock: number | null;
+  per_card_limit: number;
+  /** The lowest level that may redeem it (a level key; '' = any). */
+  min_level: string;
+  status: 'active' | 'archived';
+  redeemed: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface LoyaltyRedemptionsTable {
+  id: string;
+  merchant_id: string;
+  reward_id: string;
+  card_id: string;
+  points: number;
+  code: string;
+  status: 'issued' | 'fulfilled' | 'cancelled';
+  created_at: number;
+  fulfilled_at: number | null;
+}
+
+export interface LoyaltyBirthdayGiftsTable {
+  id: string;
+  merchant_id: string;
+  card_id: string;
+  year: number;
+  level: string;
+  gift: string;
+  points: number;
+  notified_at: number | null;
+  created_at: number;
 }
 
 export interface LoyaltyTables {
+  loyalty_rewards: LoyaltyRewardsTable;
+  loyalty_redemptions: LoyaltyRedemptionsTable;
+  loyalty_birthday_gifts: LoyaltyBirthdayGiftsTable;
   loyalty_topups: LoyaltyTopupsTable;
   loyalty_card_codes: LoyaltyCardCodesTable;
   loyalty_store_codes: LoyaltyStoreCodesTable;

@@ -12,6 +12,7 @@ export const LevelSchema = Type.Object({
   free_shipping: Type.Boolean(),
   birthday_gift: Type.String({ maxLength: 100 }),
   store_perks: Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 100 })),
+  birthday_points: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000 })),
 });
 
 export const ProgramBody = Type.Object({
@@ -34,6 +35,7 @@ export const ProgramBody = Type.Object({
     { maxItems: 10 },
   ),
   status: Type.Union([Type.Literal('active'), Type.Literal('paused')]),
+  notice_template_id: Type.Optional(Type.String({ maxLength: 64 })),
 });
 
 export const ProgramSchema = Type.Intersect([ProgramBody, Type.Object({ configured: Type.Boolean() })]);
@@ -51,6 +53,7 @@ export const CardSchema = Type.Object({
   balance: Int,
   total_spend: Int,
   lifetime_points: Int,
+  birthday: Type.Union([Type.String(), Type.Null()]),
   created_at: Int,
   updated_at: Int,
 });
@@ -100,7 +103,16 @@ export const ReportSchema = Type.Object({
     spent: Int,
     float: Int,
     paid_in: Int,
+    refunded_out: Int,
+    refunded: Int,
     topup_mismatch: Int,
+  }),
+  members_vs_others: Type.Object({
+    days: Int,
+    members: Type.Object({ buyers: Int, orders: Int, spend: Int, per_buyer: Int }),
+    others: Type.Object({ buyers: Int, orders: Int, spend: Int, per_buyer: Int }),
+    ratio: Type.Union([Type.Number(), Type.Null()]),
+    complete: Type.Boolean(),
   }),
   ledger_mismatch: Int,
 });

@@ -17,6 +17,7 @@ export interface ProgramView {
   issue_on_first_order: boolean;
   topup_rules: TopUpRule[];
   status: 'active' | 'paused';
+  notice_template_id: string;
   /** False until the merchant saves one: the defaults below are shown, nothing is issued. */
   configured: boolean;
 }
@@ -62,6 +63,7 @@ function defaults(): ProgramView {
     issue_on_first_order: true,
     topup_rules: [{ amount: 50_000, bonus: 5_000 }],
     status: 'active',
+    notice_template_id: '',
     configured: false,
   };
 }
@@ -81,6 +83,7 @@ function toView(row: LoyaltyProgramsTable): ProgramView {
     issue_on_first_order: Number(row.issue_on_first_order) === 1,
     topup_rules: JSON.parse(row.topup_rules) as TopUpRule[],
     status: row.status,
+    notice_template_id: row.notice_template_id ?? '',
     configured: true,
   };
 }
@@ -94,7 +97,9 @@ export async function getProgram(ctx: Pick<Ctx, 'db' | 'merchantId'>): Promise<P
   return row ? toView(row) : defaults();
 }
 
-export type ProgramInput = Omit<ProgramView, 'configured'>;
+export type ProgramInput = Omit<ProgramView, 'configured' | 'notice_template_id'> & {
+  notice_template_id?: string;
+};
 
 function validate(input: ProgramInput): void {
   const { levels } = input;
@@ -132,6 +137,7 @@ export async function saveProgram(ctx: Ctx, input: ProgramInput): Promise<Progra
     topup_rules: JSON.stringify([...input.topup_rules].sort((a, b) => a.amount - b.amount)),
     status: input.status,
     updated_at: ctx.now,
+    notice_template_id: input.notice_template_id ?? '',
   };
   const { merchant_id: _, ...changes } = row;
   await ctx.db

@@ -3,6 +3,8 @@ import { conflict, notFound } from '../../platform/http/errors.ts';
 import { getProduct, skusForOrder } from '../catalog/index.ts';
 import {
   buyerOf,
+  type CheckoutPart,
+  composeCheckout,
   listOrders,
   type OrderView,
   type PlaceOrderInput,
@@ -158,18 +160,13 @@ export async function spendCoupon(
 }
 
 /**
- * Checkout with a coupon: orders prices the items, marketing recomputes the discount from those
- * very prices and claims the coupon, all in the order's transaction. The HTTP body names a coupon,
- * never an amount, so a fan cannot make up a discount; a coupon used twice at once fails one order.
+ * The coupon's part of a checkout: marketing recomputes the discount from the very prices orders
+ * computed and claims the coupon, both inside the order's transaction. Composed by the shop with
+ * the member card's part (the coupon first, so points and stored value cover what is left).
  */
-export async function checkoutWithCoupon(
-  ctx: Ctx,
-  input: PlaceOrderInput,
-  couponId: string | undefined,
-): Promise<OrderView> {
-  if (!couponId) return placeOrder(ctx, input);
+export function couponPart(couponId: string): CheckoutPart {
   let granted: { off: number; label: string; campaignId: string } | null = null;
-  return placeOrder(ctx, input, {
+  return {
     async adjust(tx, priced) {
       granted = await couponAdjustment(tx, couponId, priced.lines, priced.shipping_fee);
       return [{ kind: 'coupon', label: granted.label, amount: granted.off, ref: couponId }];
@@ -178,5 +175,18 @@ export async function checkoutWithCoupon(
       if (!granted) throw new Error('coupon adjustment missing');
       await spendCoupon(tx, couponId, granted.campaignId, order, granted.off);
     },
-  });
+  };
+}
+
+/**
+ * Checkout with a coupon. The HTTP body names a coupon, never an amount, so a fan cannot make up
+ * a discount; a coupon used twice at once fails one order.
+ */
+export async function checkoutWithCoupon(
+  ctx: Ctx,
+  input: PlaceOrderInput,
+  couponId: string | undefined,
+): Promise<OrderView> {
+  if (!couponId) return placeOrder(ctx, input);
+  return placeOrder(ctx, input, composeCheckout([couponPart(couponId)]));
 }

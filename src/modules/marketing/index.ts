@@ -13,7 +13,7 @@ export const marketingMigrations: ModuleMigrations = {
 };
 
 export { couponLogTail } from './coupon-channels.jobs.ts';
-export { couponOptions, priceItems } from './coupon-checkout.ts';
+export { couponOptions, couponPart, priceItems } from './coupon-checkout.ts';
 export { grantCoupon } from './coupon-issue.service.ts';
 export { couponAdminRoutes, couponShopRoutes } from './coupons.routes.ts';
 export { claimCoupon, createCampaign } from './coupons.service.ts';

@@ -121,7 +121,7 @@ export function marketingPageRoutes(app: FastifyInstance, deps: AppDeps): void {
 <label class="field">邮箱<input name="email" type="email" autocomplete="username"></label>
 <label class="field">密码<input name="password" type="password" autocomplete="current-password"></label>
 <button class="btn" id="sign-in" type="button">登录</button></div>
-<div id="desk" hidden><div class="card">门店：<b id="store"></b></div>
+<div id="desk" hidden><div class="card">门店：<b id="store"></b> · <a href="/clerk/card">会员卡收款</a></div>
 <form class="card" id="lookup"><label class="field">券码 / 提货码<input name="code" id="code" inputmode="numeric" autocomplete="off" placeholder="输入或扫描 12 位券码或 10 位提货码" maxlength="20"></label>
 <div style="display:flex;gap:8px"><button class="btn secondary" type="button" id="scan" hidden>扫码</button><button class="btn secondary">查询</button></div></form>
 <video id="camera" playsinline muted hidden style="width:100%"></video>

@@ -25,6 +25,7 @@ export {
   type PricedOrder,
   placeOrder,
 } from './checkout.service.ts';
+export { type CheckoutPart, composeCheckout, quoteCheckout } from './checkout-parts.ts';
 export { FAN_COOKIE, type FanSession, fanCtx, requireFan, resolveFan } from './fan-session.ts';
 export {
   cancelOrder,
@@ -48,6 +49,7 @@ export { OrderSchema } from './orders.schemas.ts';
 export { collectPickup, findPickup, pickupRefusal } from './pickup.service.ts';
 export {
   type AddressInput,
+  buyerSpend,
   getOrder,
   listOrders,
   type OrderView,

@@ -6,23 +6,12 @@ import { type AppError, badRequest, conflict } from '../../platform/http/errors.
 import { newId } from '../../platform/ids.ts';
 import { addSales, returnStock } from '../catalog/index.ts';
 import { buyerOf } from './buyer.ts';
+import { ORDER_EVENTS } from './order-events.ts';
 import type { OrderStatus, OrdersTable } from './orders.schema.ts';
 import { getOrder, type OrderView } from './queries.service.ts';
 import { shipmentMade } from './reviews.service.ts';
 
-/**
- * What orders tells other modules, through the jobs outbox (payload: `orderId`, and `reason` for a
- * refund request). Payments, notices and CRM subscribe; orders imports none of them.
- */
-export const ORDER_EVENTS = {
-  placed: 'order.placed',
-  paid: 'order.paid',
-  shipped: 'order.shipped',
-  cancelled: 'order.cancelled',
-  refundRequested: 'order.refund_requested',
-  refunded: 'order.refunded',
-  paymentReminder: 'order.payment_reminder',
-} as const;
+export { ORDER_EVENTS };
 
 /** The transitions an order may take; anything else is refused. */
 const TRANSITIONS: Record<OrderStatus, OrderStatus[]> = {
@@ -264,8 +253,16 @@ export async function refundOrder(ctx: Ctx, id: string, reason: string): Promise
   await transactional(ctx, async (trx) => {
     const from = await transition(trx, id, ['paid', 'shipped', 'completed'], 'refunding', {}, reason);
     if (!from) throw invalidTransition('refunding');
-    if (order.payment_method === 'cod') {
-      await transition(trx, id, ['refunding'], 'refunded', {}, 'cash on delivery');
+    // Nothing went through WeChat Pay (cash on delivery, or the card's stored value paid it all).
+    if (order.payment_method === 'cod' || order.total === 0) {
+      await transition(
+        trx,
+        id,
+        ['refunding'],
+        'refunded',
+        {},
+        order.total === 0 ? 'nothing paid online' : 'cash on delivery',
+      );
       await publishOrderEvent(trx, ORDER_EVENTS.refunded, id);
     } else {
       await publishOrderEvent(trx, ORDER_EVENTS.refundRequested, id, { reason: reason.slice(0, 80) });

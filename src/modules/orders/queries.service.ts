@@ -140,3 +140,42 @@ export async function ordersByDay(ctx: Reader, range: DayRange) {
     ),
   };
 }
+
+/**
+ * Per buyer (account, openid): paid orders and merchandise bought (items_total, fen) in [from, to),
+ * refunded and cancelled orders left out; a page of buyers after `after` ("account_id openid").
+ * For reports that split buyers (members and others) without reading orders' tables.
+ */
+export async function buyerSpend(
+  ctx: Reader,
+  filter: { from: number; to: number; after?: string; limit: number },
+) {
+  let query = ctx.db
+    .selectFrom('orders')
+    .select((eb) => [
+      'account_id',
+      'openid',
+      eb.fn.countAll<number>().as('orders'),
+      eb.fn.sum<number>('items_total').as('spend'),
+    ])
+    .where('merchant_id', '=', ctx.merchantId)
+    .where('status', 'in', ['paid', 'shipped', 'completed'])
+    .where('paid_at', '>=', filter.from)
+    .where('paid_at', '<', filter.to);
+  if (filter.after) {
+    const [account, openid] = filter.after.split(' ');
+    query = query.where((eb) =>
+      eb.or([
+        eb('account_id', '>', account ?? ''),
+        eb.and([eb('account_id', '=', account ?? ''), eb('openid', '>', openid ?? '')]),
+      ]),
+    );
+  }
+  const rows = await query
+    .groupBy(['account_id', 'openid'])
+    .orderBy('account_id')
+    .orderBy('openid')
+    .limit(filter.limit)
+    .execute();
+  return rows.map((r) => ({ ...r, orders: Number(r.orders), spend: Number(r.spend) }));
+}

@@ -1,17 +1,21 @@
 import type { Ctx } from '../../context.ts';
 import { requireRole } from '../../platform/auth/roles.ts';
 import { expiringMap } from '../../platform/cache/cache.ts';
+import { inTransaction } from '../../platform/db/database.ts';
 import { cursorPage, found, type PageRequest } from '../../platform/db/paging.ts';
+import type { EventBus } from '../../platform/events/events.ts';
 import { badRequest, conflict, notFound } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { shiftRating } from '../catalog/index.ts';
 import { buyerOf } from './buyer.ts';
+import { ORDER_EVENTS } from './order-events.ts';
 import { ORDER } from './queries.service.ts';
 
 /** A fan's free-text reply becomes a review within this long after the order ships. */
 export const REVIEW_BY_REPLY_WINDOW_MS = 7 * 24 * 3_600_000;
 
-type Writer = Pick<Ctx, 'db' | 'merchantId' | 'now'>;
+/** Writes a review and tells others (loyalty's review points) through `order.reviewed`, in its transaction. */
+type Writer = Pick<Ctx, 'db' | 'merchantId' | 'now'> & { events: EventBus };
 
 async function addReview(
   ctx: Writer,
@@ -42,6 +46,17 @@ async function addReview(
     .executeTakeFirst();
   if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return false;
   await shiftRating(ctx, input.productId, input.rating, 1);
+  await ctx.events.publish(
+    ctx.db,
+    {
+      name: ORDER_EVENTS.reviewed,
+      merchantId: ctx.merchantId,
+      // One event per review: an order with two products is two reviews.
+      key: `${input.orderId}:${input.productId}`,
+      payload: { orderId: input.orderId, productId: input.productId },
+    },
+    ctx.now,
+  );
   return true;
 }
 
@@ -71,16 +86,20 @@ export async function reviewOrder(
     .where('product_id', '=', input.product_id)
     .executeTakeFirst();
   if (!item) throw notFound({ zh: '商品', en: 'Product' });
-  if (
-    !(await addReview(ctx, {
-      orderId,
-      productId: input.product_id,
-      openid,
-      rating: input.rating,
-      text: input.text,
-      source: 'shop',
-    }))
-  ) {
+  const added = await inTransaction(ctx.db, (trx) =>
+    addReview(
+      { db: trx, merchantId: ctx.merchantId, now: ctx.now, events: ctx.deps.events },
+      {
+        orderId,
+        productId: input.product_id,
+        openid,
+        rating: input.rating,
+        text: input.text,
+        source: 'shop',
+      },
+    ),
+  );
+  if (!added) {
     throw conflict('already_reviewed', '已经评价过了', 'Already reviewed');
   }
 }

@@ -9,7 +9,11 @@ import type { ChargesTable } from './payments.schema.ts';
 import { notifyUrl, payClientFor } from './settings.service.ts';
 
 /** Published in the transaction that records the money; payload `chargeId` (read the row with getCharge). */
-export const CHARGE_EVENTS = { paid: 'payment.charge_paid' } as const;
+export const CHARGE_EVENTS = {
+  paid: 'payment.charge_paid',
+  /** Payload `chargeId`, `ref` (the caller's) and `amount`: part of a charge went back to the payer. */
+  refunded: 'payment.charge_refunded',
+} as const;
 
 const CHARGE = { zh: '支付', en: 'Charge' };
 

@@ -53,7 +53,20 @@ export interface ChargesTable {
   created_at: number;
 }
 
+export interface ChargeRefundsTable {
+  id: string;
+  merchant_id: string;
+  charge_id: string;
+  ref: string;
+  amount: number;
+  status: 'processing' | 'succeeded';
+  refund_id: string | null;
+  created_at: number;
+  succeeded_at: number | null;
+}
+
 export interface PaymentsTables {
+  charge_refunds: ChargeRefundsTable;
   charges: ChargesTable;
   payment_settings: PaymentSettingsTable;
   payments: PaymentsTable;

@@ -4,15 +4,16 @@ import { newId } from '../../platform/ids.ts';
 import { enqueueJob } from '../../platform/jobs/jobs.ts';
 import type { RefundResult } from '../../wechat/pay/pay-client.ts';
 import { getOrder, markRefunded } from '../orders/index.ts';
+import { chargeRefundSucceeded } from './charge-refunds.service.ts';
 import { NoticeRejected } from './payments.service.ts';
+import { refundNotifyUrl } from './refund-url.ts';
 import { payClientFor } from './settings.service.ts';
 
 export const CHECK_REFUND_JOB = 'payments.check_refund';
 /** WeChat Pay usually settles a refund within minutes; past this its notice is overdue and we ask. */
 const REFUND_NOTICE_GRACE_MS = 5 * 60_000;
 
-export const refundNotifyUrl = (publicUrl: string, merchantId: string) =>
-  `${publicUrl}/pay/refund-notify/${merchantId}`;
+export { refundNotifyUrl };
 
 export async function handleRefundNotice(
   ctx: Ctx,
@@ -28,6 +29,9 @@ export async function handleRefundNotice(
   }>(headers, body);
   if (notice.resource.mchid !== client.mchid) throw new NoticeRejected('mchid mismatch');
   if (notice.resource.refund_status !== 'SUCCESS') return 'ignored';
+  // A refund of a charge (a stored-value top-up) is no order's: its own table answers for it.
+  const charge = await chargeRefundSucceeded(ctx, notice.resource.out_refund_no);
+  if (charge) return charge;
   return refundSucceeded(ctx, notice.resource.out_refund_no);
 }
 

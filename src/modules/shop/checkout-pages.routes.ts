@@ -19,9 +19,12 @@ import {
   type OrderView,
   orderPolicy,
   productReviews,
+  quoteCheckout,
   resolveFan,
   reviewedProducts,
 } from '../orders/index.ts';
+import { checkoutParts } from './checkout-api.routes.ts';
+import { memberBlock } from './member-block.ts';
 
 const STATUS_TEXT: Record<string, string> = {
   pending_payment: '待支付',
@@ -81,16 +84,25 @@ export function checkoutPageRoutes(app: FastifyInstance, deps: AppDeps): void {
     ]);
     const firstInStock = product.skus.find((s) => s.stock > 0);
     // The best of the fan's coupons for this item, already applied: the server recomputes it at checkout.
-    const [best] = firstInStock
-      ? await couponOptions(
-          fanCtx(deps, fan),
-          await priceItems(fanCtx(deps, fan), [{ sku_id: firstInStock.id, quantity: 1 }]),
-        )
+    const lines = firstInStock
+      ? await priceItems(fanCtx(deps, fan), [{ sku_id: firstInStock.id, quantity: 1 }])
       : [];
+    const [best] = firstInStock ? await couponOptions(fanCtx(deps, fan), lines) : [];
+    const member = firstInStock ? await memberBlock(fanCtx(deps, fan), fan.accountId, fan.openid) : '';
+    // With a coupon or a card the total is the server's quote (coupon, then the level's discount).
+    const quoted =
+      firstInStock && (best || member)
+        ? await quoteCheckout(
+            fanCtx(deps, fan),
+            { items_total: firstInStock.price, shipping_fee: 0, lines },
+            await checkoutParts(fanCtx(deps, fan), { coupon_id: best?.coupon_id }),
+          )
+        : null;
     const couponAttrs =
-      best && firstInStock
-        ? ` data-coupon="${html(best.coupon_id)}" data-coupon-sku="${html(firstInStock.id)}" data-total="${firstInStock.price - best.off}"`
+      quoted && firstInStock
+        ? `${best ? ` data-coupon="${html(best.coupon_id)}"` : ''}${member ? ' data-member="1"' : ''} data-coupon-sku="${html(firstInStock.id)}" data-total="${quoted.total}"`
         : '';
+    const memberOff = (quoted?.adjustments ?? []).filter((a) => a.kind === 'member_discount');
     const couponCard = best
       ? `<div class="card" id="coupon">优惠券：${html(best.name)} <span class="price">-${formatFen(best.off)}</span></div>`
       : '';
@@ -141,11 +153,11 @@ export function checkoutPageRoutes(app: FastifyInstance, deps: AppDeps): void {
 <div><b>${html(product.title)}</b></div><div class="muted">${html(product.subtitle)}</div>
 <div class="muted">${product.rating === null ? '暂无评价' : `${product.rating.toFixed(1)}分 · ${product.rating_count}条评价`} · 已售 ${product.sales}</div></div>
 <div class="card"><b>规格</b><div>${skus}</div></div>
-${couponCard}${delivery}${addressBlock}
+${couponCard}${memberOff.map((a) => `<div class="card" id="member-discount">${html(a.label)} <span class="price">-${formatFen(a.amount)}</span></div>`).join('')}${member}${delivery}${addressBlock}
 <div class="card">${html(product.description).replaceAll('\n', '<br>') || '<span class="muted">暂无详情</span>'}</div>
 ${reviewsBlock}
 <p class="error" id="error" role="alert"></p>
-<div class="bar">${cart}${cod}<button class="btn" name="method" value="wechat" id="pay" ${firstInStock ? '' : 'disabled'}>${firstInStock ? `微信支付 ${formatFen(best ? firstInStock.price - best.off : firstInStock.price)}` : '已售罄'}</button></div>
+<div class="bar">${cart}${cod}<button class="btn" name="method" value="wechat" id="pay" ${firstInStock ? '' : 'disabled'}>${firstInStock ? `微信支付 ${formatFen(quoted ? quoted.total : firstInStock.price)}` : '已售罄'}</button></div>
 </form>`,
       { scripts: ['/shop/assets/checkout.js'] },
     );

@@ -14,7 +14,7 @@ import {
 } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { fen, get, post, time } from '../api.ts';
-import { useT } from '../i18n.ts';
+import { useCanEdit, useT } from '../i18n.ts';
 
 interface CardRow {
   id: string;
@@ -45,16 +45,42 @@ interface Report {
     spent: number;
     float: number;
     paid_in: number;
+    refunded_out: number;
+    refunded: number;
     topup_mismatch: number;
   };
+  members_vs_others: {
+    days: number;
+    members: Side;
+    others: Side;
+    ratio: number | null;
+    complete: boolean;
+  };
   ledger_mismatch: number;
+}
+interface Side {
+  buyers: number;
+  orders: number;
+  spend: number;
+  per_buyer: number;
+}
+interface TopUp {
+  id: string;
+  amount: number;
+  bonus: number;
+  status: string;
+  created_at: number;
+  refund_amount: number | null;
+  bonus_back: number | null;
 }
 
 /** Cards with their ledgers and the owner's adjustments; the loyalty report. */
 export function CardsTab({ isOwner }: { isOwner: boolean }) {
   const t = useT();
+  const canEdit = useCanEdit();
   const [cards, setCards] = useState<CardRow[]>([]);
   const [open, setOpen] = useState<{ card: CardRow; points: Entry[]; value: Entry[] } | null>(null);
+  const [topups, setTopups] = useState<TopUp[]>([]);
   const [adjust, setAdjust] = useState({ kind: 'points', delta: 0, reason: '' });
   const [error, setError] = useState<string | null>(null);
   const load = useCallback(
@@ -64,7 +90,16 @@ export function CardsTab({ isOwner }: { isOwner: boolean }) {
   useEffect(() => {
     load();
   }, [load]);
-  const show = async (id: string) => setOpen(await get(`/loyalty/cards/${id}`));
+  const show = async (id: string) => {
+    setOpen(await get(`/loyalty/cards/${id}`));
+    setTopups(await get<TopUp[]>(`/loyalty/topups?card_id=${encodeURIComponent(id)}`).catch(() => []));
+  };
+  const topupStatus: Record<string, string> = {
+    pending: t('待支付'),
+    credited: t('已到账'),
+    refunding: t('退款中'),
+    refunded: t('已退款'),
+  };
   const ledger = (rows: Entry[], money: boolean) => (
     <Table
       rowKey="id"
@@ -136,6 +171,49 @@ export function CardsTab({ isOwner }: { isOwner: boolean }) {
             items={[
               { key: 'p', label: t('积分流水'), children: ledger(open.points, false) },
               { key: 'v', label: t('储值流水'), children: ledger(open.value, true) },
+              {
+                key: 't',
+                label: t('充值记录'),
+                children: (
+                  <Table
+                    rowKey="id"
+                    size="small"
+                    pagination={false}
+                    dataSource={topups}
+                    columns={[
+                      { title: t('时间'), render: (_, x) => time(x.created_at) },
+                      { title: t('充值'), render: (_, x) => fen(x.amount) },
+                      { title: t('赠送'), render: (_, x) => fen(x.bonus) },
+                      { title: t('状态'), render: (_, x) => topupStatus[x.status] ?? x.status },
+                      {
+                        title: t('退款'),
+                        render: (_, x) =>
+                          x.refund_amount !== null
+                            ? `${fen(x.refund_amount)}（${t('收回赠送')} ${fen(x.bonus_back ?? 0)}）`
+                            : x.status === 'credited' &&
+                              canEdit && (
+                                <Button
+                                  size="small"
+                                  danger
+                                  onClick={async () => {
+                                    try {
+                                      await post(`/loyalty/topups/${x.id}/refund`);
+                                      setError(null);
+                                      await show(open.card.id);
+                                      await load();
+                                    } catch (e) {
+                                      setError((e as Error).message);
+                                    }
+                                  }}
+                                >
+                                  {t('退还未用部分')}
+                                </Button>
+                              ),
+                      },
+                    ]}
+                  />
+                ),
+              },
             ]}
           />
         </Card>
@@ -194,7 +272,42 @@ export function ReportTab() {
         <Col span={4}>
           <Statistic title={t('微信支付到账')} value={fen(report.stored_value.paid_in)} />
         </Col>
+        <Col span={4}>
+          <Statistic title={t('充值退款')} value={fen(report.stored_value.refunded_out)} />
+        </Col>
       </Row>
+      {report.stored_value.topup_mismatch !== 0 && (
+        <Alert
+          type="error"
+          message={`${t('充值与微信支付对账不符')}：${fen(report.stored_value.topup_mismatch)}`}
+        />
+      )}
+      <Card
+        size="small"
+        title={`${t('会员与非会员消费对比')}（${t('近')} ${report.members_vs_others.days} ${t('天')}）`}
+      >
+        <Row gutter={16}>
+          {(['members', 'others'] as const).map((side) => (
+            <Col span={6} key={side}>
+              <Statistic
+                title={`${side === 'members' ? t('会员') : t('非会员')} · ${t('人均消费')}`}
+                value={fen(report.members_vs_others[side].per_buyer)}
+                suffix={
+                  <span style={{ fontSize: 12 }}>
+                    {report.members_vs_others[side].buyers} {t('人')}
+                  </span>
+                }
+              />
+            </Col>
+          ))}
+          <Col span={6}>
+            <Statistic
+              title={t('会员 / 非会员')}
+              value={report.members_vs_others.ratio === null ? '—' : `${report.members_vs_others.ratio}×`}
+            />
+          </Col>
+        </Row>
+      </Card>
     </Space>
   );
 }

@@ -18,6 +18,7 @@ import { useEffect, useState } from 'react';
 import { get, put } from '../api.ts';
 import { useCanEdit, useT } from '../i18n.ts';
 import { CardsTab, ReportTab } from './LoyaltyCards.tsx';
+import { RewardsTab } from './LoyaltyRewards.tsx';
 
 interface Level {
   key: string;
@@ -28,6 +29,7 @@ interface Level {
   discount_pct: number;
   free_shipping: boolean;
   birthday_gift: string;
+  birthday_points?: number;
   store_perks: Record<string, string>;
 }
 interface Program {
@@ -44,6 +46,7 @@ interface Program {
   issue_on_first_order: boolean;
   topup_rules: Array<{ amount: number; bonus: number }>;
   status: 'active' | 'paused';
+  notice_template_id?: string;
   configured?: boolean;
 }
 /** The card as the fan sees it, redrawn as the operator edits. */
@@ -166,9 +169,33 @@ function ProgramEditor() {
                   />
                 ),
               },
+              {
+                title: t('生日积分'),
+                render: (_, l, i) => (
+                  <InputNumber
+                    min={0}
+                    value={l.birthday_points ?? 0}
+                    onChange={(v) => setLevel(i, { birthday_points: v ?? 0 })}
+                  />
+                ),
+              },
             ]}
           />
           <Space style={{ marginTop: 12 }} wrap>
+            <Form.Item label={t('评价积分')}>
+              <InputNumber
+                min={0}
+                value={program.review_points}
+                onChange={(v) => set({ review_points: v ?? 0 })}
+              />
+            </Form.Item>
+            <Form.Item label={t('通知模板 ID（留空则发客服消息）')}>
+              <Input
+                maxLength={64}
+                value={program.notice_template_id ?? ''}
+                onChange={(e) => set({ notice_template_id: e.target.value })}
+              />
+            </Form.Item>
             <Form.Item label={t('多少积分抵 1 元')}>
               <InputNumber
                 min={1}
@@ -260,6 +287,7 @@ export function LoyaltyPage({ isOwner }: { isOwner: boolean }) {
       items={[
         { key: 'program', label: t('会员卡方案'), children: <ProgramEditor /> },
         { key: 'cards', label: t('会员卡'), children: <CardsTab isOwner={isOwner} /> },
+        { key: 'rewards', label: t('积分兑换'), children: <RewardsTab /> },
         { key: 'report', label: t('会员报表'), children: <ReportTab /> },
       ]}
     />
