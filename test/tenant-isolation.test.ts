@@ -114,7 +114,7 @@ const crmFixtures: Record<string, Fixture> = {
         .body.id,
     bodies: {},
   },
-  '/api/v1/crm/tags/{id}': { create: async () => tagInA, bodies: {} },
+  '/api/v1/crm/tags/{id}': { create: async () => tagInA, bodies: { patch: { name: 'hijacked' } } },
   '/api/v1/crm/tags/{id}/members': {
     create: async () => tagInA,
     bodies: { post: { member_ids: ['mem_x'] } },
@@ -138,6 +138,10 @@ const crmFixtures: Record<string, Fixture> = {
   '/api/v1/crm/imports/{id}/errors.csv': { create: async () => importInA, bodies: {} },
   '/api/v1/inbox/conversations/{id}': { create: async () => conversationInA, bodies: {} },
   '/api/v1/inbox/conversations/{id}/reply': {
+    create: async () => conversationInA,
+    bodies: { post: { text: 'x' } },
+  },
+  '/api/v1/inbox/conversations/{id}/notice': {
     create: async () => conversationInA,
     bodies: { post: { text: 'x' } },
   },

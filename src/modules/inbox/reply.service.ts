@@ -173,6 +173,8 @@ const localTime = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().sli
  */
 export async function sendNotice(ctx: Ctx, id: string, text: string) {
   requireRole(ctx, 'agent', 'operator');
+  // The window is judged on the newest log: a fan who just wrote back reopens it.
+  await inboxTail(ctx.deps)();
   const row = await getConversationRow(ctx, id);
   if (row.last_inbound_at !== null && ctx.now - row.last_inbound_at < SERVICE_WINDOW_MS)
     throw conflict(

@@ -57,6 +57,7 @@ const EVENT_LABEL: Record<string, [string, string]> = {
   scan: ['扫描了二维码', 'Scanned a QR code'],
   click: ['点击了菜单', 'Clicked a menu'],
   view: ['打开了菜单链接', 'Opened a menu link'],
+  template_send_finish: ['模板通知已送达', 'Template notice delivered'],
 };
 
 const BUBBLE: Record<string, React.CSSProperties> = {

@@ -110,6 +110,7 @@ export function InboxSettings({ open, onClose }: { open: boolean; onClose: () =>
         </Form.Item>
         <Button
           type="primary"
+          aria-label="save inbox settings"
           onClick={async () => {
             try {
               setSettings(await api<Settings>('PUT', '/inbox/settings', settings));
