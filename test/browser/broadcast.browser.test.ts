@@ -3,8 +3,12 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { merchantCtx } from '../../src/context.ts';
+import { provisionSimulatedPay } from '../../src/demo-pay.ts';
 import { resolveFan } from '../../src/modules/crm/index.ts';
+import { manualClock } from '../../src/platform/clock.ts';
+import { createSimulatorState } from '../../src/simulator/simulator.ts';
 import { hasChromium, launchBrowser, signInConsole } from '../support/browser.ts';
+import { confirmPay, fanSession, shop, until } from '../support/shopper.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 import { connectAccount } from '../support/wechat-fan.ts';
 
@@ -19,17 +23,26 @@ describe.skipIf(!hasChromium)('a broadcast from the console to the phone', () =>
   let page: Page;
   let phone: Page;
   const errors: string[] = [];
+  const clock = manualClock(Date.now());
   let owner: { id: string; email: string; password: string; token: string };
   let account: { id: string; appid: string };
   let productUrl = '';
+  let skuId = '';
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     const built = spawnSync(process.execPath, ['scripts/build-console.ts'], { stdio: 'inherit' });
     if (built.status !== 0) throw new Error('console build failed');
-    t = await createTestApp({ port, publicUrl: base, wechatApiBase: `${base}/sim` });
+    // WeChat's side shares the test's clock: fans read "hours later" when the test moves it.
+    t = await createTestApp(
+      { port, publicUrl: base, wechatApiBase: `${base}/sim` },
+      { clock, simulator: createSimulatorState({ now: clock.now }) },
+    );
     owner = await t.merchant('broadcast-console');
     account = await connectAccount(t, owner.token);
+    await provisionSimulatedPay(t.deps, owner.id, { codEnabled: false });
+    // Every fan who gets it reads it (seeded), so the funnel's read step is certain.
+    t.simulator!.sim.app(account.appid).readShare = 1;
     const ctx = merchantCtx(t.deps, owner.id);
     const members: string[] = [];
     for (const openid of FANS) {
@@ -46,6 +59,7 @@ describe.skipIf(!hasChromium)('a broadcast from the console to the phone', () =>
       })
     ).body;
     productUrl = `${base}/shop/${account.appid}/products/${product.id}`;
+    skuId = product.skus[0].id;
     await t.app.listen({ port, host: '127.0.0.1' });
     browser = await launchBrowser();
     page = await (
@@ -56,7 +70,7 @@ describe.skipIf(!hasChromium)('a broadcast from the console to the phone', () =>
     const phoneContext = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
     await signInConsole(phoneContext, base, owner);
     phone = await phoneContext.newPage();
-  });
+  }, 180_000);
   afterAll(async () => {
     await browser?.close();
     await t?.close();
@@ -113,6 +127,32 @@ describe.skipIf(!hasChromium)('a broadcast from the console to the phone', () =>
     expect(report).toMatchObject({ status: 'sent', audience: 3, sent: 3, clicks: 1, reach_rate: 1 });
     await page.waitForTimeout(3500); // the list refreshes every 3 s
     await page.screenshot({ path: `${SHOTS}/broadcast4-report.png` });
+
+    // The fan who came through the link buys and pays; days later the reads are in.
+    const cookie = await fanSession(t, account.appid, 'o_bc_2');
+    const placed = await shop(t, cookie, account.appid, 'POST', '/orders', {
+      items: [{ sku_id: skuId, quantity: 1 }],
+      address: { name: '张三', phone: '13800138000', region: '南京', detail: '中山南路 1 号' },
+      payment_method: 'wechat',
+    });
+    const pay = await shop(t, cookie, account.appid, 'POST', `/orders/${placed.body.id}/pay`);
+    expect((await confirmPay(t, pay.body.pay_params, 'o_bc_2')).status).toBe(200);
+    await until(
+      async () => (await t.call(owner.token, 'GET', `/api/v1/orders/${placed.body.id}`)).body.status,
+      (s) => s === 'paid',
+    );
+    clock.advance(3 * 86_400_000);
+    for (let i = 0; i < 3; i++) {
+      await t.worker.drain();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await page.click(`[data-testid="report-${list[0].id}"]`);
+    await page.waitForSelector('[data-testid="revenue"]:has-text("¥399.00")', { timeout: 10_000 });
+    const funnel = (await t.call(owner.token, 'GET', `/api/v1/broadcasts/${list[0].id}/report`)).body;
+    expect(funnel).toMatchObject({ delivered: 3, read: 3, clicked: 1, ordered: 1, paid: 1, revenue: 39_900 });
+    await page.waitForSelector('.ant-drawer canvas');
+    await page.waitForTimeout(800); // the charts animate in
+    await page.screenshot({ path: `${SHOTS}/broadcast5-funnel.png` });
     expect(errors).toEqual([]);
   }, 120_000);
 });
