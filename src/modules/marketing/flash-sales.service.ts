@@ -2,6 +2,7 @@ import type { Ctx } from '../../context.ts';
 import { requireRole } from '../../platform/auth/roles.ts';
 import { expiringMap } from '../../platform/cache/cache.ts';
 import { inTransaction, isUniqueViolation } from '../../platform/db/database.ts';
+import { createGroupCommit } from '../../platform/db/group-commit.ts';
 import { AppError, badRequest, conflict, notFound } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { enqueueJob } from '../../platform/jobs/jobs.ts';
@@ -196,6 +197,61 @@ const MAX_WRITERS = 64;
 class SoldOutInDb extends Error {}
 class AlreadyInDb extends Error {}
 
+interface Winner {
+  ctx: Ctx;
+  sale: FlashSalesTable;
+  openid: string;
+  address: { address_id?: string; address?: { name: string; phone: string; region: string; detail: string } };
+}
+
+/** A winner's order at the sale price, with its pass, in the caller's transaction. */
+function placeWinnerOrder(ctx: Ctx, { sale, openid, address }: Winner) {
+  return placeOrder(
+    ctx,
+    {
+      items: [{ sku_id: sale.sku_id, quantity: 1 }],
+      payment_method: 'wechat',
+      source: 'flash_sale',
+      ...address,
+    },
+    {
+      adjust: async (_tx, priced) => [
+        {
+          kind: 'flash_sale',
+          label: sale.title,
+          amount: Math.max(0, priced.items_total - sale.price),
+          ref: sale.id,
+        },
+      ],
+      withinTransaction: (tx, placed) => recordPass(tx, sale, openid, placed.id),
+    },
+  );
+}
+
+/**
+ * Winners' orders are group-committed: the winners of one moment share a transaction (one commit,
+ * one fsync, instead of one each). If any of them fails (the database refused a pass the gate had
+ * given, a unique key), the batch is undone and each is written alone, so one cannot sink the rest.
+ */
+function winnerWriter(ctx: Ctx) {
+  return ctx.deps.local.slot('marketing.flash_winner_writer', () =>
+    createGroupCommit<Winner, { id: string; total: number }>(async (winners) => {
+      try {
+        return await inTransaction(ctx.deps.db, async (trx) => {
+          const placed: Array<{ id: string; total: number }> = [];
+          for (const winner of winners)
+            placed.push(await placeWinnerOrder({ ...winner.ctx, db: trx }, winner));
+          return placed;
+        });
+      } catch {
+        return Promise.all(
+          winners.map((winner) => placeWinnerOrder(winner.ctx, winner).catch((error: Error) => error)),
+        );
+      }
+    }, 32),
+  );
+}
+
 /**
  * One buy attempt. The gate answers every loser without the database; a winner gets an order
  * (the sale price as an adjustment, stock held until the unpaid timeout) and a pass recorded in
@@ -228,26 +284,7 @@ export async function buy(
   try {
     const address =
       input.address_id || input.address ? input : { address_id: (await listAddresses(ctx))[0]?.id };
-    const order = await placeOrder(
-      ctx,
-      {
-        items: [{ sku_id: sale.sku_id, quantity: 1 }],
-        payment_method: 'wechat',
-        source: 'flash_sale',
-        ...address,
-      },
-      {
-        adjust: async (_tx, priced) => [
-          {
-            kind: 'flash_sale',
-            label: sale.title,
-            amount: Math.max(0, priced.items_total - sale.price),
-            ref: sale.id,
-          },
-        ],
-        withinTransaction: (tx, placed) => recordPass(tx, sale, openid, placed.id),
-      },
-    );
+    const order = await winnerWriter(ctx)({ ctx, sale, openid, address });
     return { result: 'got', order_id: order.id, total: order.total };
   } catch (error) {
     // The gate thought a unit was left and the database knows none is: the unit does not exist,

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Ctx } from '../../context.ts';
 import type { AppDeps } from '../../deps.ts';
 import { hashToken } from '../../platform/auth/secrets.ts';
+import { expiringMap } from '../../platform/cache/cache.ts';
 import { unauthorized } from '../../platform/http/errors.ts';
 import { newSecret } from '../../platform/ids.ts';
 import { type Account, accountForCallback } from '../accounts/index.ts';
@@ -43,6 +44,14 @@ export async function resolveFan(
   if (!token) return null;
   const found = await accountForCallback(deps, appid, now);
   if (!found) return null;
+  // A flash sale's fans call many times a second: a session read from the database is kept a few
+  // seconds in-process (sessions are never revoked, only expire), so a loser's answer needs no query.
+  const cache = deps.local.slot('orders.fan_sessions', () =>
+    expiringMap<{ fan: FanSession; expiresAt: number }>(SESSION_CACHE_MS, 200_000),
+  );
+  const key = `${found.account.id}:${token}`;
+  const hit = cache.get(key, now);
+  if (hit) return hit.expiresAt < now ? null : hit.fan;
   const session = await deps.db
     .selectFrom('fan_sessions')
     .select(['merchant_id', 'account_id', 'openid', 'expires_at'])
@@ -50,8 +59,12 @@ export async function resolveFan(
     .where('account_id', '=', found.account.id)
     .executeTakeFirst();
   if (!session || session.expires_at < now) return null;
-  return { merchantId: session.merchant_id, accountId: session.account_id, openid: session.openid };
+  const fan = { merchantId: session.merchant_id, accountId: session.account_id, openid: session.openid };
+  cache.set(key, { fan, expiresAt: session.expires_at }, now);
+  return fan;
 }
+
+const SESSION_CACHE_MS = 30_000;
 
 /** The service context of a signed-in fan. */
 export function fanCtx(deps: AppDeps, fan: FanSession): Ctx {
