@@ -199,4 +199,32 @@ describe.skipIf(!hasChromium)('member card: console and phone', () => {
     expect(await fanPage.textContent('#history')).toContain('门店消费');
     expect(errors).toEqual([]);
   }, 60_000);
+
+  it('the console adds a reward the fan then sees, and the report compares members with others', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+    await signInConsole(context, base, owner);
+    const page = await context.newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${base}/console/#/loyalty`);
+    await page.getByRole('tab', { name: '积分兑换' }).click();
+    await page.getByPlaceholder('礼品名称').fill('帆布袋');
+    await page.getByRole('button', { name: /添\s*加/ }).click();
+    await page.locator('td', { hasText: '帆布袋' }).first().waitFor();
+    await page.screenshot({ path: `${SHOTS}/loyalty-rewards.png`, fullPage: true });
+    await page.getByRole('tab', { name: '会员报表' }).click();
+    await page.getByText('会员与非会员消费对比').waitFor();
+    await page.screenshot({ path: `${SHOTS}/loyalty-report.png`, fullPage: true });
+
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+    await signInConsole(phone, base, owner);
+    await phone.addCookies([{ name: 'sim_fan', value: 'o_phone', url: base }]);
+    const fanPage = await phone.newPage();
+    await fanPage.goto(`${base}/shop/${appid}/card`);
+    expect(await fanPage.textContent('#rewards')).toContain('帆布袋');
+    // 594 points buy the 100-point bag: the page reloads with the code to show the clerk.
+    await fanPage.locator('button[data-reward]').first().click();
+    await fanPage.locator('.redeem-code').waitFor();
+    expect(await fanPage.textContent('#points')).toBe('494');
+    expect(errors).toEqual([]);
+  }, 60_000);
 });

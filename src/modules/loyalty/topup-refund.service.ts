@@ -101,7 +101,7 @@ export async function sendTopUpRefund(ctx: Ctx, topupId: string): Promise<void> 
     .where('merchant_id', '=', ctx.merchantId)
     .where('id', '=', topupId)
     .executeTakeFirst();
-  if (!topup || topup.status !== 'refunding' || !topup.charge_id) return;
+  if (topup?.status !== 'refunding' || !topup.charge_id) return;
   await refundCharge(ctx, topup.charge_id, topup.id, Number(topup.refund_amount));
 }
 
