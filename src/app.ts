@@ -17,6 +17,12 @@ import {
   registerOrderNotices,
   scheduleMessagePruning,
 } from './modules/channel/index.ts';
+import {
+  communityAdminRoutes,
+  communityPageRoutes,
+  communityShopRoutes,
+  registerCommunityJobs,
+} from './modules/community/index.ts';
 import { crmRoutes, registerCrmJobs, registerTagSyncJobs } from './modules/crm/index.ts';
 import {
   growthAdminRoutes,
@@ -164,6 +170,7 @@ export async function openApp(config: Config, options: BuildOptions = {}): Promi
   registerRedPacketJobs(deps);
   registerMessagingJobs(deps);
   registerLoyaltyJobs(deps);
+  registerCommunityJobs(deps);
   if (options.migrate !== false) {
     // Secrets written before encryption at rest are sealed once; later starts find nothing to do.
     const sealed = (await sealStoredAccountSecrets(deps)) + (await sealStoredPaymentSecrets(deps));
@@ -222,6 +229,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(async (scope) => marketingPageRoutes(scope, deps));
   await app.register(async (scope) => clickRoutes(scope, deps));
   await app.register(async (scope) => cardPageRoutes(scope, deps));
+  await app.register(async (scope) => communityPageRoutes(scope, deps));
   await app.register(async (scope) => {
     shopApiRoutes(scope as unknown as Api, deps);
     shopPayRoutes(scope as unknown as Api, deps);
@@ -230,6 +238,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     growthShopRoutes(scope as unknown as Api, deps);
     redPacketShopRoutes(scope as unknown as Api, deps);
     loyaltyShopRoutes(scope as unknown as Api, deps);
+    communityShopRoutes(scope as unknown as Api, deps);
   });
   await app.register(async (scope) => payNotifyRoutes(scope, deps));
 
@@ -272,6 +281,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         redPacketAdminRoutes(adminApi);
         messagingRoutes(adminApi);
         loyaltyAdminRoutes(adminApi);
+        communityAdminRoutes(adminApi);
       });
     },
     { prefix: '/api/v1' },

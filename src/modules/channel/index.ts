@@ -28,4 +28,4 @@ export {
 } from './log.service.ts';
 export { publishMenu, saveMenu } from './menus.service.ts';
 export { registerOrderNotices } from './notices.jobs.ts';
-export { createRule, setSingletonRule } from './replies.service.ts';
+export { createRule, deleteRule, setSingletonRule, updateRule } from './replies.service.ts';
