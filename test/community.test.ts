@@ -71,7 +71,7 @@ beforeAll(async () => {
       skus: [{ spec: {}, price: 12_800, stock: 50 }],
     })
   ).body.id;
-});
+}, 90_000);
 afterAll(() => t.close());
 
 describe('articles', () => {
@@ -253,7 +253,7 @@ describe('paid membership', () => {
     t.clock.advance(365 * DAY);
     await t.worker.drain();
     expect(reminders()).toHaveLength(1);
-  });
+  }, 60_000);
 
   it('sells recruiting only inside the window, and says when the next one opens', async () => {
     const later = (
@@ -309,7 +309,7 @@ describe('board', () => {
     ).body.id;
     memberCookie = await fanSession(t, appid, 'o_poster');
     await member(memberCookie, 'o_poster', planId);
-  });
+  }, 60_000);
 
   it('members post, reply and report; non-members are refused', async () => {
     const outsider = await fanSession(t, appid, 'o_outsider');
