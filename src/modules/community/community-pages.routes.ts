@@ -1,15 +1,14 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../deps.ts';
-import { AppError } from '../../platform/http/errors.ts';
 import { html, mobilePage } from '../../platform/http/html.ts';
 import { formatFen } from '../../platform/money.ts';
 import { accountForCallback } from '../accounts/index.ts';
 import { getProduct } from '../catalog/index.ts';
 import { FAN_COOKIE, type FanSession, fanCtx, resolveFan } from '../orders/index.ts';
 import { publishedArticle, publishedArticles } from './articles.service.ts';
-import { boardFor, reportPost } from './board.service.ts';
-import { isActive, joinPlan, membershipOf } from './membership.service.ts';
+import { boardFor } from './board.service.ts';
+import { isActive, membershipOf } from './membership.service.ts';
 import { activePlans } from './plans.service.ts';
 import { productIdsIn } from './sanitize.ts';
 
@@ -109,7 +108,7 @@ export function communityPageRoutes(app: FastifyInstance, deps: AppDeps): void {
     );
   });
 
-  app.get<{ Params: { appid: string }; Querystring: { next?: string; error?: string } }>(
+  app.get<{ Params: { appid: string }; Querystring: { next?: string } }>(
     '/shop/:appid/membership',
     async (request, reply) => {
       const fan = await fanOf(request, reply);
@@ -119,8 +118,12 @@ export function communityPageRoutes(app: FastifyInstance, deps: AppDeps): void {
       const m = await membershipOf(ctx, fan.accountId, fan.openid);
       const active = isActive(m, ctx.now);
       const plans = await activePlans(ctx);
+      // Where the fan came from (an article behind the paywall): only a page of this shop.
+      const next = request.query.next?.startsWith(`/shop/${request.params.appid}/`)
+        ? request.query.next
+        : null;
       const status = active
-        ? `<div class="card ok" id="member-status">会员有效期至 ${html(dateText(m!.expires_at))}</div>`
+        ? `<div class="card ok" id="member-status">会员有效期至 ${html(dateText(m!.expires_at))}</div>${next ? `<a class="btn" id="continue" style="display:block;text-align:center" href="${html(next)}">继续阅读</a>` : ''}`
         : `<div class="card" id="member-status">您还不是付费会员</div>`;
       const list = plans
         .map((p) => {
@@ -133,38 +136,16 @@ export function communityPageRoutes(app: FastifyInstance, deps: AppDeps): void {
                 : '招募已结束';
           return `<div class="card plan"><b>${html(p.name)}</b> <span class="price">${html(formatFen(p.price))}</span> / ${p.period_days} 天
 <div class="muted">${html(p.description)}</div><div class="muted">${html(state)}</div>
-${canBuy ? `<form method="post" action="${base}/membership/${html(p.id)}/join"><button class="btn" data-plan="${html(p.id)}">${m ? '续费' : '加入会员'}</button></form>` : ''}</div>`;
+${canBuy ? `<button class="btn" data-plan="${html(p.id)}">${m ? '续费' : '加入会员'}</button>` : ''}</div>`;
         })
         .join('');
-      const error = request.query.error
-        ? `<div class="card error" role="alert">${html(request.query.error.slice(0, 100))}</div>`
-        : '';
       return mobilePage(
         reply,
         '付费会员',
-        `${status}${error}${list || '<div class="card muted">暂无会员方案</div>'}
+        `${status}<div id="plans" data-appid="${html(request.params.appid)}">${list || '<div class="card muted">暂无会员方案</div>'}</div><p class="error" id="error" role="alert"></p>
 <div class="card"><a href="${base}/articles">会员文章</a> · <a href="${base}/board">会员社区</a></div>`,
+        { scripts: ['/shop/assets/community.js'] },
       );
-    },
-  );
-
-  // No body (a plain form): joining places the order, then the normal order page takes the payment.
-  app.post<{ Params: { appid: string; id: string } }>(
-    '/shop/:appid/membership/:id/join',
-    async (request, reply) => {
-      const fan = await fanOf(request, reply);
-      if (!fan) return reply;
-      try {
-        const order = await joinPlan(fanCtx(deps, fan), request.params.id);
-        deps.wakeJobs();
-        return reply.redirect(`/shop/${request.params.appid}/orders/${order.id}`, 303);
-      } catch (error) {
-        if (!(error instanceof AppError)) throw error;
-        return reply.redirect(
-          `/shop/${request.params.appid}/membership?error=${encodeURIComponent(error.text.zh)}`,
-          303,
-        );
-      }
     },
   );
 
@@ -189,7 +170,7 @@ ${canBuy ? `<form method="post" action="${base}/membership/${html(p.id)}/join"><
 <div class="text">${html(p.text)}</div>${images(p.images)}
 ${p.replies.map((r) => `<div class="reply muted" style="border-left:2px solid #eee;padding-left:8px;margin-top:4px">${html(who(r.openid))}：<span class="text">${html(r.text)}</span></div>`).join('')}
 <form class="reply-form" data-parent="${html(p.id)}" style="display:flex;gap:6px;margin-top:6px"><input name="text" maxlength="2000" placeholder="回复" style="flex:1;padding:6px"><button class="btn secondary" style="flex:0 0 auto;padding:6px 10px">回复</button></form>
-<form method="post" action="${base}/board/${html(p.id)}/report" style="text-align:right"><button class="report" style="border:0;background:none;color:#888">举报</button></form></div>`,
+<div style="text-align:right"><button class="report" data-report="${html(p.id)}" style="border:0;background:none;color:#888">举报</button></div></div>`,
       )
       .join('');
     return mobilePage(
@@ -202,16 +183,4 @@ ${p.replies.map((r) => `<div class="reply muted" style="border-left:2px solid #e
       { scripts: ['/shop/assets/community.js'] },
     );
   });
-
-  app.post<{ Params: { appid: string; id: string } }>(
-    '/shop/:appid/board/:id/report',
-    async (request, reply) => {
-      const fan = await fanOf(request, reply);
-      if (!fan) return reply;
-      await reportPost(fanCtx(deps, fan), request.params.id, '会员举报').catch((error) => {
-        if (!(error instanceof AppError)) throw error;
-      });
-      return reply.redirect(`/shop/${request.params.appid}/board`, 303);
-    },
-  );
 }
