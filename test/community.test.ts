@@ -255,6 +255,36 @@ describe('paid membership', () => {
     expect(reminders()).toHaveLength(1);
   }, 60_000);
 
+  it("prices goods at the members' price for active members only, computed by the server", async () => {
+    const vip = (await t.call(owner, 'POST', '/api/v1/community/plans', plan({ member_discount_pct: 10 })))
+      .body;
+    expect(vip.member_discount_pct).toBe(10);
+    const address = { name: '王五', phone: '13700137000', region: '杭州市西湖区', detail: '文三路 3 号' };
+    const order = { items: [{ sku_id: '', quantity: 2 }], address, payment_method: 'wechat' };
+    const sku = (await t.call(owner, 'GET', `/api/v1/products/${productId}`)).body.skus[0].id;
+    order.items[0]!.sku_id = sku;
+
+    const outsider = await fanSession(t, appid, 'o_not_vip');
+    const refused = await shop(t, outsider, appid, 'POST', '/community/orders', order);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('members_only');
+
+    const cookie = await fanSession(t, appid, 'o_vip');
+    await member(cookie, 'o_vip', vip.id);
+    const tampered = await shop(t, cookie, appid, 'POST', '/community/orders', {
+      ...order,
+      expected_total: 1,
+    });
+    expect(tampered.status).toBe(409);
+    const placed = await shop(t, cookie, appid, 'POST', '/community/orders', {
+      ...order,
+      expected_total: 23_040,
+    });
+    expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+    expect(placed.body).toMatchObject({ items_total: 25_600, discount: 2_560, total: 23_040 });
+    expect(placed.body.adjustments[0]).toMatchObject({ kind: 'member_price', amount: 2_560 });
+  });
+
   it('sells recruiting only inside the window, and says when the next one opens', async () => {
     const later = (
       await t.call(owner, 'POST', '/api/v1/community/plans', plan({ window_start: t.clock.now() + 10 * DAY }))

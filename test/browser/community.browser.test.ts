@@ -119,14 +119,14 @@ describe.skipIf(!hasChromium)('community: phone and console', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${base}/console/#/community`);
     await page.getByRole('tab', { name: '付费会员' }).click();
-    await page.getByText('销售', { exact: true }).click();
+    await page.getByRole('button', { name: /^销\s*售$/ }).click();
     await page.locator('[data-testid="plan-sales"]').waitFor();
     expect(await page.textContent('[data-testid="plan-sales"]')).toContain('¥199.00');
     await page.screenshot({ path: `${SHOTS}/community-sales.png`, fullPage: true });
 
     await page.getByRole('tab', { name: '社区管理' }).click();
     await page.getByText('第一次发帖：今天的豆子很香').first().waitFor();
-    await page.getByText('置顶', { exact: true }).first().click();
+    await page.getByRole('button', { name: /^置\s*顶$/ }).first().click();
     await expect
       .poll(
         async () =>

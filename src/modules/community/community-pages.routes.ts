@@ -8,8 +8,9 @@ import { getProduct } from '../catalog/index.ts';
 import { FAN_COOKIE, type FanSession, fanCtx, resolveFan } from '../orders/index.ts';
 import { publishedArticle, publishedArticles } from './articles.service.ts';
 import { boardFor } from './board.service.ts';
+import { memberPrice } from './member-price.ts';
 import { isActive, membershipOf } from './membership.service.ts';
-import { activePlans } from './plans.service.ts';
+import { activePlans, planRow } from './plans.service.ts';
 import { productIdsIn } from './sanitize.ts';
 
 const dateText = (ms: number) =>
@@ -87,12 +88,20 @@ export function communityPageRoutes(app: FastifyInstance, deps: AppDeps): void {
     }
     // Product cards were checked on write; their price and title are read now, from the catalog.
     const cards = new Map<string, string>();
+    const membership = await membershipOf(ctx, fan.accountId, fan.openid);
+    const pct = isActive(membership, ctx.now)
+      ? (await planRow(ctx, membership!.plan_id)).member_discount_pct
+      : 0;
+    const memberLine = (price: number) =>
+      pct > 0
+        ? ` <span class="muted member-price">会员价 ${html(formatFen(memberPrice(price, pct)))}</span>`
+        : '';
     for (const id of productIdsIn(article.body)) {
       const product = await getProduct(ctx, id).catch(() => null);
       cards.set(
         id,
         product && product.status === 'on_sale'
-          ? `<a class="card product-card" href="${base}/products/${html(product.id)}" style="display:flex;gap:8px;color:inherit;border:1px solid #eee">${product.images[0] ? `<img src="${html(product.images[0])}" alt="" style="width:64px;height:64px;object-fit:cover">` : ''}<span><b>${html(product.title)}</b><br><span class="price">${html(formatFen(product.price))}</span></span></a>`
+          ? `<a class="card product-card" href="${base}/products/${html(product.id)}" style="display:flex;gap:8px;color:inherit;border:1px solid #eee">${product.images[0] ? `<img src="${html(product.images[0])}" alt="" style="width:64px;height:64px;object-fit:cover">` : ''}<span><b>${html(product.title)}</b><br><span class="price">${html(formatFen(product.price))}</span>${memberLine(product.price)}</span></a>`
           : '',
       );
     }

@@ -3,7 +3,8 @@ import type { Api, AppDeps } from '../../deps.ts';
 import { withErrors } from '../../platform/http/schemas.ts';
 import { buyerOf, OrderSchema, requireFan } from '../orders/index.ts';
 import { boardFor, createPost, reportPost } from './board.service.ts';
-import { MembershipSchema, PlanSchema, PostBody, PostSchema } from './community.schemas.ts';
+import { MemberOrderBody, MembershipSchema, PlanSchema, PostBody, PostSchema } from './community.schemas.ts';
+import { checkoutAsMember } from './member-price.ts';
 import { isActive, joinPlan, membershipOf, requireMember } from './membership.service.ts';
 import { activePlans } from './plans.service.ts';
 
@@ -49,6 +50,23 @@ export function communityShopRoutes(app: Api, deps: AppDeps): void {
     },
     async (request, reply) => {
       const order = await joinPlan(await requireFan(deps, request), request.params.id);
+      deps.wakeJobs();
+      return reply.status(201).send(order);
+    },
+  );
+  app.post(
+    '/shop/:appid/api/community/orders',
+    {
+      schema: {
+        tags,
+        summary: "会员价下单 / Order at the members' price",
+        params: Params,
+        body: MemberOrderBody,
+        response: withErrors({ 201: OrderSchema }),
+      },
+    },
+    async (request, reply) => {
+      const order = await checkoutAsMember(await requireFan(deps, request), request.body);
       deps.wakeJobs();
       return reply.status(201).send(order);
     },

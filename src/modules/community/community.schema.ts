@@ -53,6 +53,8 @@ export interface CommunityPlansTable {
   window_start: number;
   window_days: number;
   repeat: PlanRepeat;
+  /** Members' price: this percent off goods and deals while the membership is active (0: none). */
+  member_discount_pct: number;
   status: 'active' | 'paused';
   created_at: number;
   updated_at: number;

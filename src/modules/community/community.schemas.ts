@@ -65,6 +65,7 @@ export const PlanBody = Type.Object({
   window_start: Type.Integer({ minimum: 0 }),
   window_days: Type.Integer({ minimum: 1, maximum: 3660 }),
   repeat: Type.Union([Type.Literal('yearly'), Type.Literal('none')]),
+  member_discount_pct: Type.Optional(Type.Integer({ minimum: 0, maximum: 50 })),
   status: Type.Union([Type.Literal('active'), Type.Literal('paused')]),
 });
 export const PlanSchema = Type.Object({
@@ -79,6 +80,7 @@ export const PlanSchema = Type.Object({
   window_start: Int,
   window_days: Int,
   repeat: Type.String(),
+  member_discount_pct: Int,
   status: Type.String(),
   open_round: Nullable(Int),
   seats_taken: Int,
@@ -154,4 +156,28 @@ export const SettingsSchema = Type.Object({
   sensitive_words: Type.Array(Type.String({ minLength: 1, maxLength: 30 }), { maxItems: 2000 }),
   posts_per_hour: Type.Integer({ minimum: 1, maximum: 1000 }),
   renewal_template: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()])),
+});
+
+const Address = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 30 }),
+  phone: Type.String({ minLength: 5, maxLength: 20 }),
+  region: Type.String({ minLength: 1, maxLength: 60 }),
+  detail: Type.String({ minLength: 1, maxLength: 120 }),
+});
+
+/** An order at the members' price: the discount is the server's, never a number from the body. */
+export const MemberOrderBody = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      sku_id: Type.String({ maxLength: 64 }),
+      quantity: Type.Integer({ minimum: 1, maximum: 999 }),
+    }),
+    { minItems: 1, maxItems: 50 },
+  ),
+  address: Type.Optional(Address),
+  address_id: Type.Optional(Type.String({ maxLength: 64 })),
+  payment_method: Type.Union([Type.Literal('wechat'), Type.Literal('cod')]),
+  expected_total: Type.Optional(Type.Integer({ minimum: 0 })),
+  note: Type.Optional(Type.String({ maxLength: 200 })),
+  idempotency_key: Type.Optional(Type.String({ maxLength: 64 })),
 });

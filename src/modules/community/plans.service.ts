@@ -18,6 +18,7 @@ export interface PlanInput {
   window_start: number;
   window_days: number;
   repeat: PlanRepeat;
+  member_discount_pct?: number;
   status: 'active' | 'paused';
 }
 
@@ -100,6 +101,7 @@ export async function createPlan(ctx: Ctx, input: PlanInput) {
     window_start: input.window_start,
     window_days: input.window_days,
     repeat: input.repeat,
+    member_discount_pct: input.member_discount_pct ?? 0,
     status: input.status,
     created_at: ctx.now,
     updated_at: ctx.now,
@@ -140,6 +142,7 @@ export async function updatePlan(ctx: Ctx, id: string, input: PlanInput) {
     window_start: input.window_start,
     window_days: input.window_days,
     repeat: input.repeat,
+    member_discount_pct: input.member_discount_pct ?? 0,
     status: input.status,
     updated_at: ctx.now,
   };

@@ -57,6 +57,7 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('window_start', 'bigint', (c) => c.notNull())
     .addColumn('window_days', 'integer', (c) => c.notNull())
     .addColumn('repeat', 'text', (c) => c.notNull())
+    .addColumn('member_discount_pct', 'integer', (c) => c.notNull())
     .addColumn('status', 'text', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())

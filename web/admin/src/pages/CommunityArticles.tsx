@@ -224,7 +224,11 @@ export function CommunityArticles({ accounts }: { accounts: Account[] }) {
           {
             title: tr('标题', 'Title'),
             dataIndex: 'title',
-            render: (v, a) => <a onClick={() => open(a.id)}>{v}</a>,
+            render: (v, a) => (
+              <Button type="link" size="small" onClick={() => open(a.id)}>
+                {v}
+              </Button>
+            ),
           },
           { title: tr('栏目', 'Column'), dataIndex: 'column_name' },
           {

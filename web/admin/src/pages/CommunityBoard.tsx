@@ -72,15 +72,17 @@ export function CommunityBoard() {
   const actions = (p: Post) => (
     <Space>
       {p.parent_id === null && (
-        <a onClick={() => moderate(p.id, { pinned: !p.pinned })}>
+        <Button type="link" size="small" onClick={() => moderate(p.id, { pinned: !p.pinned })}>
           {p.pinned ? tr('取消置顶', 'Unpin') : tr('置顶', 'Pin')}
-        </a>
+        </Button>
       )}
-      <a onClick={() => moderate(p.id, { hidden: p.status === 'visible' })}>
+      <Button type="link" size="small" onClick={() => moderate(p.id, { hidden: p.status === 'visible' })}>
         {p.status === 'visible' ? tr('隐藏', 'Hide') : tr('恢复', 'Restore')}
-      </a>
+      </Button>
       <Popconfirm title={tr('禁言作者 30 天？', 'Ban the author for 30 days?')} onConfirm={() => ban(p.id)}>
-        <a>{tr('禁言', 'Ban')}</a>
+        <Button type="link" size="small">
+          {tr('禁言', 'Ban')}
+        </Button>
       </Popconfirm>
     </Space>
   );
@@ -126,7 +128,9 @@ export function CommunityBoard() {
             title: '',
             render: (_, q) => (
               <Space>
-                <a onClick={() => moderate(q.post.id, { hidden: false })}>{tr('保留', 'Keep')}</a>
+                <Button type="link" size="small" onClick={() => moderate(q.post.id, { hidden: false })}>
+                  {tr('保留', 'Keep')}
+                </Button>
                 {actions(q.post)}
               </Space>
             ),
@@ -158,7 +162,13 @@ export function CommunityBoard() {
           {
             title: '',
             render: (_, b) => (
-              <a onClick={() => act(() => api('DELETE', `/community/bans/${b.id}`))}>{tr('解除', 'Lift')}</a>
+              <Button
+                type="link"
+                size="small"
+                onClick={() => act(() => api('DELETE', `/community/bans/${b.id}`))}
+              >
+                {tr('解除', 'Lift')}
+              </Button>
             ),
           },
         ]}

@@ -14,6 +14,7 @@ interface Plan {
   window_start: number;
   window_days: number;
   repeat: 'yearly' | 'none';
+  member_discount_pct: number;
   status: 'active' | 'paused';
   open_round: number | null;
   seats_taken: number;
@@ -47,6 +48,7 @@ const blank = (): PlanForm => ({
   window_start: Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00+08:00`),
   window_days: 30,
   repeat: 'yearly',
+  member_discount_pct: 0,
   status: 'active',
 });
 
@@ -98,6 +100,14 @@ export function CommunityMembership() {
             </Form.Item>
             <Form.Item label={tr('会员期（天）', 'Period (days)')}>
               <InputNumber min={1} value={form.period_days} onChange={(v) => set({ period_days: v ?? 1 })} />
+            </Form.Item>
+            <Form.Item label={tr('会员价折扣 %', "Members' price: % off")}>
+              <InputNumber
+                min={0}
+                max={50}
+                value={form.member_discount_pct}
+                onChange={(v) => set({ member_discount_pct: v ?? 0 })}
+              />
             </Form.Item>
             <Form.Item label={tr('名额上限', 'Seat cap')}>
               <InputNumber min={1} value={form.seat_cap} onChange={(v) => set({ seat_cap: v ?? 1 })} />
@@ -184,14 +194,33 @@ export function CommunityMembership() {
             title: '',
             render: (_, p) => (
               <Space>
-                <a
+                <Button
+                  type="link"
+                  size="small"
                   onClick={async () =>
                     setSales({ plan: p, data: await get<Sales>(`/community/plans/${p.id}/sales`) })
                   }
                 >
                   {tr('销售', 'Sales')}
-                </a>
-                {canEdit && <a onClick={() => setForm(p)}>{tr('编辑', 'Edit')}</a>}
+                </Button>
+                {canEdit && (
+                  <Button
+                    type="link"
+                    size="small"
+                    onClick={() => {
+                      const {
+                        open_round: _o,
+                        seats_taken: _t,
+                        seats_left: _l,
+                        next_opening: _n,
+                        ...editable
+                      } = p;
+                      setForm(editable);
+                    }}
+                  >
+                    {tr('编辑', 'Edit')}
+                  </Button>
+                )}
               </Space>
             ),
           },
