@@ -285,6 +285,23 @@ describe('paid membership', () => {
     expect(placed.body.adjustments[0]).toMatchObject({ kind: 'member_price', amount: 2_560 });
   });
 
+  it("counts a seat for the plan's product bought through the plain shop checkout", async () => {
+    const direct = (await t.call(owner, 'POST', '/api/v1/community/plans', plan({ seat_cap: 5 }))).body;
+    const cookie = await fanSession(t, appid, 'o_direct');
+    const order = await shop(t, cookie, appid, 'POST', '/orders', {
+      items: [{ sku_id: direct.sku_id, quantity: 1 }],
+      payment_method: 'wechat',
+    });
+    expect(order.status, JSON.stringify(order.body)).toBe(201);
+    await pay(cookie, 'o_direct', order.body.id);
+    const me = (await shop(t, cookie, appid, 'GET', '/community/me')).body.membership;
+    expect(me).toMatchObject({ active: true, plan_id: direct.id });
+    expect((await t.call(owner, 'GET', `/api/v1/community/plans/${direct.id}`)).body.seats_taken).toBe(1);
+    // The plan's product is sold on its own page: search never shows it.
+    const found = await t.call(owner, 'GET', `/api/v1/search?q=${encodeURIComponent('年度会员')}`);
+    expect(found.body.items).toEqual([]);
+  });
+
   it('sells recruiting only inside the window, and says when the next one opens', async () => {
     const later = (
       await t.call(owner, 'POST', '/api/v1/community/plans', plan({ window_start: t.clock.now() + 10 * DAY }))

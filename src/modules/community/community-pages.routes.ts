@@ -136,7 +136,7 @@ export function communityPageRoutes(app: FastifyInstance, deps: AppDeps): void {
         : `<div class="card" id="member-status">您还不是付费会员</div>`;
       const list = plans
         .map((p) => {
-          const canBuy = p.open_round !== null ? p.seats_left > 0 : m !== null;
+          const canBuy = p.open_round !== null ? p.seats_left > 0 || active : active;
           const state =
             p.open_round !== null
               ? `剩余名额 ${p.seats_left} / ${p.seat_cap}`
@@ -145,7 +145,7 @@ export function communityPageRoutes(app: FastifyInstance, deps: AppDeps): void {
                 : '招募已结束';
           return `<div class="card plan"><b>${html(p.name)}</b> <span class="price">${html(formatFen(p.price))}</span> / ${p.period_days} 天
 <div class="muted">${html(p.description)}</div><div class="muted">${html(state)}</div>
-${canBuy ? `<button class="btn" data-plan="${html(p.id)}">${m ? '续费' : '加入会员'}</button>` : ''}</div>`;
+${canBuy ? `<button class="btn" data-plan="${html(p.id)}">${active ? '续费' : '加入会员'}</button>` : ''}</div>`;
         })
         .join('');
       return mobilePage(

@@ -4,8 +4,8 @@ import { inTransaction } from '../../platform/db/database.ts';
 import { AppError, conflict } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { enqueueJob } from '../../platform/jobs/jobs.ts';
-import { buyerOf, type OrderView, placeOrder } from '../orders/index.ts';
-import type { CommunityMembershipsTable } from './community.schema.ts';
+import { buyerOf, getOrder, type OrderView, placeOrder } from '../orders/index.ts';
+import type { CommunityMembershipsTable, CommunityPlansTable } from './community.schema.ts';
 import { DAY_MS, lastRound, openRound, planRow } from './plans.service.ts';
 
 export const RENEWAL_JOB = 'community.renewal_reminder';
@@ -45,7 +45,8 @@ export async function joinPlan(ctx: Ctx, planId: string): Promise<OrderView> {
   if (plan.status !== 'active')
     throw conflict('plan_paused', '该会员方案暂停招募', 'This plan is not on sale');
   const existing = await membershipOf(ctx, accountId, openid);
-  const renewing = existing !== null;
+  // Only a member whose membership still runs renews outside the window and without a seat.
+  const renewing = isActive(existing, ctx.now);
   const open = openRound(plan, ctx.now);
   if (!renewing && open === null)
     throw conflict(
@@ -80,22 +81,7 @@ export async function joinPlan(ctx: Ctx, planId: string): Promise<OrderView> {
     },
     {
       async withinTransaction(tx, placed) {
-        const counted = !renewing;
-        if (counted) {
-          await tx.db
-            .insertInto('community_plan_rounds')
-            .values({ plan_id: plan.id, round_start: round, merchant_id: ctx.merchantId, seats_taken: 0 })
-            .onConflict((oc) => oc.columns(['plan_id', 'round_start']).doNothing())
-            .execute();
-          const taken = await tx.db
-            .updateTable('community_plan_rounds')
-            .set((eb) => ({ seats_taken: eb('seats_taken', '+', 1) }))
-            .where('plan_id', '=', plan.id)
-            .where('round_start', '=', round)
-            .where('seats_taken', '<', plan.seat_cap)
-            .executeTakeFirst();
-          if (Number(taken.numUpdatedRows) === 0) throw soldOut();
-        }
+        if (!renewing && !(await takeSeat(tx.db, plan, round))) throw soldOut();
         await tx.db
           .insertInto('community_seats')
           .values({
@@ -106,7 +92,7 @@ export async function joinPlan(ctx: Ctx, planId: string): Promise<OrderView> {
             account_id: accountId,
             openid,
             status: 'held',
-            counted: counted ? 1 : 0,
+            counted: renewing ? 0 : 1,
             created_at: ctx.now,
             updated_at: ctx.now,
           })
@@ -116,8 +102,76 @@ export async function joinPlan(ctx: Ctx, planId: string): Promise<OrderView> {
   );
 }
 
+/** One seat of the round, by a guarded increment: false when the round is full. */
+async function takeSeat(db: Ctx['db'], plan: CommunityPlansTable, round: number): Promise<boolean> {
+  await db
+    .insertInto('community_plan_rounds')
+    .values({ plan_id: plan.id, round_start: round, merchant_id: plan.merchant_id, seats_taken: 0 })
+    .onConflict((oc) => oc.columns(['plan_id', 'round_start']).doNothing())
+    .execute();
+  const taken = await db
+    .updateTable('community_plan_rounds')
+    .set((eb) => ({ seats_taken: eb('seats_taken', '+', 1) }))
+    .where('plan_id', '=', plan.id)
+    .where('round_start', '=', round)
+    .where('seats_taken', '<', plan.seat_cap)
+    .executeTakeFirst();
+  return Number(taken.numUpdatedRows) > 0;
+}
+
+/**
+ * A plan's product bought outside the membership page (its product URL): the seat is taken when
+ * the money arrives, under the same cap; with none left (or recruiting closed for a non-member)
+ * the order is logged for the operator to refund.
+ */
+async function seatForStrayOrder(ctx: Ctx, orderId: string): Promise<boolean> {
+  const order = await getOrder(ctx, orderId).catch(() => null);
+  if (!order) return false;
+  const productIds = order.items.map((i) => i.product_id);
+  const plan = await ctx.db
+    .selectFrom('community_plans')
+    .selectAll()
+    .where('merchant_id', '=', ctx.merchantId)
+    .where('product_id', 'in', productIds.length > 0 ? productIds : [''])
+    .executeTakeFirst();
+  if (!plan) return false;
+  const renewing = isActive(await membershipOf(ctx, order.account_id, order.openid), ctx.now);
+  const open = openRound(plan, ctx.now);
+  return inTransaction(ctx.db, async (trx) => {
+    const round = open ?? lastRound(plan, ctx.now);
+    if (!renewing && (open === null || !(await takeSeat(trx, plan, round)))) {
+      ctx.deps.logger.warn({ orderId, planId: plan.id }, 'membership paid with no seat left: refund it');
+      return false;
+    }
+    const inserted = await trx
+      .insertInto('community_seats')
+      .values({
+        order_id: order.id,
+        merchant_id: ctx.merchantId,
+        plan_id: plan.id,
+        round_start: round,
+        account_id: order.account_id,
+        openid: order.openid,
+        status: 'held',
+        counted: renewing ? 0 : 1,
+        created_at: ctx.now,
+        updated_at: ctx.now,
+      })
+      .onConflict((oc) => oc.column('order_id').doNothing())
+      .executeTakeFirst();
+    return Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0;
+  });
+}
+
 /** order.paid: the seat is paid and the membership starts, or is extended by one period. Once per order. */
 export async function activateForOrder(ctx: Ctx, orderId: string): Promise<boolean> {
+  const known = await ctx.db
+    .selectFrom('community_seats')
+    .select('order_id')
+    .where('merchant_id', '=', ctx.merchantId)
+    .where('order_id', '=', orderId)
+    .executeTakeFirst();
+  if (!known && !(await seatForStrayOrder(ctx, orderId))) return false;
   return inTransaction(ctx.db, async (trx) => {
     const seat = await trx
       .selectFrom('community_seats')
