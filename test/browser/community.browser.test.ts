@@ -126,7 +126,10 @@ describe.skipIf(!hasChromium)('community: phone and console', () => {
 
     await page.getByRole('tab', { name: '社区管理' }).click();
     await page.getByText('第一次发帖：今天的豆子很香').first().waitFor();
-    await page.getByRole('button', { name: /^置\s*顶$/ }).first().click();
+    await page
+      .getByRole('button', { name: /^置\s*顶$/ })
+      .first()
+      .click();
     await expect
       .poll(
         async () =>
