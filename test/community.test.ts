@@ -429,7 +429,7 @@ describe('board', () => {
       payload: { text: '代购' },
     });
     expect(english.json().error.message).toBe('The text contains a word that is not allowed');
-    // The refused one counted too (it was refused before the limit): 3 more allowed this hour.
+    // A post refused for its words does not count: three are allowed this hour, the fourth waits.
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++)
       statuses.push(

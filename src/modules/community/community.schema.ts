@@ -81,6 +81,8 @@ export interface CommunitySeatsTable {
   status: SeatStatus;
   /** 1 when the seat counts against the round's cap (a new member); a renewal is not capped. */
   counted: number;
+  /** What the order charged for it, in fen (the sales report sums paid seats). */
+  amount: number;
   created_at: number;
   updated_at: number;
 }

@@ -103,6 +103,7 @@ export const SalesSchema = Type.Object({
       account_id: Type.String(),
       openid: Type.String(),
       status: Type.String(),
+      amount: Int,
       renewal: Type.Boolean(),
       created_at: Int,
     }),

@@ -93,6 +93,7 @@ export async function joinPlan(ctx: Ctx, planId: string): Promise<OrderView> {
             openid,
             status: 'held',
             counted: renewing ? 0 : 1,
+            amount: placed.total,
             created_at: ctx.now,
             updated_at: ctx.now,
           })
@@ -154,6 +155,7 @@ async function seatForStrayOrder(ctx: Ctx, orderId: string): Promise<boolean> {
         openid: order.openid,
         status: 'held',
         counted: renewing ? 0 : 1,
+        amount: order.total,
         created_at: ctx.now,
         updated_at: ctx.now,
       })
@@ -348,20 +350,26 @@ export async function planSales(ctx: Ctx, planId: string) {
     .execute();
   const seats = await ctx.db
     .selectFrom('community_seats')
-    .select(['order_id', 'round_start', 'account_id', 'openid', 'status', 'counted', 'created_at'])
+    .select(['order_id', 'round_start', 'account_id', 'openid', 'status', 'counted', 'amount', 'created_at'])
     .where('merchant_id', '=', ctx.merchantId)
     .where('plan_id', '=', plan.id)
     .orderBy('created_at', 'desc')
     .limit(500)
     .execute();
-  const paid = seats.filter((s) => s.status === 'paid').length;
+  const paidSeats = seats.filter((s) => s.status === 'paid');
+  const paid = paidSeats.length;
   return {
     plan_id: plan.id,
     seat_cap: plan.seat_cap,
     rounds: rounds.map((r) => ({ round_start: Number(r.round_start), seats_taken: Number(r.seats_taken) })),
     paid,
-    revenue: paid * Number(plan.price),
-    seats: seats.map((s) => ({ ...s, round_start: Number(s.round_start), renewal: s.counted !== 1 })),
+    revenue: paidSeats.reduce((sum, s) => sum + Number(s.amount), 0),
+    seats: seats.map((s) => ({
+      ...s,
+      round_start: Number(s.round_start),
+      amount: Number(s.amount),
+      renewal: s.counted !== 1,
+    })),
   };
 }
 
