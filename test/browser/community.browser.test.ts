@@ -140,6 +140,24 @@ describe.skipIf(!hasChromium)('community: phone and console', () => {
       .toBe(true);
     await page.screenshot({ path: `${SHOTS}/community-moderation.png`, fullPage: true });
 
+    // The editor: what the operator typed is stored and previewed as the allow-list rebuilt it.
+    await page.getByRole('tab', { name: '文章' }).click();
+    await page.getByRole('button', { name: '写文章' }).click();
+    await page.locator('[data-testid="article-title"]').fill('本周新品：冷萃');
+    await page
+      .locator('[data-testid="article-body"]')
+      .fill('<h3>冷萃做法</h3><p onclick="alert(1)">冰水 12 小时</p><script>alert(2)</script>');
+    await page.getByRole('button', { name: /^保\s*存$/ }).click();
+    await page.locator('[data-testid="article-preview"] h3').waitFor();
+    expect(await page.innerHTML('[data-testid="article-preview"]')).not.toContain('onclick');
+    const stored = (await t.call(owner.token, 'GET', '/api/v1/community/articles')).body.find(
+      (a: { title: string }) => a.title === '本周新品：冷萃',
+    );
+    expect((await t.call(owner.token, 'GET', `/api/v1/community/articles/${stored.id}`)).body.body).toBe(
+      '<h3>冷萃做法</h3><p>冰水 12 小时</p>',
+    );
+    await page.screenshot({ path: `${SHOTS}/community-editor.png`, fullPage: true });
+
     await page.evaluate(() => localStorage.setItem('weiloop-lang', 'en'));
     await page.reload();
     await page.getByRole('tab', { name: 'Board moderation' }).waitFor();

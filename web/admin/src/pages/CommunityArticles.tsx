@@ -46,6 +46,8 @@ export function CommunityArticles({ accounts }: { accounts: Account[] }) {
   const canEdit = useCanEdit();
   const [articles, setArticles] = useState<ArticleSummary[]>([]);
   const [draft, setDraft] = useState<Draft | null>(null);
+  // The body as the server cleaned and stored it: the only HTML this page ever renders.
+  const [saved, setSaved] = useState<string | null>(null);
   const [productId, setProductId] = useState('');
   const [message, setMessage] = useState<{ type: 'success' | 'error'; text: string } | null>(null);
   const [menu, setMenu] = useState({
@@ -61,9 +63,11 @@ export function CommunityArticles({ accounts }: { accounts: Account[] }) {
 
   const open = async (id?: string) => {
     setMessage(null);
+    setSaved(null);
     if (!id) return setDraft({ ...EMPTY, account_id: accounts[0]?.id ?? null });
     const a = await get<Draft & { keyword: string | null }>(`/community/articles/${id}`);
     setDraft({ ...a, keyword: a.keyword ?? '' });
+    setSaved(a.body);
   };
   const save = async () => {
     if (!draft) return;
@@ -79,6 +83,7 @@ export function CommunityArticles({ accounts }: { accounts: Account[] }) {
         },
       );
       setDraft({ ...saved, keyword: saved.keyword ?? '' });
+      setSaved(saved.body);
       setMessage({
         type: 'success',
         text: tr('已保存（正文已按白名单清洗）', 'Saved (the body was cleaned by the allow-list)'),
@@ -204,6 +209,20 @@ export function CommunityArticles({ accounts }: { accounts: Account[] }) {
           </Button>
           <Button onClick={() => setDraft(null)}>{tr('返回列表', 'Back to the list')}</Button>
         </Space>
+        {saved !== null && (
+          <div
+            style={{ marginTop: 16, border: '1px solid #eee', borderRadius: 8, padding: 12, maxWidth: 390 }}
+          >
+            <b>
+              {tr(
+                '预览（已清洗，商品卡片在手机上显示）',
+                'Preview (cleaned; product cards show on the phone)',
+              )}
+            </b>
+            {/* biome-ignore lint/security/noDangerouslySetInnerHtml: the server rebuilt this HTML from its allow-list */}
+            <div data-testid="article-preview" dangerouslySetInnerHTML={{ __html: saved }} />
+          </div>
+        )}
       </Form>
     );
   }
