@@ -215,7 +215,7 @@ const EN: Record<string, string> = {
   储值消费: 'Stored value spent',
   储值负债: 'Stored-value float',
   微信支付到账: 'Paid in via WeChat Pay',
-  社区与付费会员: 'Community & membership',
+  社区与付费会员: 'Community',
 };
 
 export const LangContext = createContext<Lang>('zh');
