@@ -58,6 +58,14 @@ module.exports = {
       to: { path: '^src/modules/marketing/' },
     },
     {
+      name: 'community-is-above-channel',
+      severity: 'error',
+      comment:
+        'Community calls channel, orders, catalog and accounts; none of them imports community (it writes their rules and hears their events).',
+      from: { path: '^src/modules/(accounts|catalog|channel|orders|payments|crm|tenants)/' },
+      to: { path: '^src/modules/community/' },
+    },
+    {
       name: 'orders-never-import-payments',
       severity: 'error',
       comment: 'Payments calls orders; orders tells payments things through events.',

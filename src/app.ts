@@ -16,6 +16,12 @@ import {
   registerChannelJobs,
   scheduleMessagePruning,
 } from './modules/channel/index.ts';
+import {
+  communityAdminRoutes,
+  communityPageRoutes,
+  communityShopRoutes,
+  registerCommunityJobs,
+} from './modules/community/index.ts';
 import { crmRoutes, registerCrmJobs, registerTagSyncJobs } from './modules/crm/index.ts';
 import {
   growthAdminRoutes,
@@ -164,6 +170,7 @@ export async function openApp(config: Config, options: BuildOptions = {}): Promi
   registerRedPacketJobs(deps);
   registerMessagingJobs(deps);
   registerLoyaltyJobs(deps);
+  registerCommunityJobs(deps);
   if (options.migrate !== false) {
     // Secrets written before encryption at rest are sealed once; later starts find nothing to do.
     const sealed = (await sealStoredAccountSecrets(deps)) + (await sealStoredPaymentSecrets(deps));
@@ -223,6 +230,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(async (scope) => clickRoutes(scope, deps));
   await app.register(async (scope) => cardPageRoutes(scope, deps));
   await app.register(async (scope) => clerkCardPageRoutes(scope));
+  await app.register(async (scope) => communityPageRoutes(scope, deps));
   await app.register(async (scope) => {
     shopApiRoutes(scope as unknown as Api, deps);
     shopPayRoutes(scope as unknown as Api, deps);
@@ -232,6 +240,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     redPacketShopRoutes(scope as unknown as Api, deps);
     loyaltyShopRoutes(scope as unknown as Api, deps);
     checkoutApiRoutes(scope as unknown as Api, deps);
+    communityShopRoutes(scope as unknown as Api, deps);
   });
   await app.register(async (scope) => payNotifyRoutes(scope, deps));
 
@@ -274,6 +283,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         redPacketAdminRoutes(adminApi);
         messagingRoutes(adminApi);
         loyaltyAdminRoutes(adminApi, deps);
+        communityAdminRoutes(adminApi);
       });
     },
     { prefix: '/api/v1' },

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { AccountsTables } from './modules/accounts/accounts.schema.ts';
 import type { CatalogTables } from './modules/catalog/catalog.schema.ts';
 import type { ChannelTables } from './modules/channel/channel.schema.ts';
+import type { CommunityTables } from './modules/community/community.schema.ts';
 import type { CrmTables } from './modules/crm/crm.schema.ts';
 import type { GrowthTables } from './modules/growth/growth.schema.ts';
 import type { InboxTables } from './modules/inbox/inbox.schema.ts';
@@ -30,7 +31,8 @@ export interface DB
     MarketingTables,
     GrowthTables,
     MessagingTables,
-    LoyaltyTables {}
+    LoyaltyTables,
+    CommunityTables {}
 
 export type Db = Kysely<DB>;
 

@@ -1,6 +1,7 @@
 import { accountsMigrations } from './modules/accounts/index.ts';
 import { catalogMigrations } from './modules/catalog/index.ts';
 import { channelMigrations } from './modules/channel/index.ts';
+import { communityMigrations } from './modules/community/index.ts';
 import { crmMigrations } from './modules/crm/index.ts';
 import { growthMigrations } from './modules/growth/index.ts';
 import { inboxMigrations } from './modules/inbox/index.ts';
@@ -33,4 +34,5 @@ export const migrations: readonly ModuleMigrations[] = [
   growthMigrations,
   messagingMigrations,
   loyaltyMigrations,
+  communityMigrations,
 ];

@@ -1,9 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { merchantCtx } from '../src/context.ts';
+import { activateForOrder, createPost, joinPlan } from '../src/modules/community/index.ts';
 import { logTail } from '../src/modules/crm/index.ts';
 import { inboxTail } from '../src/modules/inbox/index.ts';
 import { issueCard, redeemReward } from '../src/modules/loyalty/index.ts';
-import { placeOrder, reviewOrder, saveOrderSettings, shipOrder } from '../src/modules/orders/index.ts';
+import {
+  markPaid,
+  placeOrder,
+  reviewOrder,
+  saveOrderSettings,
+  shipOrder,
+} from '../src/modules/orders/index.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { connectAccount, fan, say } from './support/wechat-fan.ts';
 
@@ -299,8 +306,89 @@ async function redemptionInA(t: TestApp, token: string): Promise<string> {
   return (await redeemReward(buyer, reward)).id;
 }
 
+/** A membership plan in A, and a board post by a paid member of A. */
+let planOfA = '';
+async function planInA(t: TestApp, token: string): Promise<string> {
+  if (!planOfA)
+    planOfA = (
+      await t.call(token, 'POST', '/api/v1/community/plans', {
+        name: 'A 的年度会员',
+        period_days: 365,
+        price: 100,
+        seat_cap: 10,
+        window_start: t.clock.now() - 1000,
+        window_days: 30,
+        repeat: 'yearly',
+        status: 'active',
+      })
+    ).body.id;
+  return planOfA;
+}
+let postOfA = '';
+async function postInA(t: TestApp, token: string): Promise<string> {
+  if (postOfA) return postOfA;
+  const fan = merchantCtx(t.deps, a.id, { kind: 'fan', accountId: accountInA, openid: 'o_member_a' });
+  const order = await joinPlan(fan, await planInA(t, token));
+  await markPaid(merchantCtx(t.deps, a.id), order.id);
+  await activateForOrder(merchantCtx(t.deps, a.id), order.id);
+  postOfA = (await createPost(fan, { text: 'A 的帖子' })).id;
+  return postOfA;
+}
+const articleInA = async (t: TestApp, token: string) =>
+  (
+    await t.call(token, 'POST', '/api/v1/community/articles', {
+      title: 'A 的文章',
+      body: '<p>A</p>',
+      access: 'members',
+      status: 'published',
+    })
+  ).body.id as string;
+const articleBody = { title: 'hijacked', body: '<p>x</p>', access: 'free', status: 'draft' };
+const planBody = {
+  name: 'hijacked',
+  period_days: 1,
+  price: 1,
+  seat_cap: 1,
+  window_start: 0,
+  window_days: 1,
+  repeat: 'none',
+  status: 'paused',
+};
+
+const communityFixtures: Record<string, Fixture> = {
+  '/api/v1/community/articles/{id}': {
+    create: articleInA,
+    bodies: { put: articleBody },
+  },
+  '/api/v1/community/list-replies/{id}': {
+    create: async (t, token) =>
+      (
+        await t.call(token, 'POST', '/api/v1/community/list-replies', {
+          account_id: accountInA,
+          menu_key: 'A_LIST',
+          title: 'A 的列表',
+        })
+      ).body.id,
+    bodies: {},
+  },
+  '/api/v1/community/plans/{id}': { create: planInA, bodies: { put: planBody } },
+  '/api/v1/community/plans/{id}/sales': { create: planInA, bodies: {} },
+  '/api/v1/community/posts/{id}': { create: postInA, bodies: { patch: { pinned: true } } },
+  '/api/v1/community/posts/{id}/ban': { create: postInA, bodies: { post: { reason: '越权禁言' } } },
+  '/api/v1/community/bans/{id}': {
+    create: async (t, token) =>
+      (
+        await t.call(token, 'POST', `/api/v1/community/posts/${await postInA(t, token)}/ban`, {
+          reason: 'A 自己禁言',
+        })
+      ).body.id,
+    bodies: {},
+  },
+};
+
 const fixtures: Record<string, Fixture> = {
   ...crmFixtures,
+  ...communityFixtures,
   '/api/v1/loyalty/rewards/{id}': {
     create: async (t, token) => (await t.call(token, 'POST', '/api/v1/loyalty/rewards', rewardBody)).body.id,
     bodies: { put: { ...rewardBody, name: 'hijacked' } },
@@ -577,6 +665,18 @@ describe('tenant isolation', () => {
     expect(kept.skus[0].stock).toBe(3);
     const tokens = (await t.call(a.token, 'GET', '/api/v1/tokens')).body as Array<{ id: string }>;
     expect(tokens.map((x) => x.id)).toContain(createdInA['/api/v1/tokens/{id}']);
+    const article = (
+      await t.call(
+        a.token,
+        'GET',
+        `/api/v1/community/articles/${createdInA['/api/v1/community/articles/{id}']}`,
+      )
+    ).body;
+    expect(article).toMatchObject({ title: 'A 的文章', status: 'published' });
+    const post = (await t.call(a.token, 'GET', '/api/v1/community/posts')).body.items[0];
+    expect(post).toMatchObject({ id: postOfA, pinned: false });
+    const plan = (await t.call(a.token, 'GET', `/api/v1/community/plans/${planOfA}`)).body;
+    expect(plan).toMatchObject({ name: 'A 的年度会员', status: 'active', seats_taken: 1 });
   });
 
   it("refuses merchant B's writes that name merchant A's account in the body", async () => {
@@ -600,6 +700,11 @@ describe('tenant isolation', () => {
         },
       ],
       ['/api/v1/products', { title: 'x', store_ids: [storeInA], skus: [{ spec: {}, price: 1, stock: 1 }] }],
+      [
+        '/api/v1/community/articles',
+        { title: 'x', body: 'x', access: 'free', status: 'published', keyword: 'x', account_id: accountInA },
+      ],
+      ['/api/v1/community/list-replies', { account_id: accountInA, menu_key: 'B_LIST', title: 'x' }],
     ];
     for (const [path, body] of attempts) {
       const response = await t.call(b.token, 'POST', path, body);
@@ -609,8 +714,14 @@ describe('tenant isolation', () => {
       kind: string;
       keyword: string | null;
     }>;
-    // A's own trial answers its keyword through a rule of A's (a `^keyword` regex); B added none.
-    expect(rules.filter((r) => !r.keyword?.startsWith('^')).map((r) => r.kind)).toEqual(['keyword']);
+    // A's own trial answers its keyword through a rule of A's (a `^keyword` regex), A's article
+    // list answers its menu key A_LIST (a click rule); B added none.
+    expect(
+      rules
+        .filter((r) => !r.keyword?.startsWith('^'))
+        .map((r) => `${r.kind}:${r.keyword}`)
+        .sort(),
+    ).toEqual(['click:A_LIST', 'keyword:A 的秘密'].sort());
   });
 
   it("never finds merchant A's products or stores in merchant B's search, deals or nearest stores", async () => {

@@ -24,7 +24,7 @@ import {
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()]);
 const Fen = Type.Integer({ minimum: 0, maximum: 100_000_000_00, description: '金额（分）/ amount in fen' });
-const Kind = Type.Union([Type.Literal('goods'), Type.Literal('deal')]);
+const Kind = Type.Union([Type.Literal('goods'), Type.Literal('deal'), Type.Literal('service')]);
 const Status = Type.Union([Type.Literal('draft'), Type.Literal('on_sale'), Type.Literal('off_shelf')]);
 const Spec = Type.Record(Type.String({ maxLength: 20 }), Type.String({ maxLength: 40 }));
 const Sku = Type.Object({

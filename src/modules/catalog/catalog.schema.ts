@@ -1,4 +1,5 @@
-export type ProductKind = 'goods' | 'deal';
+/** goods are shipped; deals are redeemed in a store; services (a paid membership) are neither. */
+export type ProductKind = 'goods' | 'deal' | 'service';
 export type ProductStatus = 'draft' | 'on_sale' | 'off_shelf';
 
 export interface ProductsTable {

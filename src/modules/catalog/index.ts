@@ -17,7 +17,7 @@ export {
   skusForOrder,
   takeStock,
 } from './inventory.service.ts';
-export { createProduct, getProduct, type ProductInput, specText } from './products.service.ts';
+export { createProduct, getProduct, type ProductInput, specText, updateProduct } from './products.service.ts';
 export { addSynonyms, searchProducts } from './search.service.ts';
 /** The words search cuts a text into (jieba): what benchmarks feed a reference index. */
 export { terms as searchTerms } from './segmenter.ts';

@@ -4,6 +4,7 @@ import type { Db } from '../../database.ts';
 import { requireRole } from '../../platform/auth/roles.ts';
 import { badRequest, notFound } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
+import type { ProductKind } from './catalog.schema.ts';
 import { entryFor, type Groups, INDEX_COLUMNS, type SearchEngine } from './search-engine.ts';
 import { postgresSearch } from './search-postgres.ts';
 import { sqliteSearch } from './search-sqlite.ts';
@@ -23,12 +24,14 @@ export async function indexProduct(db: Db, merchantId: string, productId: string
     .where('merchant_id', '=', merchantId)
     .where('id', '=', productId)
     .executeTakeFirst();
-  if (row) await engine(db).write(db, entryFor(row));
+  // A service (a paid membership) is sold on its own page, never found by search.
+  if (!row || row.kind === 'service') return;
+  await engine(db).write(db, entryFor({ ...row, kind: row.kind }));
 }
 
 export interface SearchResult {
   id: string;
-  kind: 'goods' | 'deal';
+  kind: ProductKind;
   title: string;
   subtitle: string;
   price: number;

@@ -29,7 +29,7 @@ export interface PlaceOrderInput {
 export interface PricedLine {
   sku_id: string;
   product_id: string;
-  kind: 'goods' | 'deal';
+  kind: 'goods' | 'deal' | 'service';
   price: number;
   quantity: number;
   subtotal: number;

@@ -40,6 +40,9 @@ const FlashSalesPage = lazy(() =>
   import('./pages/FlashSalesPage.tsx').then((m) => ({ default: m.FlashSalesPage })),
 );
 const LoyaltyPage = lazy(() => import('./pages/LoyaltyPage.tsx').then((m) => ({ default: m.LoyaltyPage })));
+const CommunityPage = lazy(() =>
+  import('./pages/CommunityPage.tsx').then((m) => ({ default: m.CommunityPage })),
+);
 const StoresPage = lazy(() => import('./pages/StoresPage.tsx').then((m) => ({ default: m.StoresPage })));
 
 export type { Page } from './page-list.ts';
@@ -95,6 +98,7 @@ export default function Shell({
     flash: t('秒杀'),
     growth: t('试用与红包'),
     loyalty: t('会员卡'),
+    community: t('社区与付费会员'),
   };
   return (
     <AntApp>
@@ -187,6 +191,7 @@ export default function Shell({
                 {page === 'flash' && <FlashSalesPage accounts={accounts} />}
                 {page === 'growth' && <GrowthPage accounts={accounts} />}
                 {page === 'loyalty' && <LoyaltyPage isOwner={me.actor.role === 'owner'} />}
+                {page === 'community' && <CommunityPage accounts={accounts} />}
               </Suspense>
             </CanEditContext.Provider>
           </Layout.Content>

@@ -282,6 +282,7 @@ const EN: Record<string, string> = {
   人均消费: 'spend per buyer',
   人: 'buyers',
   '会员 / 非会员': 'Members / others',
+  社区与付费会员: 'Community',
 };
 
 export const LangContext = createContext<Lang>('zh');

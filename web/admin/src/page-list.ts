@@ -24,6 +24,7 @@ export const PAGES = [
   'flash',
   'growth',
   'loyalty',
+  'community',
 ] as const;
 export type Page = (typeof PAGES)[number];
 
