@@ -19,10 +19,14 @@ import {
 } from './modules/channel/index.ts';
 import { crmRoutes, registerCrmJobs, registerTagSyncJobs } from './modules/crm/index.ts';
 import {
+  distributionAdminRoutes,
+  distributionPageRoutes,
+  distributionShopApi,
   growthAdminRoutes,
   growthShopRoutes,
   redPacketAdminRoutes,
   redPacketShopRoutes,
+  registerDistributionJobs,
   registerRedPacketJobs,
   registerTrialJobs,
 } from './modules/growth/index.ts';
@@ -162,6 +166,7 @@ export async function openApp(config: Config, options: BuildOptions = {}): Promi
   registerMarketingJobs(deps);
   registerTrialJobs(deps);
   registerRedPacketJobs(deps);
+  registerDistributionJobs(deps);
   registerMessagingJobs(deps);
   registerLoyaltyJobs(deps);
   if (options.migrate !== false) {
@@ -222,6 +227,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(async (scope) => marketingPageRoutes(scope, deps));
   await app.register(async (scope) => clickRoutes(scope, deps));
   await app.register(async (scope) => cardPageRoutes(scope, deps));
+  await app.register(async (scope) => distributionPageRoutes(scope, deps));
   await app.register(async (scope) => {
     shopApiRoutes(scope as unknown as Api, deps);
     shopPayRoutes(scope as unknown as Api, deps);
@@ -229,6 +235,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     flashShopRoutes(scope as unknown as Api, deps);
     growthShopRoutes(scope as unknown as Api, deps);
     redPacketShopRoutes(scope as unknown as Api, deps);
+    distributionShopApi(scope as unknown as Api, deps);
     loyaltyShopRoutes(scope as unknown as Api, deps);
   });
   await app.register(async (scope) => payNotifyRoutes(scope, deps));
@@ -270,6 +277,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         flashAdminRoutes(adminApi);
         growthAdminRoutes(adminApi, deps);
         redPacketAdminRoutes(adminApi);
+        distributionAdminRoutes(adminApi);
         messagingRoutes(adminApi);
         loyaltyAdminRoutes(adminApi);
       });

@@ -3,6 +3,7 @@ import type { AccountsTables } from './modules/accounts/accounts.schema.ts';
 import type { CatalogTables } from './modules/catalog/catalog.schema.ts';
 import type { ChannelTables } from './modules/channel/channel.schema.ts';
 import type { CrmTables } from './modules/crm/crm.schema.ts';
+import type { DistributionTables } from './modules/growth/distribution.schema.ts';
 import type { GrowthTables } from './modules/growth/growth.schema.ts';
 import type { InboxTables } from './modules/inbox/inbox.schema.ts';
 import type { LoyaltyTables } from './modules/loyalty/loyalty.schema.ts';
@@ -29,6 +30,7 @@ export interface DB
     InboxTables,
     MarketingTables,
     GrowthTables,
+    DistributionTables,
     MessagingTables,
     LoyaltyTables {}
 
