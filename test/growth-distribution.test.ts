@@ -70,7 +70,11 @@ async function visit(openid: string, code: string, productId = dress.id) {
 
 async function buy(openid: string, items: Array<{ sku_id: string; quantity: number }>) {
   const cookie = await as(openid);
-  const placed = await shop(t, cookie, appid, 'POST', '/orders', { items, address, payment_method: 'wechat' });
+  const placed = await shop(t, cookie, appid, 'POST', '/orders', {
+    items,
+    address,
+    payment_method: 'wechat',
+  });
   expect(placed.status, JSON.stringify(placed.body)).toBe(201);
   const pay = await shop(t, cookie, appid, 'POST', `/orders/${placed.body.id}/pay`);
   expect(pay.status, JSON.stringify(pay.body)).toBe(200);
@@ -120,7 +124,9 @@ afterAll(() => t.close());
 
 describe('distribution (分销)', () => {
   it('settings: owner only, never more than two levels, percents bounded', async () => {
-    expect((await t.call(operator, 'PUT', '/api/v1/growth/distribution/settings', settings)).status).toBe(403);
+    expect((await t.call(operator, 'PUT', '/api/v1/growth/distribution/settings', settings)).status).toBe(
+      403,
+    );
     expect((await put({ levels: 3 })).status).toBe(400);
     expect((await put({ default_level1: 4000, default_level2: 2000 })).body.error.code).toBe('rate_too_high');
     const saved = await put({});
@@ -159,8 +165,20 @@ describe('distribution (分销)', () => {
     });
     expect(rule.status, JSON.stringify(rule.body)).toBe(201);
     const [l1, l2] = await commissionsOf(order);
-    expect(l1).toMatchObject({ distributor_id: b.id, level: 1, base: 50_000, amount: 5_000, status: 'pending' });
-    expect(l2).toMatchObject({ distributor_id: a.id, level: 2, base: 50_000, amount: 2_500, status: 'pending' });
+    expect(l1).toMatchObject({
+      distributor_id: b.id,
+      level: 1,
+      base: 50_000,
+      amount: 5_000,
+      status: 'pending',
+    });
+    expect(l2).toMatchObject({
+      distributor_id: a.id,
+      level: 2,
+      base: 50_000,
+      amount: 2_500,
+      status: 'pending',
+    });
 
     const second = await buy('o_carol', [{ sku_id: tea.sku, quantity: 2 }]);
     expect((await commissionsOf(second)).map((c) => c.amount)).toEqual([600, 200]);
@@ -239,7 +257,8 @@ describe('distribution (分销)', () => {
     await put({ burst_buyers: 3, burst_minutes: 5 });
     const eve = await join('o_eve');
     for (const openid of ['o_x1', 'o_x2', 'o_x3']) await visit(openid, eve.code);
-    const flagged = (await t.call(owner, 'GET', '/api/v1/growth/distributors?flagged=true&limit=50')).body.items;
+    const flagged = (await t.call(owner, 'GET', '/api/v1/growth/distributors?flagged=true&limit=50')).body
+      .items;
     expect(flagged.map((d: { id: string }) => d.id)).toContain(eve.id);
     expect(flagged.find((d: { id: string }) => d.id === eve.id).flag_reason).toBe('burst');
     await put({});
@@ -298,12 +317,15 @@ describe('distribution (分销)', () => {
     const after = await statementOf(bob.id);
     expect(after).toMatchObject({ balance: 600, ledger_sum: 600 });
 
-    const requested = (await t.call(owner, 'GET', '/api/v1/growth/withdrawals?status=requested&limit=50')).body
-      .items as Array<{ id: string }>;
+    const requested = (await t.call(owner, 'GET', '/api/v1/growth/withdrawals?status=requested&limit=50'))
+      .body.items as Array<{ id: string }>;
     expect(requested).toHaveLength(5);
     expect(
-      (await t.call(operator, 'POST', `/api/v1/growth/withdrawals/${requested[0]!.id}/review`, { approve: true }))
-        .status,
+      (
+        await t.call(operator, 'POST', `/api/v1/growth/withdrawals/${requested[0]!.id}/review`, {
+          approve: true,
+        })
+      ).status,
     ).toBe(403);
     const approve = await t.call(owner, 'POST', `/api/v1/growth/withdrawals/${requested[0]!.id}/review`, {
       approve: true,
@@ -315,12 +337,17 @@ describe('distribution (分销)', () => {
     });
     expect(reject.body.status).toBe('rejected');
     await t.worker.drain();
-    expect((await t.call(owner, 'GET', `/api/v1/growth/withdrawals?distributor_id=${bob.id}&status=paid&limit=5`)).body.items).toHaveLength(1);
+    expect(
+      (await t.call(owner, 'GET', `/api/v1/growth/withdrawals?distributor_id=${bob.id}&status=paid&limit=5`))
+        .body.items,
+    ).toHaveLength(1);
     const transfers = transfersTo(t.simulator!.sim, 'o_bob');
     expect(transfers.map((x) => x.amount)).toEqual([1_000]);
     expect(await statementOf(bob.id)).toMatchObject({ balance: 1_600, ledger_sum: 1_600 });
     // Below the minimum or more than is there: refused with a reason.
-    const tooMuch = await shop(t, await as('o_bob'), appid, 'POST', '/distribution/withdrawals', { amount: 1_700 });
+    const tooMuch = await shop(t, await as('o_bob'), appid, 'POST', '/distribution/withdrawals', {
+      amount: 1_700,
+    });
     expect(tooMuch.body.error.code).toBe('insufficient_balance');
     const tiny = await shop(t, await as('o_bob'), appid, 'POST', '/distribution/withdrawals', { amount: 5 });
     expect(tiny.body.error.code).toBe('invalid_amount');

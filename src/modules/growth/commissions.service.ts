@@ -1,7 +1,7 @@
 import type { Ctx } from '../../context.ts';
 import { requireRole } from '../../platform/auth/roles.ts';
 import { inTransaction } from '../../platform/db/database.ts';
-import { conflict } from '../../platform/http/errors.ts';
+import { conflict, notFound } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { enqueueJob } from '../../platform/jobs/jobs.ts';
 import { getProduct } from '../catalog/index.ts';
@@ -304,11 +304,12 @@ export async function listRules(ctx: Ctx) {
 
 export async function deleteRule(ctx: Ctx, id: string) {
   requireRole(ctx, 'owner');
-  await ctx.db
+  const deleted = await ctx.db
     .deleteFrom('growth_dist_rules')
     .where('merchant_id', '=', ctx.merchantId)
     .where('id', '=', id)
-    .execute();
+    .executeTakeFirst();
+  if (Number(deleted.numDeletedRows) === 0) throw notFound({ zh: '佣金规则', en: 'Commission rule' });
 }
 
 export async function listCommissions(

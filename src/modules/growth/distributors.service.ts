@@ -6,6 +6,7 @@ import { found } from '../../platform/db/paging.ts';
 import { badRequest, conflict, forbidden } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { enqueueJob } from '../../platform/jobs/jobs.ts';
+import { getAccount } from '../accounts/index.ts';
 import type { DistBindingsTable, DistributorsTable, JoinMode } from './distribution.schema.ts';
 import { DAY_MS, distSettings } from './distribution.settings.ts';
 
@@ -93,8 +94,10 @@ export async function becomeDistributor(
   note = '',
 ): Promise<DistributorsTable> {
   const settings = await distSettings(ctx);
-  if (via === 'admin') requireRole(ctx, 'operator');
-  else {
+  if (via === 'admin') {
+    requireRole(ctx, 'operator');
+    await getAccount(ctx, fan.accountId);
+  } else {
     if (!settings.enabled)
       throw conflict('distribution_off', '分销未开启', 'Distribution is not open at this shop');
     if (via !== settings.join_mode && via !== 'package')
