@@ -19,6 +19,7 @@ import {
 } from './modules/channel/index.ts';
 import { crmRoutes, registerCrmJobs, registerTagSyncJobs } from './modules/crm/index.ts';
 import {
+  agentAdminRoutes,
   distributionAdminRoutes,
   distributionPageRoutes,
   distributionShopApi,
@@ -278,6 +279,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         growthAdminRoutes(adminApi, deps);
         redPacketAdminRoutes(adminApi);
         distributionAdminRoutes(adminApi);
+        agentAdminRoutes(adminApi);
         messagingRoutes(adminApi);
         loyaltyAdminRoutes(adminApi);
       });

@@ -3,6 +3,7 @@ import type { AccountsTables } from './modules/accounts/accounts.schema.ts';
 import type { CatalogTables } from './modules/catalog/catalog.schema.ts';
 import type { ChannelTables } from './modules/channel/channel.schema.ts';
 import type { CrmTables } from './modules/crm/crm.schema.ts';
+import type { AgentTables } from './modules/growth/agents.schema.ts';
 import type { DistributionTables } from './modules/growth/distribution.schema.ts';
 import type { GrowthTables } from './modules/growth/growth.schema.ts';
 import type { InboxTables } from './modules/inbox/inbox.schema.ts';
@@ -31,6 +32,7 @@ export interface DB
     MarketingTables,
     GrowthTables,
     DistributionTables,
+    AgentTables,
     MessagingTables,
     LoyaltyTables {}
 

@@ -273,6 +273,31 @@ async function withdrawalInA(t: TestApp, token: string): Promise<string> {
   return (await requestWithdrawal(fanCtx, { accountId: accountInA, openid: 'o_dist_a' }, 500)).id;
 }
 
+let agentLevelOfA = '';
+async function agentLevelInA(t: TestApp, token: string): Promise<string> {
+  if (!agentLevelOfA)
+    agentLevelOfA = (
+      await t.call(token, 'POST', '/api/v1/growth/agent-levels', {
+        name: 'A 的总代',
+        rank: 1,
+        upgrade_spend: 0,
+      })
+    ).body.id;
+  return agentLevelOfA;
+}
+let agentOfA = '';
+async function agentInA(t: TestApp, token: string): Promise<string> {
+  if (!agentOfA)
+    agentOfA = (
+      await t.call(token, 'POST', '/api/v1/growth/agents', {
+        name: 'A 的代理',
+        phone: '13900000000',
+        level_id: await agentLevelInA(t, token),
+      })
+    ).body.id;
+  return agentOfA;
+}
+
 /** A member card in A, issued to a fan of A's account. */
 let cardInA = '';
 async function loyaltyCardInA(t: TestApp): Promise<string> {
@@ -396,6 +421,23 @@ const fixtures: Record<string, Fixture> = {
   '/api/v1/growth/withdrawals/{id}/review': {
     create: async (t, token) => withdrawalInA(t, token),
     bodies: { post: { approve: false, reason: 'x' } },
+  },
+  '/api/v1/growth/agent-levels/{id}': {
+    create: async (t, token) => agentLevelInA(t, token),
+    bodies: { put: { name: 'B', rank: 5, upgrade_spend: 0 } },
+  },
+  '/api/v1/growth/agent-levels/{id}/prices': {
+    create: async (t, token) => agentLevelInA(t, token),
+    bodies: { put: { prices: [] } },
+  },
+  '/api/v1/growth/agents/{id}': { create: async (t, token) => agentInA(t, token), bodies: {} },
+  '/api/v1/growth/agents/{id}/level': {
+    create: async (t, token) => agentInA(t, token),
+    bodies: { put: { level_id: 'alv_x' } },
+  },
+  '/api/v1/growth/agents/{id}/stock-orders': {
+    create: async (t, token) => agentInA(t, token),
+    bodies: { post: { from: 'merchant', items: [{ sku_id: 'sku_x', quantity: 1 }] } },
   },
   '/api/v1/flash-sales/{id}': { create: async (t, token) => saleInA(t, token), bodies: {} },
   '/api/v1/flash-sales/{id}/board': { create: async (t, token) => saleInA(t, token), bodies: {} },

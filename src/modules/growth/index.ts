@@ -7,12 +7,17 @@
 import type { ModuleMigrations } from '../../platform/db/migrate.ts';
 import { up as growth } from './migrations/0050_growth.ts';
 import { up as distribution } from './migrations/0051_distribution.ts';
+import { up as agents } from './migrations/0052_agents.ts';
 
 export const growthMigrations: ModuleMigrations = {
   '0050_growth': growth,
   '0051_distribution': distribution,
+  '0052_agents': agents,
 };
 
+export { agentAdminRoutes } from './agents.routes.ts';
+export type { AgentTables } from './agents.schema.ts';
+export { placeStockOrder } from './agents.service.ts';
 export {
   accrueCommissions,
   moveBalance,
