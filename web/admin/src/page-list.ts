@@ -23,6 +23,7 @@ export const PAGES = [
   'vouchers',
   'flash',
   'growth',
+  'distribution',
   'loyalty',
 ] as const;
 export type Page = (typeof PAGES)[number];
