@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Ctx } from '../../context.ts';
@@ -19,6 +20,8 @@ import {
   requireFanActor,
 } from './distributors.service.ts';
 import { fanWithdrawals, requestWithdrawal } from './withdrawals.service.ts';
+
+const SCRIPT = '/shop/assets/distribution.js';
 
 const linkOf = (deps: AppDeps, appid: string, code: string) =>
   `${deps.config.publicUrl}/shop/${appid}/d/${code}`;
@@ -122,6 +125,10 @@ const STATUS_TEXT: Record<string, string> = {
 
 /** The fan's pages: the distributor centre, and the referral link that binds and forwards. */
 export function distributionPageRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const script = readFileSync(new URL('../../../web/shop/distribution.js', import.meta.url), 'utf8');
+  app.get(SCRIPT, async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=300').send(script),
+  );
   type Req = FastifyRequest<{ Params: { appid: string } }>;
   const fanOf = async (request: Req, reply: FastifyReply) => {
     if (!(await accountForCallback(deps, request.params.appid, deps.clock.now()))) {
@@ -137,7 +144,7 @@ export function distributionPageRoutes(app: FastifyInstance, deps: AppDeps): voi
   app.get<{ Params: { appid: string } }>('/shop/:appid/distribution', async (request, reply) => {
     const fan = await fanOf(request, reply);
     if (!fan) return reply;
-    const base = `/shop/${html(request.params.appid)}/distribution`;
+    const api = `/shop/${html(request.params.appid)}/api/distribution`;
     const view = await centre(fan, request.params.appid);
     const { distributor, settings } = view;
     if (distributor?.status !== 'active') {
@@ -157,7 +164,9 @@ export function distributionPageRoutes(app: FastifyInstance, deps: AppDeps): voi
         '分销中心',
         `<div class="card">${settings.enabled ? html(how) : '分销暂未开放。'}</div>
 ${state ? `<div class="card" id="dist-status">申请状态：${html(state)}</div>` : ''}
-${canJoin ? `<form method="post" action="${base}/join" class="bar"><button class="btn" id="join">${settings.join_mode === 'apply' ? '申请成为分销员' : '成为分销员'}</button></form>` : ''}`,
+<div class="error" id="error"></div>
+${canJoin ? `<div class="bar"><button class="btn" id="join" data-api="${api}/join">${settings.join_mode === 'apply' ? '申请成为分销员' : '成为分销员'}</button></div>` : ''}`,
+        { scripts: [SCRIPT] },
       );
     }
     const s = view.statement!;
@@ -184,25 +193,10 @@ ${canJoin ? `<form method="post" action="${base}/join" class="bar"><button class
 ${distributor.qr_url ? `<img id="qr" alt="推广二维码" src="${html(distributor.qr_url)}" style="width:160px;display:block;margin:8px auto">` : ''}</div>
 <div class="card" id="withdrawals"><b>提现记录</b>${withdrawals || '<div class="muted">暂无</div>'}</div>
 <div class="card" id="ledger"><b>明细</b>${rows || '<div class="muted">暂无</div>'}</div>
-${s.balance >= Math.max(10, settings.min_withdrawal) ? `<form method="post" action="${base}/withdraw" class="bar"><button class="btn" id="withdraw">提现全部 ${html(formatFen(s.balance))}</button></form>` : ''}`,
+<div class="error" id="error"></div>
+${s.balance >= Math.max(10, settings.min_withdrawal) ? `<div class="bar"><button class="btn" id="withdraw" data-api="${api}/withdrawals" data-body='{"amount":${s.balance}}'>提现全部 ${html(formatFen(s.balance))}</button></div>` : ''}`,
+      { scripts: [SCRIPT] },
     );
-  });
-
-  app.post<{ Params: { appid: string } }>('/shop/:appid/distribution/join', async (request, reply) => {
-    const fan = await fanOf(request, reply);
-    if (!fan) return reply;
-    await joinAsFan(fan);
-    return reply.redirect(`/shop/${request.params.appid}/distribution`, 303);
-  });
-
-  app.post<{ Params: { appid: string } }>('/shop/:appid/distribution/withdraw', async (request, reply) => {
-    const fan = await fanOf(request, reply);
-    if (!fan) return reply;
-    const me = requireFanActor(fan);
-    const distributor = await distributorOfFan(fan, me.accountId, me.openid);
-    if (distributor && Number(distributor.balance) > 0)
-      await requestWithdrawal(fan, me, Number(distributor.balance));
-    return reply.redirect(`/shop/${request.params.appid}/distribution`, 303);
   });
 
   // A referral link: bind the visitor to the distributor (by the rules), then go where it points.
