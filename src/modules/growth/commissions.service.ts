@@ -86,6 +86,8 @@ async function rulesFor(ctx: Pick<Ctx, 'db' | 'merchantId'>, order: OrderView, s
 export async function accrueCommissions(ctx: Ctx, order: OrderView): Promise<DistCommissionsTable[]> {
   const settings = await distSettings(ctx);
   if (!settings.enabled || order.paid_at === null) return [];
+  // The refund's event may have run before this one: a refunding order earns nothing.
+  if (order.status === 'refunding' || order.status === 'refunded' || order.status === 'cancelled') return [];
   if (
     settings.join_mode === 'package' &&
     settings.package_product_id &&
