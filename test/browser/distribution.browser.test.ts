@@ -117,7 +117,10 @@ describe.skipIf(!hasChromium)('distribution: phone and console', { timeout: 300_
     expect(await me.textContent('#balance')).toBe('¥0.00');
 
     // The owner approves in the console; WeChat Pay's transfer (simulated 商家转账) pays it.
-    const consoleContext = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'zh-CN' });
+    const consoleContext = await browser.newContext({
+      viewport: { width: 1400, height: 900 },
+      locale: 'zh-CN',
+    });
     await signInConsole(consoleContext, base, owner);
     const admin = await consoleContext.newPage();
     admin.on('pageerror', (e) => errors.push(e.message));
@@ -132,7 +135,10 @@ describe.skipIf(!hasChromium)('distribution: phone and console', { timeout: 300_
     await admin.getByRole('tab', { name: '提现审核' }).click();
     await admin.getByRole('button', { name: '通过并打款' }).click();
     // Paying, or already paid: the worker runs the transfer as soon as the approval commits.
-    await admin.getByText(/^(打款中|已到账)$/).first().waitFor();
+    await admin
+      .getByText(/^(打款中|已到账)$/)
+      .first()
+      .waitFor();
     await admin.screenshot({ path: `${SHOTS}/distribution-console.png`, fullPage: true });
     await t.worker.drain();
     expect(transfersTo(t.simulator!.sim, 'o_promoter').map((x) => x.amount)).toEqual([3_000]);
