@@ -24,6 +24,7 @@ async function applyReferralLog(deps: AppDeps, rows: LogEntry[]): Promise<void> 
   const owners = await deps.db
     .selectFrom('growth_distributors')
     .select(['id', 'merchant_id', 'account_id', 'scene'])
+    .where('account_id', 'in', [...new Set(scans.map((r) => r.account_id))])
     .where('scene', 'in', [...new Set(scans.map((r) => String(r.content)))])
     .execute();
   for (const row of scans) {
