@@ -214,26 +214,46 @@ export async function settleCommissions(
     .limit(filter.limit ?? 500)
     .execute();
   if (due.length === 0) return 0;
+  // One statement per step for the whole batch: the status move is the guard (a commission a
+  // concurrent sweep or refund already moved is not returned), then its ledger rows, then each
+  // distributor's balance by the sum of theirs, all in one transaction.
   return inTransaction(ctx.db, async (trx) => {
-    let settled = 0;
-    const tx = { ...ctx, db: trx };
-    for (const c of due) {
-      const moved = await trx
-        .updateTable('growth_dist_commissions')
-        .set({ status: 'settled', settled_at: ctx.now })
-        .where('id', '=', c.id)
-        .where('status', '=', 'pending')
-        .executeTakeFirst();
-      if (Number(moved.numUpdatedRows) === 0) continue;
-      await moveBalance(tx, {
-        distributorId: c.distributor_id,
-        kind: 'commission',
-        amount: Number(c.amount),
-        ref: c.id,
-      });
-      settled++;
-    }
-    return settled;
+    const moved = await trx
+      .updateTable('growth_dist_commissions')
+      .set({ status: 'settled', settled_at: ctx.now })
+      .where(
+        'id',
+        'in',
+        due.map((c) => c.id),
+      )
+      .where('status', '=', 'pending')
+      .returning(['id', 'distributor_id', 'amount'])
+      .execute();
+    if (moved.length === 0) return 0;
+    await trx
+      .insertInto('growth_dist_ledger')
+      .values(
+        moved.map((c) => ({
+          id: newId('dlg', ctx.now),
+          merchant_id: ctx.merchantId,
+          distributor_id: c.distributor_id,
+          kind: 'commission' as const,
+          amount: Number(c.amount),
+          ref: c.id,
+          created_at: ctx.now,
+        })),
+      )
+      .execute();
+    const sums = new Map<string, number>();
+    for (const c of moved) sums.set(c.distributor_id, (sums.get(c.distributor_id) ?? 0) + Number(c.amount));
+    for (const [distributorId, amount] of sums)
+      await trx
+        .updateTable('growth_distributors')
+        .set((eb) => ({ balance: eb('balance', '+', amount), updated_at: ctx.now }))
+        .where('merchant_id', '=', ctx.merchantId)
+        .where('id', '=', distributorId)
+        .execute();
+    return moved.length;
   });
 }
 
