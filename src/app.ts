@@ -24,10 +24,15 @@ import {
 } from './modules/community/index.ts';
 import { crmRoutes, registerCrmJobs, registerTagSyncJobs } from './modules/crm/index.ts';
 import {
+  agentAdminRoutes,
+  distributionAdminRoutes,
+  distributionPageRoutes,
+  distributionShopApi,
   growthAdminRoutes,
   growthShopRoutes,
   redPacketAdminRoutes,
   redPacketShopRoutes,
+  registerDistributionJobs,
   registerRedPacketJobs,
   registerTrialJobs,
 } from './modules/growth/index.ts';
@@ -168,6 +173,7 @@ export async function openApp(config: Config, options: BuildOptions = {}): Promi
   registerMarketingJobs(deps);
   registerTrialJobs(deps);
   registerRedPacketJobs(deps);
+  registerDistributionJobs(deps);
   registerMessagingJobs(deps);
   registerLoyaltyJobs(deps);
   registerCommunityJobs(deps);
@@ -231,6 +237,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(async (scope) => cardPageRoutes(scope, deps));
   await app.register(async (scope) => clerkCardPageRoutes(scope));
   await app.register(async (scope) => communityPageRoutes(scope, deps));
+  await app.register(async (scope) => distributionPageRoutes(scope, deps));
   await app.register(async (scope) => {
     shopApiRoutes(scope as unknown as Api, deps);
     shopPayRoutes(scope as unknown as Api, deps);
@@ -238,6 +245,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     flashShopRoutes(scope as unknown as Api, deps);
     growthShopRoutes(scope as unknown as Api, deps);
     redPacketShopRoutes(scope as unknown as Api, deps);
+    distributionShopApi(scope as unknown as Api, deps);
     loyaltyShopRoutes(scope as unknown as Api, deps);
     checkoutApiRoutes(scope as unknown as Api, deps);
     communityShopRoutes(scope as unknown as Api, deps);
@@ -281,6 +289,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         flashAdminRoutes(adminApi);
         growthAdminRoutes(adminApi, deps);
         redPacketAdminRoutes(adminApi);
+        distributionAdminRoutes(adminApi);
+        agentAdminRoutes(adminApi);
         messagingRoutes(adminApi);
         loyaltyAdminRoutes(adminApi, deps);
         communityAdminRoutes(adminApi);

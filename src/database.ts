@@ -4,6 +4,8 @@ import type { CatalogTables } from './modules/catalog/catalog.schema.ts';
 import type { ChannelTables } from './modules/channel/channel.schema.ts';
 import type { CommunityTables } from './modules/community/community.schema.ts';
 import type { CrmTables } from './modules/crm/crm.schema.ts';
+import type { AgentTables } from './modules/growth/agents.schema.ts';
+import type { DistributionTables } from './modules/growth/distribution.schema.ts';
 import type { GrowthTables } from './modules/growth/growth.schema.ts';
 import type { InboxTables } from './modules/inbox/inbox.schema.ts';
 import type { LoyaltyTables } from './modules/loyalty/loyalty.schema.ts';
@@ -30,6 +32,8 @@ export interface DB
     InboxTables,
     MarketingTables,
     GrowthTables,
+    DistributionTables,
+    AgentTables,
     MessagingTables,
     LoyaltyTables,
     CommunityTables {}

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { merchantCtx } from '../src/context.ts';
 import { activateForOrder, createPost, joinPlan } from '../src/modules/community/index.ts';
 import { logTail } from '../src/modules/crm/index.ts';
+import { moveBalance, requestWithdrawal } from '../src/modules/growth/index.ts';
 import { inboxTail } from '../src/modules/inbox/index.ts';
 import { issueCard, redeemReward } from '../src/modules/loyalty/index.ts';
 import {
@@ -11,6 +12,7 @@ import {
   saveOrderSettings,
   shipOrder,
 } from '../src/modules/orders/index.ts';
+import { inTransaction } from '../src/platform/db/database.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { connectAccount, fan, say } from './support/wechat-fan.ts';
 
@@ -269,6 +271,55 @@ async function trialInA(t: TestApp, token: string): Promise<string> {
   return trialOfA;
 }
 
+let distributorOfA = '';
+async function distributorInA(t: TestApp, token: string): Promise<string> {
+  if (!distributorOfA)
+    distributorOfA = (
+      await t.call(token, 'POST', '/api/v1/growth/distributors', {
+        account_id: accountInA,
+        openid: 'o_dist_a',
+      })
+    ).body.id;
+  return distributorOfA;
+}
+
+/** A withdrawal request of A's distributor, from a balance arranged in A's ledger. */
+async function withdrawalInA(t: TestApp, token: string): Promise<string> {
+  const id = await distributorInA(t, token);
+  const ctx = merchantCtx(t.deps, a.id);
+  const ref = `test-${t.clock.now()}-${Math.random()}`;
+  await inTransaction(t.deps.db, (trx) =>
+    moveBalance({ ...ctx, db: trx }, { distributorId: id, kind: 'commission', amount: 500, ref }),
+  );
+  const fanCtx = merchantCtx(t.deps, a.id, { kind: 'fan', accountId: accountInA, openid: 'o_dist_a' });
+  return (await requestWithdrawal(fanCtx, { accountId: accountInA, openid: 'o_dist_a' }, 500)).id;
+}
+
+let agentLevelOfA = '';
+async function agentLevelInA(t: TestApp, token: string): Promise<string> {
+  if (!agentLevelOfA)
+    agentLevelOfA = (
+      await t.call(token, 'POST', '/api/v1/growth/agent-levels', {
+        name: 'A 的总代',
+        rank: 1,
+        upgrade_spend: 0,
+      })
+    ).body.id;
+  return agentLevelOfA;
+}
+let agentOfA = '';
+async function agentInA(t: TestApp, token: string): Promise<string> {
+  if (!agentOfA)
+    agentOfA = (
+      await t.call(token, 'POST', '/api/v1/growth/agents', {
+        name: 'A 的代理',
+        phone: '13900000000',
+        level_id: await agentLevelInA(t, token),
+      })
+    ).body.id;
+  return agentOfA;
+}
+
 /** A member card in A, issued to a fan of A's account. */
 let cardInA = '';
 async function loyaltyCardInA(t: TestApp): Promise<string> {
@@ -516,6 +567,52 @@ const fixtures: Record<string, Fixture> = {
     create: async (t, token) => redPacketsInA(t, token),
     bodies: {},
   },
+  '/api/v1/growth/distributors/{id}/statement': {
+    create: async (t, token) => distributorInA(t, token),
+    bodies: {},
+  },
+  '/api/v1/growth/distributors/{id}/review': {
+    create: async (t, token) => distributorInA(t, token),
+    bodies: { post: { decision: 'suspend' } },
+  },
+  '/api/v1/growth/distributors/{id}/parent': {
+    create: async (t, token) => distributorInA(t, token),
+    bodies: { put: { parent_id: null } },
+  },
+  '/api/v1/growth/distribution/rules/{id}': {
+    create: async (t, token) =>
+      (
+        await t.call(token, 'POST', '/api/v1/growth/distribution/rules', {
+          scope: 'category',
+          ref: `A 的类目 ${Math.random()}`,
+          kind: 'percent',
+          level1: 100,
+          level2: 50,
+        })
+      ).body.id,
+    bodies: {},
+  },
+  '/api/v1/growth/withdrawals/{id}/review': {
+    create: async (t, token) => withdrawalInA(t, token),
+    bodies: { post: { approve: false, reason: 'x' } },
+  },
+  '/api/v1/growth/agent-levels/{id}': {
+    create: async (t, token) => agentLevelInA(t, token),
+    bodies: { put: { name: 'B', rank: 5, upgrade_spend: 0 } },
+  },
+  '/api/v1/growth/agent-levels/{id}/prices': {
+    create: async (t, token) => agentLevelInA(t, token),
+    bodies: { put: { prices: [] } },
+  },
+  '/api/v1/growth/agents/{id}': { create: async (t, token) => agentInA(t, token), bodies: {} },
+  '/api/v1/growth/agents/{id}/level': {
+    create: async (t, token) => agentInA(t, token),
+    bodies: { put: { level_id: 'alv_x' } },
+  },
+  '/api/v1/growth/agents/{id}/stock-orders': {
+    create: async (t, token) => agentInA(t, token),
+    bodies: { post: { from: 'merchant', items: [{ sku_id: 'sku_x', quantity: 1 }] } },
+  },
   '/api/v1/flash-sales/{id}': { create: async (t, token) => saleInA(t, token), bodies: {} },
   '/api/v1/flash-sales/{id}/board': { create: async (t, token) => saleInA(t, token), bodies: {} },
   '/api/v1/flash-sales/{id}/resync': { create: async (t, token) => saleInA(t, token), bodies: {} },
@@ -688,6 +785,7 @@ describe('tenant isolation', () => {
       ['/api/v1/replies', { account_id: accountInA, kind: 'default', reply: { type: 'text', content: 'x' } }],
       ['/api/v1/replies/preview', { account_id: accountInA, text: 'A 的秘密' }],
       ['/api/v1/qrcodes', { account_id: accountInA, name: 'x' }],
+      ['/api/v1/growth/distributors', { account_id: accountInA, openid: 'o_steal' }],
       [
         '/api/v1/growth/trials',
         {

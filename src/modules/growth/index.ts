@@ -6,9 +6,31 @@
  */
 import type { ModuleMigrations } from '../../platform/db/migrate.ts';
 import { up as growth } from './migrations/0050_growth.ts';
+import { up as distribution } from './migrations/0051_distribution.ts';
+import { up as agents } from './migrations/0052_agents.ts';
 
-export const growthMigrations: ModuleMigrations = { '0050_growth': growth };
+export const growthMigrations: ModuleMigrations = {
+  '0050_growth': growth,
+  '0051_distribution': distribution,
+  '0052_agents': agents,
+};
 
+export { agentAdminRoutes } from './agents.routes.ts';
+export type { AgentTables } from './agents.schema.ts';
+export { placeStockOrder } from './agents.service.ts';
+export {
+  accrueCommissions,
+  moveBalance,
+  reconcileLedger,
+  reverseCommissions,
+  settleCommissions,
+} from './commissions.service.ts';
+export { referralTail, registerDistributionJobs } from './distribution.jobs.ts';
+export { distributionAdminRoutes } from './distribution.routes.ts';
+export type { DistributionTables } from './distribution.schema.ts';
+export { saveDistSettings } from './distribution.settings.ts';
+export { distributionPageRoutes, distributionShopApi } from './distribution.shop.ts';
+export { becomeDistributor, bindBuyer, reviewDistributor } from './distributors.service.ts';
 export { growthAdminRoutes, growthShopRoutes } from './growth.routes.ts';
 export type { GrowthTables } from './growth.schema.ts';
 export { registerRedPacketJobs } from './redpackets.jobs.ts';
@@ -17,3 +39,4 @@ export { claimRedPacket, createRedPacketCampaign } from './redpackets.service.ts
 export { drawWinners, seedHash, ticket } from './trial-draw.ts';
 export { applyTrialLog, registerTrialJobs, trialTail } from './trials.jobs.ts';
 export { createTrial, drawTrial } from './trials.service.ts';
+export { requestWithdrawal, reviewWithdrawal } from './withdrawals.service.ts';

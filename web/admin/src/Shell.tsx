@@ -29,6 +29,9 @@ const SegmentsPage = lazy(() =>
 );
 const TagsPage = lazy(() => import('./pages/TagsPage.tsx').then((m) => ({ default: m.TagsPage })));
 const GrowthPage = lazy(() => import('./pages/GrowthPage.tsx').then((m) => ({ default: m.GrowthPage })));
+const DistributionPage = lazy(() =>
+  import('./pages/DistributionPage.tsx').then((m) => ({ default: m.DistributionPage })),
+);
 const CouponsPage = lazy(() => import('./pages/CouponsPage.tsx').then((m) => ({ default: m.CouponsPage })));
 const VouchersPage = lazy(() =>
   import('./pages/VouchersPage.tsx').then((m) => ({ default: m.VouchersPage })),
@@ -97,6 +100,7 @@ export default function Shell({
     vouchers: t('团购券核销'),
     flash: t('秒杀'),
     growth: t('试用与红包'),
+    distribution: t('分销与代理'),
     loyalty: t('会员卡'),
     community: t('社区与付费会员'),
   };
@@ -190,6 +194,7 @@ export default function Shell({
                 {page === 'vouchers' && <VouchersPage isOwner={me.actor.role === 'owner'} />}
                 {page === 'flash' && <FlashSalesPage accounts={accounts} />}
                 {page === 'growth' && <GrowthPage accounts={accounts} />}
+                {page === 'distribution' && <DistributionPage isOwner={me.actor.role === 'owner'} />}
                 {page === 'loyalty' && <LoyaltyPage isOwner={me.actor.role === 'owner'} />}
                 {page === 'community' && <CommunityPage accounts={accounts} />}
               </Suspense>

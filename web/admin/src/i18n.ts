@@ -34,6 +34,7 @@ const EN: Record<string, string> = {
   已提货: 'Collected',
   未提货: 'Not collected yet',
   试用与红包: 'Trials & red packets',
+  分销与代理: 'Distribution & agents',
   试用活动: 'Trials',
   红包活动: 'Red packets',
   '开奖种子哈希（提前公布）': 'Draw seed hash (published before the draw)',

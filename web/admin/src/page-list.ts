@@ -23,6 +23,7 @@ export const PAGES = [
   'vouchers',
   'flash',
   'growth',
+  'distribution',
   'loyalty',
   'community',
 ] as const;
