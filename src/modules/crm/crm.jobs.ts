@@ -50,14 +50,15 @@ async function applyLog(deps: AppDeps, rows: LogEntry[]): Promise<void> {
       });
     }
   }
-  for (const fan of fans.values()) {
-    const ctx = merchantCtx(deps, fan.merchantId);
-    await inTransaction(ctx.db, async (trx) => {
-      const tx = { ...ctx, db: trx };
+  // One transaction per batch, not per fan: a commit is most of a small write's cost, and a
+  // burst of thousands of new fans (a trial, a red-packet rush) must not mean thousands of them.
+  await inTransaction(deps.db, async (trx) => {
+    for (const fan of fans.values()) {
+      const tx = { ...merchantCtx(deps, fan.merchantId), db: trx };
       const memberId = await memberFor(tx, fan.accountId, fan.openid);
       await touchContact(tx, memberId, fan.first, fan.last);
-    });
-  }
+    }
+  });
 }
 
 /**

@@ -6,8 +6,12 @@
  */
 import type { ModuleMigrations } from '../../platform/db/migrate.ts';
 import { up as growth } from './migrations/0050_growth.ts';
+import { up as shareDraws } from './migrations/0055_growth_share_draws.ts';
 
-export const growthMigrations: ModuleMigrations = { '0050_growth': growth };
+export const growthMigrations: ModuleMigrations = {
+  '0050_growth': growth,
+  '0055_growth_share_draws': shareDraws,
+};
 
 export { growthAdminRoutes, growthShopRoutes } from './growth.routes.ts';
 export type { GrowthTables } from './growth.schema.ts';

@@ -31,6 +31,8 @@ export interface RedPacketCampaignInput {
   trigger: RedPacketTrigger;
   keyword?: string | null;
   min_order_total?: number;
+  /** For `follow`: the channel QR code's scene (a follow or scan through it); omitted, any new follow. */
+  scene?: string | null;
 }
 
 export async function createRedPacketCampaign(
@@ -62,6 +64,7 @@ export async function createRedPacketCampaign(
     trigger: input.trigger,
     keyword,
     min_order_total: input.min_order_total ?? 0,
+    scene: input.trigger === 'follow' ? input.scene?.trim() || null : null,
     status: 'active',
     created_at: ctx.now,
     updated_at: ctx.now,

@@ -10,7 +10,7 @@ export const marketingMigrations: ModuleMigrations = { '0020_marketing': marketi
 
 export { couponOptions, priceItems } from './coupon-checkout.ts';
 export { couponAdminRoutes, couponShopRoutes } from './coupons.routes.ts';
-export { claimCoupon, createCampaign } from './coupons.service.ts';
+export { claimCoupon, createCampaign, getCampaign } from './coupons.service.ts';
 export { flashAdminRoutes, flashShopRoutes } from './flash.routes.ts';
 export { createSale, saleBoard } from './flash-sales.service.ts';
 export { registerMarketingJobs } from './marketing.jobs.ts';
