@@ -19,12 +19,19 @@ import {
 } from './modules/channel/index.ts';
 import { crmRoutes, registerCrmJobs, registerTagSyncJobs } from './modules/crm/index.ts';
 import {
+  drawAdminRoutes,
+  drawShopRoutes,
   growthAdminRoutes,
+  growthPageRoutes,
   growthShopRoutes,
   redPacketAdminRoutes,
   redPacketShopRoutes,
+  registerDrawJobs,
   registerRedPacketJobs,
+  registerShareJobs,
   registerTrialJobs,
+  shareAdminRoutes,
+  shareShopRoutes,
 } from './modules/growth/index.ts';
 import { inboxRoutes, inboxTail } from './modules/inbox/index.ts';
 import {
@@ -162,6 +169,8 @@ export async function openApp(config: Config, options: BuildOptions = {}): Promi
   registerMarketingJobs(deps);
   registerTrialJobs(deps);
   registerRedPacketJobs(deps);
+  registerShareJobs(deps);
+  registerDrawJobs(deps);
   registerMessagingJobs(deps);
   registerLoyaltyJobs(deps);
   if (options.migrate !== false) {
@@ -222,6 +231,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(async (scope) => marketingPageRoutes(scope, deps));
   await app.register(async (scope) => clickRoutes(scope, deps));
   await app.register(async (scope) => cardPageRoutes(scope, deps));
+  await app.register(async (scope) => growthPageRoutes(scope, deps));
   await app.register(async (scope) => {
     shopApiRoutes(scope as unknown as Api, deps);
     shopPayRoutes(scope as unknown as Api, deps);
@@ -229,6 +239,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     flashShopRoutes(scope as unknown as Api, deps);
     growthShopRoutes(scope as unknown as Api, deps);
     redPacketShopRoutes(scope as unknown as Api, deps);
+    shareShopRoutes(scope as unknown as Api, deps);
+    drawShopRoutes(scope as unknown as Api, deps);
     loyaltyShopRoutes(scope as unknown as Api, deps);
   });
   await app.register(async (scope) => payNotifyRoutes(scope, deps));
@@ -270,6 +282,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         flashAdminRoutes(adminApi);
         growthAdminRoutes(adminApi, deps);
         redPacketAdminRoutes(adminApi);
+        shareAdminRoutes(adminApi);
+        drawAdminRoutes(adminApi);
         messagingRoutes(adminApi);
         loyaltyAdminRoutes(adminApi);
       });

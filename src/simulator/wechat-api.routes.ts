@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { jsSdkSignature } from '../wechat/api-client.ts';
 import type { XmlNode } from '../wechat/xml.ts';
 import { deliverToServer } from './delivery.ts';
 import { toTranscriptMessage } from './fan-actions.ts';
@@ -279,6 +280,21 @@ export function wechatApiRoutes(app: FastifyInstance, deps: SimulatorDeps): void
       expires_in: 7200,
     })),
   );
+
+  // What WeChat does with a page's wx.config: the signature must be sha1 over this app's current
+  // jsapi_ticket, the nonce, the timestamp and the page's own URL (no fragment).
+  app.post('/jssdk/verify', async (request) => {
+    const b = (request.body ?? {}) as Record<string, unknown>;
+    const appId = String(b.appId ?? '');
+    if (!sim.apps().some((a) => a.appId === appId)) return { ok: false, errmsg: 'invalid appid' };
+    const expected = jsSdkSignature(
+      sim.jsapiTicket(appId),
+      String(b.url ?? ''),
+      String(b.nonceStr ?? ''),
+      Number(b.timestamp),
+    ).signature;
+    return expected === b.signature ? { ok: true } : { ok: false, errmsg: 'invalid signature' };
+  });
 
   // OAuth2 web authorisation. The simulator's "browser" says which fan it is with ?as=<openid>.
   app.get('/connect/oauth2/authorize', async (request, reply) => {

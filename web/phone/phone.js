@@ -7,6 +7,7 @@
     openid: localStorage.getItem('sim-openid') || 'o_demo_fan_1',
     app: null,
     seen: 0,
+    share: null,
   };
 
   async function json(url, options) {
@@ -232,7 +233,31 @@
     const chosen = codes[pick - 1];
     if (chosen) act({ type: 'scan', ticket: chosen[0] });
   });
+  // A page in the browser set its share card through the JS-SDK: the fan may now send it to a
+  // friend, who opens it in their own WeChat (the phone becomes that friend).
+  window.addEventListener('message', (event) => {
+    if (event.source !== $('#browser-frame').contentWindow) return;
+    const data = event.data;
+    if (data?.source !== 'weiloop-sim-jssdk' || data.kind !== 'share') return;
+    state.share = data.data;
+    $('#share-friend').hidden = false;
+  });
+  $('#share-friend').addEventListener('click', () => {
+    const card = state.share;
+    if (!card?.link) return;
+    const friend = prompt(
+      `把「${card.title}」发送给哪位朋友？（好友的 openid）`,
+      `o_friend_${Date.now() % 10000}`,
+    );
+    if (!friend?.trim()) return;
+    setFan(friend.trim());
+    state.share = null;
+    $('#share-friend').hidden = true;
+    openPage(card.link);
+  });
   $('#close-browser').addEventListener('click', () => {
+    state.share = null;
+    $('#share-friend').hidden = true;
     $('#browser').hidden = true;
     $('#browser-frame').src = 'about:blank';
     refresh();

@@ -70,7 +70,11 @@ export async function createDraw(ctx: Ctx, input: DrawInput): Promise<DrawView> 
   await getAccount(ctx, input.account_id);
   const startsAt = input.starts_at ?? ctx.now;
   if (input.ends_at <= Math.max(startsAt, ctx.now))
-    throw badRequest('invalid_window', '结束时间必须晚于开始时间和现在', 'The end must be after the start and now');
+    throw badRequest(
+      'invalid_window',
+      '结束时间必须晚于开始时间和现在',
+      'The end must be after the start and now',
+    );
   const total = input.prizes.reduce((sum, p) => sum + p.odds, 0);
   if (input.prizes.length === 0 || total > ODDS_SCALE)
     throw badRequest(
@@ -81,12 +85,17 @@ export async function createDraw(ctx: Ctx, input: DrawInput): Promise<DrawView> 
   for (const prize of input.prizes) {
     if (prize.kind === 'coupon') {
       if (!prize.coupon_campaign_id)
-        throw badRequest('coupon_required', '优惠券奖品需选择券活动', 'A coupon prize needs a coupon campaign');
+        throw badRequest(
+          'coupon_required',
+          '优惠券奖品需选择券活动',
+          'A coupon prize needs a coupon campaign',
+        );
       await getCampaign(ctx, prize.coupon_campaign_id);
     }
     if (prize.kind === 'goods') {
       const [sku] = prize.sku_id ? await skusForOrder(ctx, [prize.sku_id]) : [];
-      if (!sku) throw badRequest('unknown_sku', '实物奖品的商品不存在', 'No such product SKU for the goods prize');
+      if (!sku)
+        throw badRequest('unknown_sku', '实物奖品的商品不存在', 'No such product SKU for the goods prize');
     }
   }
   const seed = newSeed();
@@ -203,7 +212,8 @@ const dayOf = (now: number) => new Date(now + 8 * 3_600_000).toISOString().slice
 async function entryRef(fan: Ctx, draw: GrowthDrawsTable, orderId: string | undefined): Promise<string> {
   if (draw.entry_rule === 'once') return 'once';
   if (draw.entry_rule === 'daily') return `day:${dayOf(fan.now)}`;
-  if (!orderId) throw badRequest('order_required', '请选择一笔已支付的订单', 'Pick a paid order to play with');
+  if (!orderId)
+    throw badRequest('order_required', '请选择一笔已支付的订单', 'Pick a paid order to play with');
   const order = await getOrder(fan, orderId).catch(() => null);
   const paid = order && ['paid', 'shipped', 'completed'].includes(order.status);
   if (!order || !paid || order.paid_at === null || order.paid_at < draw.starts_at)

@@ -1,8 +1,8 @@
+import { merchantCtx } from '../../context.ts';
 import type { AppDeps } from '../../deps.ts';
 import { PermanentJobError } from '../../platform/jobs/worker.ts';
 import { WeChatApiError } from '../../wechat/api-client.ts';
 import { apiClientFor, getAccount } from '../accounts/index.ts';
-import { merchantCtx } from '../../context.ts';
 
 /** The fan's page of prizes: trial wins, red packets, lucky-draw results, share rewards. */
 export const prizesPath = (appid: string) => `/shop/${appid}/prizes`;

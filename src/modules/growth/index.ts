@@ -1,6 +1,8 @@
 /**
  * Growth: trials (试用) entered by replying in chat, with a seeded, auditable draw; red packets
- * with a budget never exceeded, paid through WeChat Pay's transfer. Sits above
+ * with a budget never exceeded, paid through WeChat Pay's transfer (by link, keyword, payment or a
+ * follow through a QR code); share-to-unlock coupons counted by distinct friends; lucky draws
+ * with odds, guarded stock and a committed seed. Sits above
  * channel (reads its message log), orders (the winner's ¥0 order), crm (member beside each entry)
  * and marketing (the losers' consolation coupon); nothing imports it but the app.
  */
@@ -13,11 +15,18 @@ export const growthMigrations: ModuleMigrations = {
   '0055_growth_share_draws': shareDraws,
 };
 
+export { registerDrawJobs } from './draws.jobs.ts';
+export { drawAdminRoutes, drawShopRoutes } from './draws.routes.ts';
+export { createDraw, play, prizeForRoll, rollOf } from './draws.service.ts';
 export { growthAdminRoutes, growthShopRoutes } from './growth.routes.ts';
 export type { GrowthTables } from './growth.schema.ts';
+export { growthPageRoutes } from './growth-pages.routes.ts';
 export { registerRedPacketJobs } from './redpackets.jobs.ts';
 export { redPacketAdminRoutes, redPacketShopRoutes } from './redpackets.routes.ts';
 export { claimRedPacket, createRedPacketCampaign } from './redpackets.service.ts';
+export { registerShareJobs } from './share.jobs.ts';
+export { shareAdminRoutes, shareShopRoutes } from './share.routes.ts';
+export { createShareCampaign, recordOpen } from './share.service.ts';
 export { drawWinners, seedHash, ticket } from './trial-draw.ts';
 export { applyTrialLog, registerTrialJobs, trialTail } from './trials.jobs.ts';
 export { createTrial, drawTrial } from './trials.service.ts';

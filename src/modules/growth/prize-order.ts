@@ -37,7 +37,12 @@ export async function placeFreeOrder(
     },
     {
       adjust: async (_tx, priced) => [
-        { kind: prize.kind, label: prize.label, amount: priced.items_total + priced.shipping_fee, ref: prize.ref },
+        {
+          kind: prize.kind,
+          label: prize.label,
+          amount: priced.items_total + priced.shipping_fee,
+          ref: prize.ref,
+        },
       ],
       withinTransaction: async (tx, placed) => onPlaced(tx.db, placed.id),
     },

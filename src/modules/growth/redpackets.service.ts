@@ -204,3 +204,24 @@ export async function fanPacket(ctx: Ctx, campaignId: string, accountId: string,
     .where('openid', '=', openid)
     .executeTakeFirst();
 }
+
+/** The fan's packets across campaigns, newest first (the prizes page). */
+export async function fanPackets(ctx: Ctx, accountId: string, openid: string) {
+  return ctx.db
+    .selectFrom('growth_redpackets')
+    .innerJoin('growth_redpacket_campaigns', 'growth_redpacket_campaigns.id', 'growth_redpackets.campaign_id')
+    .select([
+      'growth_redpackets.id',
+      'growth_redpackets.campaign_id',
+      'growth_redpackets.amount',
+      'growth_redpackets.status',
+      'growth_redpackets.created_at',
+      'growth_redpacket_campaigns.name',
+    ])
+    .where('growth_redpackets.merchant_id', '=', ctx.merchantId)
+    .where('growth_redpackets.account_id', '=', accountId)
+    .where('growth_redpackets.openid', '=', openid)
+    .orderBy('growth_redpackets.id', 'desc')
+    .limit(50)
+    .execute();
+}

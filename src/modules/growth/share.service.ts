@@ -141,7 +141,9 @@ export async function myShare(ctx: Ctx, campaignId: string): Promise<GrowthShare
     campaign_id: campaignId,
     account_id: fan.accountId,
     openid: fan.openid,
-    token: newSecret(16).replace(/[^A-Za-z0-9]/g, '').slice(0, 22),
+    token: newSecret(16)
+      .replace(/[^A-Za-z0-9]/g, '')
+      .slice(0, 22),
     opens: 0,
     unlocked_at: null,
     coupon_id: null,
@@ -240,4 +242,27 @@ export async function recordOpen(
     if (isUniqueViolation(error)) return { outcome: 'already_counted', share };
     throw error;
   }
+}
+
+/** The fan's shares with their progress (the prizes page). */
+export async function fanShares(ctx: Ctx) {
+  const fan = fanOf(ctx);
+  return ctx.db
+    .selectFrom('growth_shares')
+    .innerJoin('growth_share_campaigns', 'growth_share_campaigns.id', 'growth_shares.campaign_id')
+    .select([
+      'growth_shares.id',
+      'growth_shares.campaign_id',
+      'growth_shares.opens',
+      'growth_shares.unlocked_at',
+      'growth_shares.coupon_id',
+      'growth_share_campaigns.name',
+      'growth_share_campaigns.required_opens',
+    ])
+    .where('growth_shares.merchant_id', '=', ctx.merchantId)
+    .where('growth_shares.account_id', '=', fan.accountId)
+    .where('growth_shares.openid', '=', fan.openid)
+    .orderBy('growth_shares.id', 'desc')
+    .limit(50)
+    .execute();
 }

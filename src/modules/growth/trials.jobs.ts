@@ -7,9 +7,9 @@ import { PermanentJobError } from '../../platform/jobs/worker.ts';
 import { followLog, type LogEntry } from '../channel/index.ts';
 import { claimCoupon } from '../marketing/index.ts';
 import type { AddressInput, OrderView } from '../orders/index.ts';
+import type { GrowthTrialEntriesTable, GrowthTrialsTable } from './growth.schema.ts';
 import { prizesPath, tellFan } from './growth-notices.ts';
 import { type PrizeAddress, placeFreeOrder, savedAddress } from './prize-order.ts';
-import type { GrowthTrialEntriesTable, GrowthTrialsTable } from './growth.schema.ts';
 import { applyRedPacketLog } from './redpackets.jobs.ts';
 import {
   normalizeKeyword,
@@ -146,7 +146,13 @@ function placePrizeOrder(
 ): Promise<OrderView> {
   return placeFreeOrder(
     fan,
-    { skuId: trial.sku_id, kind: 'trial', label: '试用中奖', note: `试用中奖：${trial.title}`, ref: trial.id },
+    {
+      skuId: trial.sku_id,
+      kind: 'trial',
+      label: '试用中奖',
+      note: `试用中奖：${trial.title}`,
+      ref: trial.id,
+    },
     `trial:${entry.id}`,
     where,
     async (db, orderId) => {
@@ -249,7 +255,7 @@ export function registerTrialJobs(deps: AppDeps): void {
   deps.jobHandlers.set(TRIAL_NOTICE_JOB, async (job) => {
     if (!job.merchantId) throw new PermanentJobError('notice without merchant');
     const found = await entryWithTrial(merchantCtx(deps, job.merchantId), String(job.payload.entryId));
-    if (!found || found.entry.status !== 'won') return;
+    if (found?.entry.status !== 'won') return;
     await tellFan(
       deps,
       job.merchantId,

@@ -25,13 +25,20 @@ export function mobilePage(
   reply: FastifyReply,
   title: string,
   body: string,
-  options: { status?: number; scripts?: string[] } = {},
+  options: { status?: number; scripts?: string[]; scriptOrigins?: string[] } = {},
 ) {
   const scripts = (options.scripts ?? []).map((src) => `<script src="${html(src)}" defer></script>`).join('');
+  // Another origin's script only when a page names it (WeChat's JS-SDK), never inline script.
+  const origins = options.scriptOrigins?.length
+    ? `; script-src 'self' ${options.scriptOrigins.join(' ')}`
+    : '';
   return reply
     .status(options.status ?? 200)
     .type('text/html; charset=utf-8')
-    .header('content-security-policy', "default-src 'self'; img-src * data:; style-src 'unsafe-inline'")
+    .header(
+      'content-security-policy',
+      `default-src 'self'; img-src * data:; style-src 'unsafe-inline'${origins}`,
+    )
     .send(
       `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${html(title)}</title><style>${STYLE}</style>${scripts}</head><body><header>${html(title)}</header><main>${body}</main></body></html>`,
     );
