@@ -161,7 +161,7 @@ export function drawShopRoutes(app: Api, deps: AppDeps): void {
         tags: shopTags,
         summary: '抽奖 / Play the draw once for this chance',
         params: WithId,
-        body: Type.Optional(Type.Object({ order_id: Type.Optional(Type.String({ maxLength: 64 })) })),
+        body: Type.Object({ order_id: Type.Optional(Type.String({ maxLength: 64 })) }),
         response: withErrors({
           201: Type.Object({
             id: Type.String(),
@@ -177,7 +177,7 @@ export function drawShopRoutes(app: Api, deps: AppDeps): void {
       },
     },
     async (request, reply) => {
-      const result = await play(await requireFan(deps, request), request.params.id, request.body ?? {});
+      const result = await play(await requireFan(deps, request), request.params.id, request.body);
       return reply.status(201).send({
         ...result,
         prize: result.prize && { id: result.prize.id, name: result.prize.name, kind: result.prize.kind },
