@@ -5,6 +5,7 @@ export type Lang = 'zh' | 'en';
 const EN: Record<string, string> = {
   登录: 'Sign in',
   试用与红包: 'Trials & red packets',
+  增长活动: 'Growth campaigns',
   试用活动: 'Trials',
   红包活动: 'Red packets',
   '开奖种子哈希（提前公布）': 'Draw seed hash (published before the draw)',
@@ -28,6 +29,8 @@ const EN: Record<string, string> = {
   回复关键词: 'Keyword reply',
   支付后: 'After payment',
   链接领取: 'Link',
+  扫码关注: 'Follow via QR code',
+  '渠道二维码场景值（扫码关注）': 'QR scene (follow via QR)',
   '已发/预算': 'Paid / budget',
   领取人数: 'Claims',
   已抢完: 'Exhausted',
