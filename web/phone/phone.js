@@ -180,8 +180,22 @@
     act({ type: 'location', latitude, longitude, label: '我的位置' });
   }
 
+  // Each fan has their own WeChat: the first shop page a fan opens on this phone signs in through
+  // OAuth again, so a page never shows the previous fan's session after the phone changed hands.
+  const signedInAs = {};
   function openPage(url) {
-    $('#browser-frame').src = url;
+    let target = url;
+    try {
+      const parsed = new URL(url, location.href);
+      const shop = /^\/shop\/([^/]+)\//.exec(parsed.pathname);
+      if (parsed.origin === location.origin && shop && signedInAs[shop[1]] !== state.openid) {
+        signedInAs[shop[1]] = state.openid;
+        target = `/shop/${shop[1]}/oauth?next=${encodeURIComponent(parsed.pathname + parsed.search)}`;
+      }
+    } catch {
+      // Not a URL the phone can parse: open it as it is.
+    }
+    $('#browser-frame').src = target;
     $('#browser').hidden = false;
   }
 
