@@ -111,7 +111,7 @@ describe.skipIf(!hasChromium)('growth on the phone', { timeout: 120_000 }, () =>
       source: 'trial',
     });
     // The prizes page now links the order, and the order page opens.
-    await prizes.locator('body').evaluate(() => location.reload());
+    await prizes.locator('body').evaluate((body) => body.ownerDocument.location.reload());
     await prizes.getByText('查看奖品订单').click();
     await prizes.locator('body', { hasText: '保湿精华' }).waitFor();
     await closeBrowser();
@@ -192,7 +192,7 @@ describe.skipIf(!hasChromium)('growth on the phone', { timeout: 120_000 }, () =>
         async () => {
           await frame()
             .locator('body')
-            .evaluate(() => location.reload());
+            .evaluate((body) => body.ownerDocument.location.reload());
           return frame()
             .locator('#unlocked')
             .textContent({ timeout: 5_000 })
