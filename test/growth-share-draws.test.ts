@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { merchantCtx } from '../src/context.ts';
 import { provisionSimulatedPay } from '../src/demo-pay.ts';
 import { play, prizeForRoll, rollOf, seedHash, trialTail } from '../src/modules/growth/index.ts';
-import { placeOrder } from '../src/modules/orders/index.ts';
+import { markPaid, placeOrder } from '../src/modules/orders/index.ts';
+import { inTransaction } from '../src/platform/db/database.ts';
 import { fanSession, shop } from './support/shopper.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { connectAccount, fan, say } from './support/wechat-fan.ts';
@@ -289,6 +290,52 @@ describe('lucky draws', () => {
       order_id: unpaid.id,
     });
     expect(notPaid.body.error.code).toBe('order_not_eligible');
+    // Paid, the order earns one play: the fan is told in chat with the draw's link.
+    const system = merchantCtx(t.deps, merchantId);
+    await inTransaction(system.db, (trx) => markPaid({ ...system, db: trx }, unpaid.id));
+    await t.worker.drain();
+    expect(customMessages('o_daily').some((m) => m.includes(`/draws/${byOrder.id}?order=${unpaid.id}`))).toBe(
+      true,
+    );
+    const played = await shop(t, cookie, account.appid, 'POST', `/draws/${byOrder.id}/play`, {
+      order_id: unpaid.id,
+    });
+    expect(played.body).toMatchObject({ outcome: 'nothing', entry_ref: `order:${unpaid.id}` });
+    const twice = await shop(t, cookie, account.appid, 'POST', `/draws/${byOrder.id}/play`, {
+      order_id: unpaid.id,
+    });
+    expect(twice.body.error.code).toBe('already_played');
+    // Someone else's order is not a chance of mine.
+    const stranger = await fanSession(t, account.appid, 'o_stranger');
+    const borrowed = await shop(t, stranger, account.appid, 'POST', `/draws/${byOrder.id}/play`, {
+      order_id: unpaid.id,
+    });
+    expect(borrowed.status).toBe(409);
+  });
+
+  it('a goods prize without a saved address waits for one from the prizes page, then ships as a ¥0 order', async () => {
+    const draw = await createDraw({
+      entry_rule: 'once',
+      prizes: [{ name: '蓝牙耳机一副', kind: 'goods', sku_id: sku, odds: 10_000, stock: 1 }],
+    });
+    const cookie = await fanSession(t, account.appid, 'o_goods');
+    const won = await shop(t, cookie, account.appid, 'POST', `/draws/${draw.id}/play`, {});
+    expect(won.body).toMatchObject({ outcome: 'won', prize: { kind: 'goods' } });
+    await t.worker.drain();
+    const page = await t.app.inject({ url: `/shop/${account.appid}/prizes`, headers: { cookie } });
+    expect(page.body).toContain('填写收货地址');
+    const claimed = await shop(t, cookie, account.appid, 'POST', `/draw-results/${won.body.id}/claim`, {
+      address,
+    });
+    expect(claimed.status, JSON.stringify(claimed.body)).toBe(201);
+    expect(claimed.body).toMatchObject({ total: 0, status: 'paid', source: 'lucky_draw' });
+    const again = await shop(t, cookie, account.appid, 'POST', `/draw-results/${won.body.id}/claim`, {
+      address,
+    });
+    expect(again.body.error.code).toBe('already_claimed');
+    const late = await fanSession(t, account.appid, 'o_goods_late');
+    const gone = await shop(t, late, account.appid, 'POST', `/draws/${draw.id}/play`, {});
+    expect(gone.body.outcome).toBe('out_of_stock');
   });
 
   it('refuses odds over 100%, a coupon prize without a campaign, and non-operators', async () => {

@@ -3,7 +3,7 @@ import type { AppDeps } from '../../deps.ts';
 import { AppError, conflict, forbidden, notFound } from '../../platform/http/errors.ts';
 import { PermanentJobError } from '../../platform/jobs/worker.ts';
 import { claimCoupon } from '../marketing/index.ts';
-import type { AddressInput, OrderView } from '../orders/index.ts';
+import { type AddressInput, getOrder, ORDER_EVENTS, type OrderView } from '../orders/index.ts';
 import { DRAW_PRIZE_JOB } from './draws.service.ts';
 import { prizesPath, tellFan } from './growth-notices.ts';
 import { type PrizeAddress, placeFreeOrder, savedAddress } from './prize-order.ts';
@@ -65,8 +65,40 @@ export async function claimDrawGoods(fan: Ctx, resultId: string, address: Addres
   return placeGoods(fan, found.result, found.prize, { address });
 }
 
-/** The prize of a winning play: the coupon into the fan's wallet, or goods as a ¥0 order. */
+/**
+ * The prize of a winning play: the coupon into the fan's wallet, or goods as a ¥0 order. A paid
+ * order of an account with a draw by order earns a play: the fan is told with the draw's link.
+ */
 export function registerDrawJobs(deps: AppDeps): void {
+  deps.events.subscribe(ORDER_EVENTS.paid, 'growth.draw_chance', async (event) => {
+    const ctx = merchantCtx(deps, event.merchantId);
+    const order = await getOrder(ctx, String(event.payload.orderId)).catch(() => null);
+    // A prize order (¥0) earns nothing.
+    if (!order || order.total <= 0) return;
+    const draws = await deps.db
+      .selectFrom('growth_draws')
+      .select(['id', 'name', 'min_order_total'])
+      .where('merchant_id', '=', ctx.merchantId)
+      .where('account_id', '=', order.account_id)
+      .where('entry_rule', '=', 'order')
+      .where('status', '=', 'active')
+      .where('starts_at', '<=', ctx.now)
+      .where('ends_at', '>', ctx.now)
+      .execute();
+    const earned = draws.filter((d) => order.total >= Number(d.min_order_total));
+    if (earned.length === 0) return;
+    await tellFan(deps, ctx.merchantId, order, (appid, base) =>
+      earned
+        .map(
+          (d) =>
+            `这笔订单送你一次「${d.name}」抽奖机会：<a href="${base}/shop/${appid}/draws/${d.id}?order=${order.id}">去抽奖</a>`,
+        )
+        .join('\n'),
+    ).catch((error) => {
+      if (!(error instanceof PermanentJobError)) throw error;
+    });
+  });
+
   deps.jobHandlers.set(DRAW_PRIZE_JOB, async (job) => {
     if (!job.merchantId) throw new PermanentJobError('prize without merchant');
     const found = await resultWithPrize(merchantCtx(deps, job.merchantId), String(job.payload.resultId));

@@ -216,7 +216,13 @@ async function entryRef(fan: Ctx, draw: GrowthDrawsTable, orderId: string | unde
     throw badRequest('order_required', '请选择一笔已支付的订单', 'Pick a paid order to play with');
   const order = await getOrder(fan, orderId).catch(() => null);
   const paid = order && ['paid', 'shipped', 'completed'].includes(order.status);
-  if (!order || !paid || order.paid_at === null || order.paid_at < draw.starts_at)
+  // Only the fan's own order of this account: another buyer's order id is no chance of theirs.
+  const own =
+    order &&
+    fan.actor.kind === 'fan' &&
+    order.openid === fan.actor.openid &&
+    order.account_id === draw.account_id;
+  if (!order || !own || !paid || order.paid_at === null || order.paid_at < draw.starts_at)
     throw conflict('order_not_eligible', '这笔订单不能参与抽奖', 'This order cannot be used for the draw');
   if (order.total < Number(draw.min_order_total))
     throw conflict('order_too_small', '订单金额未达到抽奖门槛', 'The order is below the draw’s minimum');
