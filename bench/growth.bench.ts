@@ -207,6 +207,7 @@ console.log(
     trial_replies_answered: entered.answered,
     trial_entries_recorded: Number(counts.entries),
     trial_entries_distinct_fans: Number(counts.fans),
+    trial_duplicate_entries: Number(counts.entries) - Number(counts.fans),
     trial_all_recorded_each_once: Number(counts.entries) === FANS && Number(counts.fans) === FANS,
     trial_inbound_seconds: Number(entered.seconds.toFixed(2)),
     trial_inbound_per_second: Math.round(pushes.length / entered.seconds),

@@ -338,6 +338,30 @@ describe('lucky draws', () => {
     expect(gone.body.outcome).toBe('out_of_stock');
   });
 
+  it('a fan must be signed in, and a fan of another merchant cannot see or play this draw', async () => {
+    const draw = await createDraw({
+      entry_rule: 'once',
+      prizes: [{ name: '谢谢', kind: 'nothing', odds: 10_000, stock: 0 }],
+    });
+    const anonymous = await t.app.inject({
+      method: 'POST',
+      url: `/shop/${account.appid}/api/draws/${draw.id}/play`,
+      payload: {},
+    });
+    expect(anonymous.statusCode).toBe(401);
+    const other = await t.merchant('growth-draws-other');
+    const otherAccount = await connectAccount(t, other.token);
+    const outsider = await fanSession(t, otherAccount.appid, 'o_outsider');
+    const played = await shop(t, outsider, otherAccount.appid, 'POST', `/draws/${draw.id}/play`, {});
+    expect(played.status).toBe(404);
+    const page = await t.app.inject({
+      url: `/shop/${otherAccount.appid}/draws/${draw.id}`,
+      headers: { cookie: outsider },
+    });
+    expect(page.statusCode).toBe(404);
+    expect(page.body).not.toContain(draw.seed_hash);
+  });
+
   it('refuses odds over 100%, a coupon prize without a campaign, and non-operators', async () => {
     const over = await t.call(token, 'POST', '/api/v1/growth/draws', {
       account_id: account.id,
