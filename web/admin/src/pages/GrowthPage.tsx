@@ -15,7 +15,8 @@ import {
 import { useCallback, useEffect, useState } from 'react';
 import { type Account, fen, get, post, time } from '../api.ts';
 import { useCanEdit, useT } from '../i18n.ts';
-import { LuckyDrawsCard, ShareCampaignsCard } from './GrowthCampaigns.tsx';
+import { LuckyDrawsCard } from './GrowthDrawsCard.tsx';
+import { ShareCampaignsCard } from './GrowthShareCard.tsx';
 
 interface Trial {
   id: string;
