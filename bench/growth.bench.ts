@@ -133,7 +133,10 @@ async function send(batch: Array<{ url: string; body: string }>) {
 
 const ref = await send(reference);
 const started = performance.now();
+// CPU spent per reply (server and load generator together): steadier than wall time on a shared machine.
+const cpuBefore = process.cpuUsage();
 const entered = await send(pushes);
+const cpu = process.cpuUsage(cpuBefore);
 await trialTail(weiloop.deps)();
 const recordedSeconds = (performance.now() - started) / 1000;
 // ¥10,000 of packets of 0.10–0.40 yuan: about 40,000 packets' worth, so the budget runs out mid-rush.
@@ -204,11 +207,13 @@ console.log(
     trial_replies_answered: entered.answered,
     trial_entries_recorded: Number(counts.entries),
     trial_entries_distinct_fans: Number(counts.fans),
+    trial_duplicate_entries: Number(counts.entries) - Number(counts.fans),
     trial_all_recorded_each_once: Number(counts.entries) === FANS && Number(counts.fans) === FANS,
     trial_inbound_seconds: Number(entered.seconds.toFixed(2)),
     trial_inbound_per_second: Math.round(pushes.length / entered.seconds),
     trial_inbound_p50_ms: entered.p50,
     trial_inbound_p99_ms: entered.p99,
+    trial_inbound_cpu_ms_per_reply: Number(((cpu.user + cpu.system) / 1000 / pushes.length).toFixed(2)),
     reference_messages: REFERENCE,
     reference_inbound_per_second: Math.round(REFERENCE / ref.seconds),
     reference_inbound_p50_ms: ref.p50,

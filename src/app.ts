@@ -28,13 +28,20 @@ import {
   distributionAdminRoutes,
   distributionPageRoutes,
   distributionShopApi,
+  drawAdminRoutes,
+  drawShopRoutes,
   growthAdminRoutes,
+  growthPageRoutes,
   growthShopRoutes,
   redPacketAdminRoutes,
   redPacketShopRoutes,
   registerDistributionJobs,
+  registerDrawJobs,
   registerRedPacketJobs,
+  registerShareJobs,
   registerTrialJobs,
+  shareAdminRoutes,
+  shareShopRoutes,
 } from './modules/growth/index.ts';
 import { inboxRoutes, inboxTail } from './modules/inbox/index.ts';
 import {
@@ -174,6 +181,8 @@ export async function openApp(config: Config, options: BuildOptions = {}): Promi
   registerTrialJobs(deps);
   registerRedPacketJobs(deps);
   registerDistributionJobs(deps);
+  registerShareJobs(deps);
+  registerDrawJobs(deps);
   registerMessagingJobs(deps);
   registerLoyaltyJobs(deps);
   registerCommunityJobs(deps);
@@ -238,6 +247,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(async (scope) => clerkCardPageRoutes(scope));
   await app.register(async (scope) => communityPageRoutes(scope, deps));
   await app.register(async (scope) => distributionPageRoutes(scope, deps));
+  await app.register(async (scope) => growthPageRoutes(scope, deps));
   await app.register(async (scope) => {
     shopApiRoutes(scope as unknown as Api, deps);
     shopPayRoutes(scope as unknown as Api, deps);
@@ -246,6 +256,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     growthShopRoutes(scope as unknown as Api, deps);
     redPacketShopRoutes(scope as unknown as Api, deps);
     distributionShopApi(scope as unknown as Api, deps);
+    shareShopRoutes(scope as unknown as Api, deps);
+    drawShopRoutes(scope as unknown as Api, deps);
     loyaltyShopRoutes(scope as unknown as Api, deps);
     checkoutApiRoutes(scope as unknown as Api, deps);
     communityShopRoutes(scope as unknown as Api, deps);
@@ -291,6 +303,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         redPacketAdminRoutes(adminApi);
         distributionAdminRoutes(adminApi);
         agentAdminRoutes(adminApi);
+        shareAdminRoutes(adminApi);
+        drawAdminRoutes(adminApi);
         messagingRoutes(adminApi);
         loyaltyAdminRoutes(adminApi, deps);
         communityAdminRoutes(adminApi);

@@ -255,6 +255,42 @@ const redPacketsInA = async (t: TestApp, token: string) =>
     })
   ).body.id as string;
 
+let couponOfA = '';
+async function couponCampaignInA(t: TestApp, token: string): Promise<string> {
+  if (!couponOfA)
+    couponOfA = (
+      await t.call(token, 'POST', '/api/v1/coupon-campaigns', {
+        name: 'A 的分享券',
+        kind: 'fixed',
+        value: 100,
+        total_limit: 10,
+        valid_days: 7,
+      })
+    ).body.id;
+  return couponOfA;
+}
+const shareCampaignInA = async (t: TestApp, token: string) =>
+  (
+    await t.call(token, 'POST', '/api/v1/growth/share-campaigns', {
+      account_id: accountInA,
+      name: 'A 的分享',
+      share_title: 'A',
+      required_opens: 2,
+      coupon_campaign_id: await couponCampaignInA(t, token),
+      ends_at: t.clock.now() + 3_600_000,
+    })
+  ).body.id as string;
+const drawInA = async (t: TestApp, token: string) =>
+  (
+    await t.call(token, 'POST', '/api/v1/growth/draws', {
+      account_id: accountInA,
+      name: 'A 的抽奖',
+      entry_rule: 'once',
+      ends_at: t.clock.now() + 3_600_000,
+      prizes: [{ name: '谢谢', kind: 'nothing', odds: 5000, stock: 0 }],
+    })
+  ).body.id as string;
+
 let trialOfA = '';
 async function trialInA(t: TestApp, token: string): Promise<string> {
   if (trialOfA) return trialOfA;
@@ -613,6 +649,12 @@ const fixtures: Record<string, Fixture> = {
     create: async (t, token) => agentInA(t, token),
     bodies: { post: { from: 'merchant', items: [{ sku_id: 'sku_x', quantity: 1 }] } },
   },
+  '/api/v1/growth/share-campaigns/{id}': { create: shareCampaignInA, bodies: {} },
+  '/api/v1/growth/share-campaigns/{id}/end': { create: shareCampaignInA, bodies: {} },
+  '/api/v1/growth/share-campaigns/{id}/shares': { create: shareCampaignInA, bodies: {} },
+  '/api/v1/growth/draws/{id}': { create: drawInA, bodies: {} },
+  '/api/v1/growth/draws/{id}/end': { create: drawInA, bodies: {} },
+  '/api/v1/growth/draws/{id}/audit': { create: drawInA, bodies: {} },
   '/api/v1/flash-sales/{id}': { create: async (t, token) => saleInA(t, token), bodies: {} },
   '/api/v1/flash-sales/{id}/board': { create: async (t, token) => saleInA(t, token), bodies: {} },
   '/api/v1/flash-sales/{id}/resync': { create: async (t, token) => saleInA(t, token), bodies: {} },
@@ -803,6 +845,27 @@ describe('tenant isolation', () => {
         { title: 'x', body: 'x', access: 'free', status: 'published', keyword: 'x', account_id: accountInA },
       ],
       ['/api/v1/community/list-replies', { account_id: accountInA, menu_key: 'B_LIST', title: 'x' }],
+      [
+        '/api/v1/growth/share-campaigns',
+        {
+          account_id: accountInA,
+          name: 'x',
+          share_title: 'x',
+          required_opens: 2,
+          coupon_campaign_id: couponOfA,
+          ends_at: t.clock.now() + 60_000,
+        },
+      ],
+      [
+        '/api/v1/growth/draws',
+        {
+          account_id: accountInA,
+          name: 'x',
+          entry_rule: 'once',
+          ends_at: t.clock.now() + 60_000,
+          prizes: [{ name: 'x', kind: 'coupon', coupon_campaign_id: couponOfA, odds: 100, stock: 1 }],
+        },
+      ],
     ];
     for (const [path, body] of attempts) {
       const response = await t.call(b.token, 'POST', path, body);

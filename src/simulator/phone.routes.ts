@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 
 const PHONE_JS = readFileSync(new URL('../../web/phone/phone.js', import.meta.url), 'utf8');
+const JS_SDK = readFileSync(new URL('../../web/phone/jweixin.js', import.meta.url), 'utf8');
 
 const PAGE = (simBase: string) => `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>微信模拟器 · 手机</title>
@@ -28,7 +29,7 @@ form#send{display:flex;gap:6px;padding:8px;background:#f7f7f7;border-top:1px sol
 <div id="title"></div><div id="chat" aria-live="polite"></div><p id="error" role="alert"></p>
 <div id="menu"></div>
 <form id="send"><button type="button" class="tool" id="follow">关注</button><button type="button" class="tool" id="scan" hidden>扫码</button><button type="button" class="tool" id="location">位置</button><button type="button" class="tool" id="clerk" title="店员核销页">店员</button><input id="text" placeholder="发消息" autocomplete="off"><button class="send">发送</button></form>
-<div id="browser" hidden><header><button class="tool" id="close-browser">✕ 返回聊天</button><span class="muted">微信内置浏览器</span></header><iframe id="browser-frame" title="页面"></iframe></div>
+<div id="browser" hidden><header><button class="tool" id="close-browser">✕ 返回聊天</button><span class="muted">微信内置浏览器</span><button class="tool" id="share-friend" hidden>分享给朋友</button></header><iframe id="browser-frame" title="页面"></iframe></div>
 </div></body></html>`;
 
 /** The fan's phone: chat with an account, tap menus, scan codes, open links, pay. */
@@ -44,5 +45,9 @@ export function phoneRoutes(app: FastifyInstance, simBase: string): void {
   );
   app.get('/assets/phone.js', async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').send(PHONE_JS),
+  );
+  // The JS-SDK pages opened in the phone's browser load (WeChat serves it from res.wx.qq.com).
+  app.get('/assets/jweixin.js', async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').send(JS_SDK),
   );
 }

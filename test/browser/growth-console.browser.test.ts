@@ -96,4 +96,70 @@ describe.skipIf(!hasChromium)('growth page of the console', { timeout: 90_000 },
     await page.screenshot({ path: `${SHOTS}/growth-console.png`, fullPage: true });
     expect(errors).toEqual([]);
   });
+
+  it('creates a lucky draw with two prizes in the editor, ends it to reveal the seed; lists a share campaign; in English too', async () => {
+    const coupon = (
+      await t.call(owner.token, 'POST', '/api/v1/coupon-campaigns', {
+        name: '转盘券',
+        kind: 'fixed',
+        value: 500,
+        total_limit: 100,
+        valid_days: 7,
+      })
+    ).body.id;
+    await t.call(owner.token, 'POST', '/api/v1/growth/share-campaigns', {
+      account_id: account.id,
+      name: '转发立减',
+      share_title: '帮我点开',
+      required_opens: 3,
+      coupon_campaign_id: coupon,
+      ends_at: t.clock.now() + 86_400_000,
+    });
+    await page.goto(`${base}/console/#/growth`);
+    await page.reload();
+    const shareRow = page.locator('.ant-table-row', { hasText: '转发立减' });
+    await shareRow.waitFor();
+    expect(await shareRow.textContent()).toContain(`/shop/${account.appid}/share/`);
+
+    const card = page.locator('.ant-card', { hasText: '幸运抽奖' });
+    await card.locator('input[placeholder="名称"]').fill('周末大转盘');
+    await card.locator('input[placeholder="结束时间"]').click();
+    await card.locator('input[placeholder="结束时间"]').fill('2030-01-01 12:00:00');
+    await card.locator('input[placeholder="结束时间"]').press('Enter');
+    const rows = card.locator('.prize-row');
+    await rows.nth(0).locator('input[placeholder="奖品名称"]').fill('5 元券');
+    await rows.nth(0).locator('.ant-select').nth(1).click();
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: '转盘券' }).click();
+    await card.getByRole('button', { name: '添加奖品' }).click();
+    await rows.nth(1).locator('input[placeholder="奖品名称"]').fill('谢谢参与');
+    await rows.nth(1).locator('.ant-select').first().click();
+    await page
+      .locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: '谢谢参与' })
+      .click();
+    await card.getByRole('button', { name: /创\s*建/ }).click();
+    const drawRow = card.locator('.ant-table-row', { hasText: '周末大转盘' });
+    await drawRow.waitFor();
+    expect(errors).toEqual([]);
+    const draws = (await t.call(owner.token, 'GET', '/api/v1/growth/draws')).body;
+    const created = draws.find((d: { name: string }) => d.name === '周末大转盘');
+    expect(
+      created.prizes.map((p: { name: string; kind: string; odds: number }) => [p.name, p.kind, p.odds]),
+    ).toEqual([
+      ['5 元券', 'coupon', 1000],
+      ['谢谢参与', 'nothing', 500],
+    ]);
+    await drawRow.locator('.ant-table-row-expand-icon').click();
+    await card.getByText(created.seed_hash).waitFor();
+    await drawRow.getByRole('button', { name: '结束并公布种子' }).click();
+    await drawRow.locator('.ant-tag', { hasText: '已结束' }).waitFor();
+    const ended = (await t.call(owner.token, 'GET', `/api/v1/growth/draws/${created.id}`)).body;
+    await card.getByText(ended.seed).waitFor();
+    await page.screenshot({ path: `${SHOTS}/growth-console-draws.png`, fullPage: true });
+
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.locator('.ant-card-head-title', { hasText: 'Lucky draws' }).waitFor();
+    await page.locator('.ant-card-head-title', { hasText: 'Share to unlock' }).waitFor();
+    expect(await page.textContent('body')).toContain('Once a day (check-in)');
+    expect(errors).toEqual([]);
+  });
 });

@@ -7,6 +7,7 @@
     openid: localStorage.getItem('sim-openid') || 'o_demo_fan_1',
     app: null,
     seen: 0,
+    share: null,
   };
 
   async function json(url, options) {
@@ -179,8 +180,22 @@
     act({ type: 'location', latitude, longitude, label: '我的位置' });
   }
 
+  // Each fan has their own WeChat: the first shop page a fan opens on this phone signs in through
+  // OAuth again, so a page never shows the previous fan's session after the phone changed hands.
+  const signedInAs = {};
   function openPage(url) {
-    $('#browser-frame').src = url;
+    let target = url;
+    try {
+      const parsed = new URL(url, location.href);
+      const shop = /^\/shop\/([^/]+)\//.exec(parsed.pathname);
+      if (parsed.origin === location.origin && shop && signedInAs[shop[1]] !== state.openid) {
+        signedInAs[shop[1]] = state.openid;
+        target = `/shop/${shop[1]}/oauth?next=${encodeURIComponent(parsed.pathname + parsed.search)}`;
+      }
+    } catch {
+      // Not a URL the phone can parse: open it as it is.
+    }
+    $('#browser-frame').src = target;
     $('#browser').hidden = false;
   }
 
@@ -285,7 +300,31 @@
     const chosen = codes[pick - 1];
     if (chosen) act({ type: 'scan', ticket: chosen[0] });
   });
+  // A page in the browser set its share card through the JS-SDK: the fan may now send it to a
+  // friend, who opens it in their own WeChat (the phone becomes that friend).
+  window.addEventListener('message', (event) => {
+    if (event.source !== $('#browser-frame').contentWindow) return;
+    const data = event.data;
+    if (data?.source !== 'weiloop-sim-jssdk' || data.kind !== 'share') return;
+    state.share = data.data;
+    $('#share-friend').hidden = false;
+  });
+  $('#share-friend').addEventListener('click', () => {
+    const card = state.share;
+    if (!card?.link) return;
+    const friend = prompt(
+      `把「${card.title}」发送给哪位朋友？（好友的 openid）`,
+      `o_friend_${Date.now() % 10000}`,
+    );
+    if (!friend?.trim()) return;
+    setFan(friend.trim());
+    state.share = null;
+    $('#share-friend').hidden = true;
+    openPage(card.link);
+  });
   $('#close-browser').addEventListener('click', () => {
+    state.share = null;
+    $('#share-friend').hidden = true;
     $('#browser').hidden = true;
     $('#browser-frame').src = 'about:blank';
     refresh();

@@ -52,20 +52,20 @@ async function applyLog(deps: AppDeps, rows: LogEntry[]): Promise<void> {
     }
   }
   const touched = new Map<string, string[]>();
-  for (const fan of fans.values()) {
-    const ctx = merchantCtx(deps, fan.merchantId);
-    await inTransaction(ctx.db, async (trx) => {
-      const tx = { ...ctx, db: trx };
+  // One transaction per batch, not per fan: a commit is most of a small write's cost, and a
+  // burst of thousands of new fans (a trial, a red-packet rush) must not mean thousands of them.
+  await inTransaction(deps.db, async (trx) => {
+    for (const fan of fans.values()) {
+      const tx = { ...merchantCtx(deps, fan.merchantId), db: trx };
       const memberId = await memberFor(tx, fan.accountId, fan.openid);
       await touchContact(tx, memberId, fan.first, fan.last);
-      touched.set(fan.merchantId, [...(touched.get(fan.merchantId) ?? []), memberId]);
-    });
-  }
+      const ids = touched.get(fan.merchantId) ?? [];
+      ids.push(memberId);
+      touched.set(fan.merchantId, ids);
+    }
+  });
   // "Talked to us in the last 48 h" and "silent for N days" segments follow contact.
-  for (const [merchantId, ids] of touched) {
-    const ctx = merchantCtx(deps, merchantId);
-    await queueAutotag(ctx, ids);
-  }
+  for (const [merchantId, ids] of touched) await queueAutotag(merchantCtx(deps, merchantId), ids);
   if (touched.size > 0) deps.wakeJobs();
 }
 

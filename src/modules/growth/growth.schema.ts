@@ -1,4 +1,5 @@
-/** Growth campaigns: trials (试用) for now. */
+/** Growth campaigns: trials (试用) and red packets; share campaigns and lucky draws in share-draws.schema.ts. */
+import type { GrowthShareDrawTables } from './share-draws.schema.ts';
 
 export type TrialStatus = 'open' | 'closed' | 'drawn';
 export type EntryStatus = 'entered' | 'won' | 'lost';
@@ -59,7 +60,7 @@ export interface GrowthCursorsTable {
   updated_at: number;
 }
 
-export type RedPacketTrigger = 'keyword' | 'paid' | 'link';
+export type RedPacketTrigger = 'keyword' | 'paid' | 'link' | 'follow';
 
 /** A red-packet campaign: a budget (fen) never exceeded, one packet per fan, fixed or random amounts. */
 export interface GrowthRedpacketCampaignsTable {
@@ -79,6 +80,8 @@ export interface GrowthRedpacketCampaignsTable {
   keyword: string | null;
   /** For `paid`: orders of at least this many fen. */
   min_order_total: number;
+  /** For `follow`: the channel QR scene a follow or scan must come through (null: any new follow). */
+  scene: string | null;
   status: 'active' | 'paused' | 'exhausted';
   created_at: number;
   updated_at: number;
@@ -100,7 +103,7 @@ export interface GrowthRedpacketsTable {
   paid_at: number | null;
 }
 
-export interface GrowthTables {
+export interface GrowthTables extends GrowthShareDrawTables {
   growth_redpacket_campaigns: GrowthRedpacketCampaignsTable;
   growth_redpackets: GrowthRedpacketsTable;
   growth_trials: GrowthTrialsTable;

@@ -1,6 +1,8 @@
 /**
  * Growth: trials (试用) entered by replying in chat, with a seeded, auditable draw; red packets
- * with a budget never exceeded, paid through WeChat Pay's transfer. Sits above
+ * with a budget never exceeded, paid through WeChat Pay's transfer (by link, keyword, payment or a
+ * follow through a QR code); share-to-unlock coupons counted by distinct friends; lucky draws
+ * with odds, guarded stock and a committed seed. Sits above
  * channel (reads its message log), orders (the winner's ¥0 order), crm (member beside each entry)
  * and marketing (the losers' consolation coupon); nothing imports it but the app.
  */
@@ -8,11 +10,13 @@ import type { ModuleMigrations } from '../../platform/db/migrate.ts';
 import { up as growth } from './migrations/0050_growth.ts';
 import { up as distribution } from './migrations/0051_distribution.ts';
 import { up as agents } from './migrations/0052_agents.ts';
+import { up as shareDraws } from './migrations/0055_growth_share_draws.ts';
 
 export const growthMigrations: ModuleMigrations = {
   '0050_growth': growth,
   '0051_distribution': distribution,
   '0052_agents': agents,
+  '0055_growth_share_draws': shareDraws,
 };
 
 export { agentAdminRoutes } from './agents.routes.ts';
@@ -31,11 +35,18 @@ export type { DistributionTables } from './distribution.schema.ts';
 export { saveDistSettings } from './distribution.settings.ts';
 export { distributionPageRoutes, distributionShopApi } from './distribution.shop.ts';
 export { becomeDistributor, bindBuyer, reviewDistributor } from './distributors.service.ts';
+export { registerDrawJobs } from './draws.jobs.ts';
+export { drawAdminRoutes, drawShopRoutes } from './draws.routes.ts';
+export { createDraw, play, prizeForRoll, rollOf } from './draws.service.ts';
 export { growthAdminRoutes, growthShopRoutes } from './growth.routes.ts';
 export type { GrowthTables } from './growth.schema.ts';
+export { growthPageRoutes } from './growth-pages.routes.ts';
 export { registerRedPacketJobs } from './redpackets.jobs.ts';
 export { redPacketAdminRoutes, redPacketShopRoutes } from './redpackets.routes.ts';
 export { claimRedPacket, createRedPacketCampaign } from './redpackets.service.ts';
+export { registerShareJobs } from './share.jobs.ts';
+export { shareAdminRoutes, shareShopRoutes } from './share.routes.ts';
+export { createShareCampaign, recordOpen } from './share.service.ts';
 export { drawWinners, seedHash, ticket } from './trial-draw.ts';
 export { applyTrialLog, registerTrialJobs, trialTail } from './trials.jobs.ts';
 export { createTrial, drawTrial } from './trials.service.ts';

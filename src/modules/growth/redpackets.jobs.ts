@@ -25,23 +25,39 @@ async function claimQuietly(
   }
 }
 
-/** Keyword packets from the message log batch the growth reader is applying (one query per batch). */
+type Candidate = { id: string; trigger: string; keyword: string | null; scene: string | null };
+
+/** Does this log row earn a packet of this campaign: a keyword reply, or a follow (through its QR code)? */
+function earns(row: LogEntry, c: Candidate): boolean {
+  if (c.trigger === 'keyword')
+    return row.kind === 'text' && !!c.keyword && normalizeKeyword(row.content ?? '').startsWith(c.keyword);
+  if (c.trigger !== 'follow') return false;
+  // Without a scene, a new follow of any kind; with one, a follow or a scan of that code.
+  if (c.scene === null) return row.kind === 'subscribe';
+  return (row.kind === 'subscribe' || row.kind === 'scan') && row.content === c.scene;
+}
+
+/**
+ * Keyword and follow packets from the message log batch the growth reader is applying (one query
+ * per batch; nothing on the inbound path).
+ */
 export async function applyRedPacketLog(deps: AppDeps, rows: LogEntry[]): Promise<void> {
-  const texts = rows.filter((r) => r.kind === 'text' && r.content);
+  const texts = rows.filter(
+    (r) => (r.kind === 'text' && r.content) || r.kind === 'subscribe' || r.kind === 'scan',
+  );
   if (texts.length === 0) return;
   const campaigns = await deps.db
     .selectFrom('growth_redpacket_campaigns')
-    .select(['id', 'merchant_id', 'account_id', 'keyword', 'created_at'])
+    .select(['id', 'merchant_id', 'account_id', 'trigger', 'keyword', 'scene', 'created_at'])
     .where('status', '=', 'active')
-    .where('trigger', '=', 'keyword')
+    .where('trigger', 'in', ['keyword', 'follow'])
     .where('account_id', 'in', [...new Set(texts.map((r) => r.account_id))])
     .execute();
   if (campaigns.length === 0) return;
   for (const row of texts) {
-    const text = normalizeKeyword(row.content ?? '');
     for (const c of campaigns) {
-      if (c.account_id !== row.account_id || row.created_at < c.created_at || !c.keyword) continue;
-      if (!text.startsWith(c.keyword)) continue;
+      if (c.account_id !== row.account_id || row.created_at < c.created_at) continue;
+      if (!earns(row, c)) continue;
       await claimQuietly(deps, c.merchant_id, c.id, {
         accountId: row.account_id,
         openid: row.openid,

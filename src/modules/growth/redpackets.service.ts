@@ -31,6 +31,8 @@ export interface RedPacketCampaignInput {
   trigger: RedPacketTrigger;
   keyword?: string | null;
   min_order_total?: number;
+  /** For `follow`: the channel QR code's scene (a follow or scan through it); omitted, any new follow. */
+  scene?: string | null;
 }
 
 export async function createRedPacketCampaign(
@@ -62,6 +64,7 @@ export async function createRedPacketCampaign(
     trigger: input.trigger,
     keyword,
     min_order_total: input.min_order_total ?? 0,
+    scene: input.trigger === 'follow' ? input.scene?.trim() || null : null,
     status: 'active',
     created_at: ctx.now,
     updated_at: ctx.now,
@@ -200,4 +203,25 @@ export async function fanPacket(ctx: Ctx, campaignId: string, accountId: string,
     .where('account_id', '=', accountId)
     .where('openid', '=', openid)
     .executeTakeFirst();
+}
+
+/** The fan's packets across campaigns, newest first (the prizes page). */
+export async function fanPackets(ctx: Ctx, accountId: string, openid: string) {
+  return ctx.db
+    .selectFrom('growth_redpackets')
+    .innerJoin('growth_redpacket_campaigns', 'growth_redpacket_campaigns.id', 'growth_redpackets.campaign_id')
+    .select([
+      'growth_redpackets.id',
+      'growth_redpackets.campaign_id',
+      'growth_redpackets.amount',
+      'growth_redpackets.status',
+      'growth_redpackets.created_at',
+      'growth_redpacket_campaigns.name',
+    ])
+    .where('growth_redpackets.merchant_id', '=', ctx.merchantId)
+    .where('growth_redpackets.account_id', '=', accountId)
+    .where('growth_redpackets.openid', '=', openid)
+    .orderBy('growth_redpackets.id', 'desc')
+    .limit(50)
+    .execute();
 }

@@ -6,17 +6,17 @@ import { newId } from '../../platform/ids.ts';
 import { PermanentJobError } from '../../platform/jobs/worker.ts';
 import { followLog, type LogEntry } from '../channel/index.ts';
 import { claimCoupon } from '../marketing/index.ts';
-import {
-  type AddressInput,
-  getOrder,
-  listAddresses,
-  markPaid,
-  type OrderView,
-  placeOrder,
-} from '../orders/index.ts';
+import type { AddressInput, OrderView } from '../orders/index.ts';
 import type { GrowthTrialEntriesTable, GrowthTrialsTable } from './growth.schema.ts';
+import { prizesPath, tellFan } from './growth-notices.ts';
+import { type PrizeAddress, placeFreeOrder, savedAddress } from './prize-order.ts';
 import { applyRedPacketLog } from './redpackets.jobs.ts';
-import { normalizeKeyword, TRIAL_CONSOLATION_JOB, TRIAL_PRIZE_JOB } from './trials.service.ts';
+import {
+  normalizeKeyword,
+  TRIAL_CONSOLATION_JOB,
+  TRIAL_NOTICE_JOB,
+  TRIAL_PRIZE_JOB,
+} from './trials.service.ts';
 
 const CURSOR = 'growth.trials';
 const MAX_REASON = 500;
@@ -137,42 +137,32 @@ async function entryWithTrial(ctx: Pick<Ctx, 'db' | 'merchantId'>, entryId: stri
 const asFan = (deps: AppDeps, entry: GrowthTrialEntriesTable): Ctx =>
   merchantCtx(deps, entry.merchant_id, { kind: 'fan', accountId: entry.account_id, openid: entry.openid });
 
-/**
- * The winner's prize: the trial's SKU as an order whose whole price is taken off by a `trial`
- * adjustment, then marked paid (nothing to pay). Keyed by the entry, so a retry returns the same order.
- */
-async function placePrizeOrder(
+/** The winner's prize: the trial's SKU as a ¥0 order, keyed by the entry (a retry returns the same order). */
+function placePrizeOrder(
   fan: Ctx,
   trial: GrowthTrialsTable,
   entry: GrowthTrialEntriesTable,
-  where: { address_id: string } | { address: AddressInput },
+  where: PrizeAddress,
 ): Promise<OrderView> {
-  const order = await placeOrder(
+  return placeFreeOrder(
     fan,
     {
-      items: [{ sku_id: trial.sku_id, quantity: 1 }],
-      ...where,
-      payment_method: 'wechat',
-      source: 'trial',
+      skuId: trial.sku_id,
+      kind: 'trial',
+      label: '试用中奖',
       note: `试用中奖：${trial.title}`,
-      idempotency_key: `trial:${entry.id}`,
+      ref: trial.id,
     },
-    {
-      adjust: async (_tx, priced) => [
-        { kind: 'trial', label: '试用中奖', amount: priced.items_total + priced.shipping_fee, ref: trial.id },
-      ],
-      withinTransaction: async (tx, placed) => {
-        await tx.db
-          .updateTable('growth_trial_entries')
-          .set({ order_id: placed.id, prize: 'ordered' })
-          .where('id', '=', entry.id)
-          .execute();
-      },
+    `trial:${entry.id}`,
+    where,
+    async (db, orderId) => {
+      await db
+        .updateTable('growth_trial_entries')
+        .set({ order_id: orderId, prize: 'ordered' })
+        .where('id', '=', entry.id)
+        .execute();
     },
   );
-  const system = merchantCtx(fan.deps, fan.merchantId);
-  await inTransaction(system.db, (trx) => markPaid({ ...system, db: trx }, order.id));
-  return getOrder(fan, order.id);
 }
 
 /** A winner with no saved address sends one from the shop; the order is then placed. */
@@ -221,9 +211,9 @@ export function registerTrialJobs(deps: AppDeps): void {
     const { entry, trial } = found;
     if (entry.status !== 'won' || entry.prize === 'ordered') return;
     const fan = asFan(deps, entry);
-    const [address] = await listAddresses(fan);
+    const address = await savedAddress(fan);
     if (address) {
-      await placePrizeOrder(fan, trial, entry, { address_id: address.id });
+      await placePrizeOrder(fan, trial, entry, address);
       return;
     }
     await deps.db
@@ -252,5 +242,31 @@ export function registerTrialJobs(deps: AppDeps): void {
       if (error instanceof AppError && error.status === 409) return;
       throw error;
     }
+    await tellFan(
+      deps,
+      job.merchantId,
+      entry,
+      (appid, base) =>
+        `「${trial.title}」已开奖，这次没有抽中。送你一张优惠券作为感谢，已放入卡包。<a href="${base}${prizesPath(appid)}">查看</a>`,
+    ).catch(quietWhenRefused);
+  });
+
+  // The winner hears it in chat (a customer-service message: they wrote to us when entering).
+  deps.jobHandlers.set(TRIAL_NOTICE_JOB, async (job) => {
+    if (!job.merchantId) throw new PermanentJobError('notice without merchant');
+    const found = await entryWithTrial(merchantCtx(deps, job.merchantId), String(job.payload.entryId));
+    if (found?.entry.status !== 'won') return;
+    await tellFan(
+      deps,
+      job.merchantId,
+      found.entry,
+      (appid, base) =>
+        `恭喜！你在「${found.trial.title}」试用中中奖了，奖品免费寄出。<a href="${base}${prizesPath(appid)}">查看奖品与订单</a>`,
+    );
   });
 }
+
+/** WeChat refused the message for good (window closed, unfollowed): the coupon still stands. */
+const quietWhenRefused = (error: unknown) => {
+  if (!(error instanceof PermanentJobError)) throw error;
+};

@@ -15,6 +15,7 @@ import { DRAW_ALGORITHM, drawWinners, newSeed, seedHash } from './trial-draw.ts'
 export const TRIAL = { zh: '试用活动', en: 'Trial' };
 export const TRIAL_PRIZE_JOB = 'growth.trial_prize';
 export const TRIAL_CONSOLATION_JOB = 'growth.trial_consolation';
+export const TRIAL_NOTICE_JOB = 'growth.trial_notice';
 
 export interface TrialInput {
   account_id: string;
@@ -213,13 +214,17 @@ export async function drawTrial(
           .execute();
     }
     for (const id of ids) {
-      if (!won.has(id) && !trial.consolation_campaign_id) continue;
-      const type = won.has(id) ? TRIAL_PRIZE_JOB : TRIAL_CONSOLATION_JOB;
-      await enqueueJob(
-        trx,
-        { type, key: `${type}:${id}`, merchantId: ctx.merchantId, payload: { entryId: id } },
-        ctx.now,
-      );
+      const types = won.has(id)
+        ? [TRIAL_PRIZE_JOB, TRIAL_NOTICE_JOB]
+        : trial.consolation_campaign_id
+          ? [TRIAL_CONSOLATION_JOB]
+          : [];
+      for (const type of types)
+        await enqueueJob(
+          trx,
+          { type, key: `${type}:${id}`, merchantId: ctx.merchantId, payload: { entryId: id } },
+          ctx.now,
+        );
     }
     return view(await trialRow({ db: trx, merchantId: ctx.merchantId }, trialId));
   });

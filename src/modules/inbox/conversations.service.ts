@@ -3,6 +3,7 @@ import type { Ctx } from '../../context.ts';
 import { merchantCtx } from '../../context.ts';
 import type { AppDeps } from '../../deps.ts';
 import { type Actor, requireRole } from '../../platform/auth/roles.ts';
+import { inTransaction } from '../../platform/db/database.ts';
 import { found } from '../../platform/db/paging.ts';
 import { badRequest } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
@@ -32,63 +33,68 @@ const later = (column: string, value: number) =>
 
 /** Applies log rows to conversations. Idempotent: every change moves a time forward or is a max. */
 async function apply(deps: AppDeps, rows: LogEntry[]): Promise<void> {
-  for (const row of rows) {
-    const ctx = merchantCtx(deps, row.merchant_id);
-    const at = row.created_at;
-    if (TALK.has(row.kind)) {
-      const preview = (row.content ?? `[${row.kind}]`).slice(0, 120);
-      // The merchant's handoff words answer with transfer_customer_service; the defaults count too.
-      const transferred = (row.reply ?? '').includes('"transfer_customer_service"');
-      const human = transferred || (row.kind === 'text' && WANTS_HUMAN.test(row.content ?? '')) ? 1 : 0;
-      const memberId = await memberOfFan(ctx, row.account_id, row.openid);
-      await ctx.db
-        .insertInto('inbox_conversations')
-        .values({
-          id: newId('cnv', at),
-          merchant_id: row.merchant_id,
-          account_id: row.account_id,
-          openid: row.openid,
-          member_id: memberId,
-          status: 'open',
-          assignee_id: null,
-          last_inbound_at: at,
-          last_agent_at: null,
-          last_message_at: at,
-          preview,
-          waiting_since: at,
-          wants_human: human,
-          opened_at: at,
-          first_response_at: null,
-          closed_at: null,
+  // One transaction per batch: a commit per row was most of the reader's cost in a burst.
+  await inTransaction(deps.db, async (trx) => {
+    for (const row of rows) await applyRow({ ...merchantCtx(deps, row.merchant_id), db: trx }, row);
+  });
+}
+
+async function applyRow(ctx: Ctx, row: LogEntry): Promise<void> {
+  const { deps } = ctx;
+  const at = row.created_at;
+  if (TALK.has(row.kind)) {
+    const preview = (row.content ?? `[${row.kind}]`).slice(0, 120);
+    // The merchant's handoff words answer with transfer_customer_service; the defaults count too.
+    const transferred = (row.reply ?? '').includes('"transfer_customer_service"');
+    const human = transferred || (row.kind === 'text' && WANTS_HUMAN.test(row.content ?? '')) ? 1 : 0;
+    const memberId = await memberOfFan(ctx, row.account_id, row.openid);
+    await ctx.db
+      .insertInto('inbox_conversations')
+      .values({
+        id: newId('cnv', at),
+        merchant_id: row.merchant_id,
+        account_id: row.account_id,
+        openid: row.openid,
+        member_id: memberId,
+        status: 'open',
+        assignee_id: null,
+        last_inbound_at: at,
+        last_agent_at: null,
+        last_message_at: at,
+        preview,
+        waiting_since: at,
+        wants_human: human,
+        opened_at: at,
+        first_response_at: null,
+        closed_at: null,
+        updated_at: deps.clock.now(),
+      })
+      .onConflict((oc) =>
+        oc.columns(['account_id', 'openid']).doUpdateSet({
+          member_id: sql`coalesce(inbox_conversations.member_id, excluded.member_id)`,
+          last_inbound_at: later('inbox_conversations.last_inbound_at', at),
+          preview: sql`case when inbox_conversations.last_message_at <= ${at} then ${preview} else inbox_conversations.preview end`,
+          last_message_at: later('inbox_conversations.last_message_at', at),
+          // A message after the agent's last answer waits; the earliest such message counts.
+          waiting_since: sql`case when inbox_conversations.last_agent_at is not null and inbox_conversations.last_agent_at >= ${at} then inbox_conversations.waiting_since when inbox_conversations.waiting_since is null or inbox_conversations.waiting_since > ${at} then ${at} else inbox_conversations.waiting_since end`,
+          // A closed conversation reopens when the fan writes after it was closed.
+          status: sql`case when inbox_conversations.closed_at is not null and inbox_conversations.closed_at < ${at} then 'open' else inbox_conversations.status end`,
+          opened_at: sql`case when inbox_conversations.closed_at is not null and inbox_conversations.closed_at < ${at} then ${at} else inbox_conversations.opened_at end`,
+          first_response_at: sql`case when inbox_conversations.closed_at is not null and inbox_conversations.closed_at < ${at} then null else inbox_conversations.first_response_at end`,
+          wants_human: sql`case when ${human} = 1 then 1 else inbox_conversations.wants_human end`,
           updated_at: deps.clock.now(),
-        })
-        .onConflict((oc) =>
-          oc.columns(['account_id', 'openid']).doUpdateSet({
-            member_id: sql`coalesce(inbox_conversations.member_id, excluded.member_id)`,
-            last_inbound_at: later('inbox_conversations.last_inbound_at', at),
-            preview: sql`case when inbox_conversations.last_message_at <= ${at} then ${preview} else inbox_conversations.preview end`,
-            last_message_at: later('inbox_conversations.last_message_at', at),
-            // A message after the agent's last answer waits; the earliest such message counts.
-            waiting_since: sql`case when inbox_conversations.last_agent_at is not null and inbox_conversations.last_agent_at >= ${at} then inbox_conversations.waiting_since when inbox_conversations.waiting_since is null or inbox_conversations.waiting_since > ${at} then ${at} else inbox_conversations.waiting_since end`,
-            // A closed conversation reopens when the fan writes after it was closed.
-            status: sql`case when inbox_conversations.closed_at is not null and inbox_conversations.closed_at < ${at} then 'open' else inbox_conversations.status end`,
-            opened_at: sql`case when inbox_conversations.closed_at is not null and inbox_conversations.closed_at < ${at} then ${at} else inbox_conversations.opened_at end`,
-            first_response_at: sql`case when inbox_conversations.closed_at is not null and inbox_conversations.closed_at < ${at} then null else inbox_conversations.first_response_at end`,
-            wants_human: sql`case when ${human} = 1 then 1 else inbox_conversations.wants_human end`,
-            updated_at: deps.clock.now(),
-          }),
-        )
-        .execute();
-    } else if (row.kind === AGENT_KIND) {
-      await markAnswered(ctx, row.account_id, row.openid, at, row.reply);
-    } else if (WINDOW_ONLY.has(row.kind)) {
-      await ctx.db
-        .updateTable('inbox_conversations')
-        .set({ last_inbound_at: later('last_inbound_at', at) })
-        .where('account_id', '=', row.account_id)
-        .where('openid', '=', row.openid)
-        .execute();
-    }
+        }),
+      )
+      .execute();
+  } else if (row.kind === AGENT_KIND) {
+    await markAnswered(ctx, row.account_id, row.openid, at, row.reply);
+  } else if (WINDOW_ONLY.has(row.kind)) {
+    await ctx.db
+      .updateTable('inbox_conversations')
+      .set({ last_inbound_at: later('last_inbound_at', at) })
+      .where('account_id', '=', row.account_id)
+      .where('openid', '=', row.openid)
+      .execute();
   }
 }
 

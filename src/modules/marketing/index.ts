@@ -16,7 +16,7 @@ export { couponLogTail } from './coupon-channels.jobs.ts';
 export { couponOptions, couponPart, priceItems } from './coupon-checkout.ts';
 export { grantCoupon } from './coupon-issue.service.ts';
 export { couponAdminRoutes, couponShopRoutes } from './coupons.routes.ts';
-export { claimCoupon, createCampaign } from './coupons.service.ts';
+export { claimCoupon, createCampaign, getCampaign } from './coupons.service.ts';
 export { flashAdminRoutes, flashShopRoutes } from './flash.routes.ts';
 export { createSale, saleBoard } from './flash-sales.service.ts';
 export { registerMarketingJobs } from './marketing.jobs.ts';

@@ -31,7 +31,8 @@ export function mobilePage(
   options: { status?: number; scripts?: string[]; scriptOrigins?: string[] } = {},
 ) {
   const scripts = (options.scripts ?? []).map((src) => `<script src="${html(src)}" defer></script>`).join('');
-  const scriptSrc = options.scriptOrigins?.length
+  // Another origin's script only when a page names it (WeChat's JS-SDK), never inline script.
+  const origins = options.scriptOrigins?.length
     ? `; script-src 'self' ${options.scriptOrigins.join(' ')}`
     : '';
   return reply
@@ -39,7 +40,7 @@ export function mobilePage(
     .type('text/html; charset=utf-8')
     .header(
       'content-security-policy',
-      `default-src 'self'; img-src * data:; style-src 'unsafe-inline'${scriptSrc}`,
+      `default-src 'self'; img-src * data:; style-src 'unsafe-inline'${origins}`,
     )
     .send(
       `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${html(title)}</title><style>${STYLE}</style>${scripts}</head><body><header>${html(title)}</header><main>${body}</main></body></html>`,

@@ -99,7 +99,7 @@ export default function Shell({
     coupons: t('优惠券'),
     vouchers: t('团购券核销'),
     flash: t('秒杀'),
-    growth: t('试用与红包'),
+    growth: t('增长活动'),
     distribution: t('分销与代理'),
     loyalty: t('会员卡'),
     community: t('社区与付费会员'),

@@ -15,6 +15,8 @@ import {
 import { useCallback, useEffect, useState } from 'react';
 import { type Account, fen, get, post, time } from '../api.ts';
 import { useCanEdit, useT } from '../i18n.ts';
+import { LuckyDrawsCard } from './GrowthDrawsCard.tsx';
+import { ShareCampaignsCard } from './GrowthShareCard.tsx';
 
 interface Trial {
   id: string;
@@ -46,8 +48,9 @@ interface RedPackets {
   claims: number;
   amount_min: number;
   amount_max: number;
-  trigger: 'keyword' | 'paid' | 'link';
+  trigger: 'keyword' | 'paid' | 'link' | 'follow';
   keyword: string | null;
+  scene: string | null;
   status: string;
 }
 
@@ -60,6 +63,7 @@ const TRIGGERS: Record<RedPackets['trigger'], string> = {
   keyword: '回复关键词',
   paid: '支付后',
   link: '链接领取',
+  follow: '扫码关注',
 };
 
 /** The entries of one trial beside each member, with the draw (seed hash before, seed after). */
@@ -226,6 +230,8 @@ export function GrowthPage({ accounts }: { accounts: Account[] }) {
           </Form>
         )}
       </Card>
+      <ShareCampaignsCard accounts={accounts} />
+      <LuckyDrawsCard accounts={accounts} />
       <Card title={t('红包活动')}>
         <Table<RedPackets>
           rowKey="id"
@@ -234,7 +240,8 @@ export function GrowthPage({ accounts }: { accounts: Account[] }) {
             { title: t('名称'), dataIndex: 'name' },
             {
               title: t('发放方式'),
-              render: (_, r) => `${t(TRIGGERS[r.trigger])}${r.keyword ? `「${r.keyword}」` : ''}`,
+              render: (_, r) =>
+                `${t(TRIGGERS[r.trigger])}${r.keyword ? `「${r.keyword}」` : ''}${r.scene ? ` (${r.scene})` : ''}`,
             },
             {
               title: t('金额'),
@@ -250,7 +257,7 @@ export function GrowthPage({ accounts }: { accounts: Account[] }) {
               render: (_, r) =>
                 r.trigger === 'link' && accounts[0] ? (
                   <Typography.Text copyable style={{ wordBreak: 'break-all' }}>
-                    {`${location.origin}/shop/${accounts[0].appid}/api/red-packets/${r.id}/claim`}
+                    {`${location.origin}/shop/${accounts[0].appid}/red-packets/${r.id}`}
                   </Typography.Text>
                 ) : (
                   '—'
@@ -275,6 +282,7 @@ export function GrowthPage({ accounts }: { accounts: Account[] }) {
               amount_max: Math.round(Number(v.max) * 100),
               trigger: v.trigger,
               keyword: v.keyword ?? null,
+              scene: v.trigger === 'follow' ? v.scene || null : null,
             }))}
           >
             <Form.Item name="name" rules={[{ required: true }]}>
@@ -288,6 +296,9 @@ export function GrowthPage({ accounts }: { accounts: Account[] }) {
             </Form.Item>
             <Form.Item name="keyword">
               <Input placeholder={t('关键词')} maxLength={20} />
+            </Form.Item>
+            <Form.Item name="scene">
+              <Input placeholder={t('渠道二维码场景值（扫码关注）')} maxLength={64} />
             </Form.Item>
             <Form.Item name="budget" label={t('预算（元）')}>
               <InputNumber min={1} />
