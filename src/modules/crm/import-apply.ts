@@ -1,3 +1,4 @@
+import { CompiledQuery } from 'kysely';
 import type { Ctx } from '../../context.ts';
 import { newId } from '../../platform/ids.ts';
 import { insertRows } from './bulk-insert.ts';
@@ -157,18 +158,16 @@ export async function applyRows(
         .execute())
         current.set(f.id, f.attrs);
     }
+    const rows: Array<Array<string | null>> = [];
     for (const [memberId, list] of updates) {
       const fields = Object.assign({}, ...list.map((r) => r.fields)) as ImportRow['fields'];
       const attrs = Object.assign(
         JSON.parse(current.get(memberId) ?? '{}') as object,
         ...list.map((r) => r.attrs),
       );
-      await ctx.db
-        .updateTable('crm_members')
-        .set({ ...fields, attrs: JSON.stringify(attrs), updated_at: ctx.now })
-        .where('id', '=', memberId)
-        .execute();
+      rows.push([memberId, ...UPDATED.map((f) => fields[f] ?? null), JSON.stringify(attrs)]);
     }
+    await updateMembers(ctx, rows);
   }
   await insertRows(
     ctx.db,
@@ -179,6 +178,36 @@ export async function applyRows(
   );
   await applyTags(ctx, tagged);
   return ok;
+}
+
+/** Profile fields a row may change; a blank cell keeps what the member had. */
+const UPDATED = ['name', 'phone', 'region', 'gender', 'birthday', 'unionid'] as const;
+
+/**
+ * Existing members' changes, a few hundred per statement (UPDATE … FROM VALUES, which both
+ * engines speak), not a statement per member.
+ */
+async function updateMembers(ctx: Ctx, rows: Array<Array<string | null>>) {
+  const width = UPDATED.length + 2;
+  const names = Array.from({ length: width }, (_, i) => `column${i + 1}`);
+  const set = [
+    ...UPDATED.map((f, i) => `${f} = coalesce(v.column${i + 2}, crm_members.${f})`),
+    `attrs = v.column${width}`,
+    `updated_at = ${Math.trunc(ctx.now)}`,
+  ].join(', ');
+  for (const part of batches(rows, 200)) {
+    let n = 0;
+    const tuples = part
+      .map(() => `(${names.map(() => (ctx.dialect === 'postgres' ? `$${++n}` : '?')).join(',')})`)
+      .join(',');
+    const alias = ctx.dialect === 'postgres' ? `v(${names.join(',')})` : 'v';
+    await ctx.db.executeQuery(
+      CompiledQuery.raw(
+        `update crm_members set ${set} from (values ${tuples}) as ${alias} where crm_members.id = v.column1 and crm_members.merchant_id = ${ctx.dialect === 'postgres' ? `$${++n}` : '?'}`,
+        [...part.flat(), ctx.merchantId],
+      ),
+    );
+  }
 }
 
 /** Tags named in the file, created when new (local-only: WeChat allows 100, so the operator opts in to sync). */

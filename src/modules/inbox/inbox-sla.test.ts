@@ -154,4 +154,32 @@ describe('the inbox with business hours, handoff words and the template notice',
     expect(inside.status).toBe(409);
     expect(inside.body.error.code).toBe('inside_window');
   });
+
+  it('alerts the assigned agent on the inbox stream once a conversation is overdue', async () => {
+    await t.call(owner, 'PUT', '/api/v1/inbox/settings', { sla_minutes: 10, business_hours: null });
+    await say(t, account.appid, 'o_alert', '有人吗？');
+    const c = await conversation('o_alert');
+    await t.call(agent, 'POST', `/api/v1/inbox/conversations/${c.id}/assign`, { assignee_id: agentId });
+    t.clock.advance(11 * MIN);
+    const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const controller = new AbortController();
+    const response = await fetch(`${address}/api/v1/inbox/stream`, {
+      headers: { authorization: `Bearer ${agent}` },
+      signal: controller.signal,
+    });
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const reader = response.body!.getReader();
+    let text = '';
+    const deadline = Date.now() + 20_000;
+    while (!text.includes('event: sla') && Date.now() < deadline) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    controller.abort();
+    const block = text.slice(text.indexOf('event: sla'));
+    const data = JSON.parse(/data: (.*)/.exec(block)![1]!);
+    expect(data).toMatchObject({ id: c.id, openid: 'o_alert' });
+    expect(data.waited_ms).toBeGreaterThan(10 * MIN);
+  });
 });

@@ -347,15 +347,24 @@ export function inboxRoutes(app: Api, deps: AppDeps): void {
       reply.raw.write(`event: ready\ndata: ${JSON.stringify({ at: seen })}\n\n`);
       let closed = false;
       let checking = false;
+      // A write noticed while a check runs gets its own check right after, not the next poll.
+      let again = false;
       const check = async () => {
-        if (closed || checking) return;
+        if (closed) return;
+        if (checking) {
+          again = true;
+          return;
+        }
         checking = true;
         try {
-          const at = await latest();
-          if (at > seen) {
-            seen = at;
-            reply.raw.write(`event: changed\ndata: ${JSON.stringify({ at })}\n\n`);
-          }
+          do {
+            again = false;
+            const at = await latest();
+            if (at > seen) {
+              seen = at;
+              reply.raw.write(`event: changed\ndata: ${JSON.stringify({ at })}\n\n`);
+            }
+          } while (again && !closed);
         } catch (error) {
           deps.logger.warn({ err: error }, 'inbox stream check failed');
         } finally {
