@@ -241,6 +241,23 @@ export function registerAutotagJobs(deps: AppDeps): void {
     await inTransaction(ctx.db, async (trx) => {
       await reconcileAutotag({ ...ctx, db: trx }, segment, null);
     });
+    // Members tagged by a whole-segment pass had their events before the segment existed, so no
+    // window re-check waits for them: a segment that depends on the clock gets the pass daily
+    // (two set statements), keyed by day so edits never start a second chain.
+    if (timeWindows(segment.rules, (await rfmBands(ctx)).recency_days).length > 0) {
+      const runAt = ctx.now + DAY;
+      await enqueueJob(
+        ctx.db,
+        {
+          type: AUTOTAG_SEGMENT_JOB,
+          key: `${segment.id}:day:${Math.floor(runAt / DAY)}`,
+          merchantId: ctx.merchantId,
+          payload: { segmentId: segment.id },
+          runAt,
+        },
+        ctx.now,
+      );
+    }
     ctx.deps.wakeJobs();
   });
 }
