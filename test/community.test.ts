@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { merchantCtx } from '../src/context.ts';
 import { provisionSimulatedPay } from '../src/demo-pay.ts';
-import { joinPlan } from '../src/modules/community/index.ts';
+import { activateForOrder, endForRefund, joinPlan, membershipOf } from '../src/modules/community/index.ts';
 import { confirmPay, fanSession, shop, until } from './support/shopper.ts';
 import { createTestApp, engine, type TestApp } from './support/test-app.ts';
 import { connectAccount, fan, say } from './support/wechat-fan.ts';
@@ -300,6 +300,17 @@ describe('paid membership', () => {
     // The plan's product is sold on its own page: search never shows it.
     const found = await t.call(owner, 'GET', `/api/v1/search?q=${encodeURIComponent('年度会员')}`);
     expect(found.body.items).toEqual([]);
+  });
+
+  it('a refund heard before the payment leaves no membership and gives the seat back', async () => {
+    const small = (await t.call(owner, 'POST', '/api/v1/community/plans', plan({ seat_cap: 1 }))).body;
+    const fanCtx = merchantCtx(t.deps, merchantId, { kind: 'fan', accountId, openid: 'o_out_of_order' });
+    const order = await joinPlan(fanCtx, small.id);
+    const system = merchantCtx(t.deps, merchantId);
+    expect(await endForRefund(system, order.id)).toBe(true);
+    expect(await activateForOrder(system, order.id)).toBe(false);
+    expect(await membershipOf(system, accountId, 'o_out_of_order')).toBeNull();
+    expect((await t.call(owner, 'GET', `/api/v1/community/plans/${small.id}`)).body.seats_left).toBe(1);
   });
 
   it('sells recruiting only inside the window, and says when the next one opens', async () => {

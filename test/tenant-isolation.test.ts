@@ -764,7 +764,8 @@ beforeAll(async () => {
   fixtures['/api/v1/clerks/{id}/store']!.bodies.put = { store_id: storeInA };
   await crmRowsInA(t, a.token);
   for (const [path, fixture] of Object.entries(fixtures)) createdInA[path] = await fixture.create(t, a.token);
-});
+  // Dozens of fixtures through the HTTP API: on a busy PostgreSQL this takes longer than the default hook time.
+}, 120_000);
 afterAll(() => t.close());
 
 async function adminRoutes(): Promise<Array<{ path: string; method: string }>> {

@@ -292,15 +292,18 @@ export async function endForRefund(ctx: Ctx, orderId: string): Promise<boolean> 
       .where('merchant_id', '=', ctx.merchantId)
       .where('order_id', '=', orderId)
       .executeTakeFirst();
-    if (!seat) return false;
+    if (!seat || seat.status === 'released') return false;
+    // A refund can be heard before the payment's activation ran: the held seat is released too,
+    // and activation then finds nothing to do.
     const moved = await trx
       .updateTable('community_seats')
       .set({ status: 'released', updated_at: ctx.now })
       .where('order_id', '=', orderId)
-      .where('status', '=', 'paid')
+      .where('status', '=', seat.status)
       .executeTakeFirst();
     if (Number(moved.numUpdatedRows) === 0) return false;
     await releaseSeat(trx, seat);
+    if (seat.status !== 'paid') return true;
     const plan = await planRow({ db: trx, merchantId: ctx.merchantId }, seat.plan_id);
     const current = await membershipOf({ db: trx, merchantId: ctx.merchantId }, seat.account_id, seat.openid);
     if (current?.status !== 'active') return true;
