@@ -162,5 +162,5 @@ describe.skipIf(!hasChromium)('a broadcast from the console to the phone', () =>
       .locator('[data-testid="notice-templates"]')
       .screenshot({ path: `${SHOTS}/broadcast6-notices.png` });
     expect(errors).toEqual([]);
-  }, 120_000);
+  }, 240_000);
 });
