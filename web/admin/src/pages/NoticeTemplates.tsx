@@ -67,7 +67,8 @@ export function NoticeTemplates() {
           {
             template_id: k.template_id ?? '',
             fields: toLines(k.fields ?? k.default_fields),
-            enabled: k.enabled,
+            // A kind being mapped for the first time is meant to be on.
+            enabled: k.template_id ? k.enabled : true,
           },
         ]),
       ),
