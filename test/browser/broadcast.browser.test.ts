@@ -153,6 +153,14 @@ describe.skipIf(!hasChromium)('a broadcast from the console to the phone', () =>
     await page.waitForSelector('.ant-drawer canvas');
     await page.waitForTimeout(800); // the charts animate in
     await page.screenshot({ path: `${SHOTS}/broadcast5-funnel.png` });
+
+    // The notice templates sit on the same page, each kind with its variables.
+    await page.click('.ant-drawer-close');
+    await page.locator('.ant-drawer-content-wrapper').waitFor({ state: 'hidden' });
+    await page.waitForSelector('[data-testid="notice-templates"] >> text=订单支付成功');
+    await page
+      .locator('[data-testid="notice-templates"]')
+      .screenshot({ path: `${SHOTS}/broadcast6-notices.png` });
     expect(errors).toEqual([]);
-  }, 120_000);
+  }, 240_000);
 });

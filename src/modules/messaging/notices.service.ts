@@ -80,17 +80,24 @@ export async function listNoticeTemplates(ctx: Ctx): Promise<NoticeTemplateView[
     .where('merchant_id', '=', ctx.merchantId)
     .execute();
   const byKind = new Map(rows.map((r) => [r.kind, r]));
+  // Paid and shipped may still go out with the template ids saved with the order settings.
+  const policy = await orderPolicy(ctx);
+  const legacy: Partial<Record<NoticeKind, string | null>> = {
+    order_paid: policy.templatePaid,
+    order_shipped: policy.templateShipped,
+  };
   return NOTICE_KINDS.map((kind) => {
     const row = byKind.get(kind);
+    const inherited = row ? null : (legacy[kind] ?? null);
     return {
       kind,
       label: KINDS[kind].label,
       variables: KINDS[kind].variables,
       default_fields: KINDS[kind].defaultFields,
       has_chat_fallback: Boolean(KINDS[kind].chat),
-      template_id: row?.template_id ?? null,
+      template_id: row?.template_id ?? inherited,
       fields: row ? (JSON.parse(row.fields) as Record<string, string>) : null,
-      enabled: row ? row.enabled === 1 : false,
+      enabled: row ? row.enabled === 1 : inherited !== null,
     };
   });
 }

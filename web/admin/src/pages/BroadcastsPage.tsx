@@ -17,6 +17,7 @@ import {
 import { useCallback, useEffect, useState } from 'react';
 import { type Account, ApiError, get, post, time } from '../api.ts';
 import { useTr } from './crmText.ts';
+import { NoticeTemplates } from './NoticeTemplates.tsx';
 import { SendReport } from './SendReport.tsx';
 
 interface Article {
@@ -445,6 +446,7 @@ export function BroadcastsPage({ accounts }: { accounts: Account[] }) {
           ]}
         />
       </Card>
+      <NoticeTemplates />
       <SendReport id={reportId} onClose={() => setReportId(null)} />
     </Space>
   );
