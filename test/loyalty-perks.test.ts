@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { merchantCtx } from '../src/context.ts';
 import { provisionSimulatedPay } from '../src/demo-pay.ts';
-import { grantBirthdays, reconcile } from '../src/modules/loyalty/index.ts';
+import { grantBirthdays, reconcile, scheduleBirthdays } from '../src/modules/loyalty/index.ts';
 import { createApiToken } from '../src/modules/tenants/index.ts';
 import { confirmPay, fanSession, shop, until } from './support/shopper.ts';
 import { createTestApp, engine, type TestApp } from './support/test-app.ts';
@@ -250,5 +250,23 @@ describe('birthday gifts', () => {
     const notices = t.simulator!.sim.fan(appid, 'o_birthday').transcript.filter((e) => e.via === 'template');
     expect(notices.at(-1)?.message.templateId).toBe('TM_BIRTHDAY');
     expect(JSON.stringify(notices.at(-1)?.message)).toContain('生日茶点一份');
+  });
+
+  it('the daily job runs at 09:00 in China and gives the day its gifts', async () => {
+    const DAY = 86_400_000;
+    const now = t.clock.now();
+    // The job's next run: 01:00 UTC, 09:00 in Shanghai, that same date.
+    const at = Math.floor(now / DAY) * DAY + 3_600_000 + (now % DAY >= 3_600_000 ? DAY : 0);
+    const cookie = await fanSession(t, appid, 'o_morning');
+    const card = (await shop(t, cookie, appid, 'POST', '/loyalty/card')).body;
+    const day = new Date(at + 8 * 3_600_000).toISOString().slice(5, 10);
+    expect((await shop(t, cookie, appid, 'PUT', '/loyalty/birthday', { birthday: day })).status).toBe(200);
+    await scheduleBirthdays(t.deps, now);
+    await t.worker.drain();
+    expect((await t.call(owner, 'GET', `/api/v1/loyalty/cards/${card.id}`)).body.card.points).toBe(0);
+    t.clock.advance(at - now + 1_000);
+    await t.worker.drain();
+    await t.worker.drain();
+    expect((await t.call(owner, 'GET', `/api/v1/loyalty/cards/${card.id}`)).body.card.points).toBe(200);
   });
 });

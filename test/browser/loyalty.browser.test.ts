@@ -226,5 +226,5 @@ describe.skipIf(!hasChromium)('member card: console and phone', () => {
     await fanPage.locator('.redeem-code').waitFor();
     expect(await fanPage.textContent('#points')).toBe('494');
     expect(errors).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 });

@@ -153,7 +153,8 @@ export function registerLoyaltyJobs(deps: AppDeps): void {
       .execute();
     for (const p of programs) await grantBirthdays(merchantCtx(deps, p.merchant_id));
     deps.wakeJobs();
-    await scheduleBirthdays(deps, now + DAY_MS);
+    // The next 01:00 UTC strictly after this run: tomorrow's.
+    await scheduleBirthdays(deps, now + 1);
   });
 
   deps.jobHandlers.set(BIRTHDAY_NOTICE_JOB, async (job) => {
@@ -183,7 +184,10 @@ export function registerLoyaltyJobs(deps: AppDeps): void {
 const DAY_MS = 86_400_000;
 export const BIRTHDAYS_JOB = 'loyalty.birthdays';
 
-/** Queues the day's birthday run for 09:00 in China (01:00 UTC); one job per day whatever the processes. */
+/**
+ * Queues the birthday run for the first 09:00 in China (01:00 UTC) at or after `after`; one job per
+ * day whatever the number of processes (keyed by the day).
+ */
 export async function scheduleBirthdays(deps: Pick<AppDeps, 'db'>, after: number): Promise<void> {
   const nineAm = Math.floor(after / DAY_MS) * DAY_MS + 3_600_000;
   const at = nineAm >= after ? nineAm : nineAm + DAY_MS;
