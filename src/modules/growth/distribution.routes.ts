@@ -2,7 +2,8 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { Api } from '../../deps.ts';
 import { requireRole } from '../../platform/auth/roles.ts';
 import { IdParams, Ok, withErrors } from '../../platform/http/schemas.ts';
-import { deleteRule, listCommissions, listRules, saveRule, statement } from './commissions.service.ts';
+import { deleteRule, listRules, saveRule } from './commission-rules.service.ts';
+import { listCommissions, statement } from './commissions.service.ts';
 import {
   Commission,
   Distributor,
@@ -19,14 +20,8 @@ import {
   WithdrawalRow,
 } from './distribution.schemas.ts';
 import { distSettings, saveDistSettings } from './distribution.settings.ts';
-import {
-  becomeDistributor,
-  distributorTree,
-  listDistributors,
-  listFlags,
-  moveDistributor,
-  reviewDistributor,
-} from './distributors.service.ts';
+import { distributorTree, listDistributors, listFlags } from './distributors.queries.ts';
+import { becomeDistributor, moveDistributor, reviewDistributor } from './distributors.service.ts';
 import { listWithdrawals, reviewWithdrawal } from './withdrawals.service.ts';
 
 const tags = ['growth'];
