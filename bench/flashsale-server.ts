@@ -70,7 +70,9 @@ const sale = await createSale(ctx, {
   requires_reservation: true,
 });
 
-// Reserved buyers, already signed in through OAuth: a session and a reservation each.
+// Reserved buyers, already signed in through OAuth: a session and a reservation each. Session
+// tokens are unique per run: a PostgreSQL bench database outlives a run that was stopped.
+const tokenPrefix = `fb${now.toString(36)}_`;
 const BATCH = 1_000;
 for (let start = 0; start < BUYERS; start += BATCH) {
   const ids = Array.from({ length: Math.min(BATCH, BUYERS - start) }, (_, k) => start + k);
@@ -78,7 +80,7 @@ for (let start = 0; start < BUYERS; start += BATCH) {
     .insertInto('fan_sessions')
     .values(
       ids.map((i) => ({
-        token_hash: hashToken(`fb${i}`),
+        token_hash: hashToken(`${tokenPrefix}${i}`),
         merchant_id: merchant.id,
         account_id: account.id,
         openid: `o_fb_${i}`,
@@ -106,7 +108,7 @@ await weiloop.app.register(async (scope) => {
   scope.post('/bench/noop', { schema: { hide: true } }, async () => ({ result: 'sold_out' }));
 });
 const address = await weiloop.app.listen({ port: 0, host: '127.0.0.1' });
-process.send?.({ address, appid, saleId: sale.id });
+process.send?.({ address, appid, saleId: sale.id, tokenPrefix });
 
 process.on('message', async (message: { type: string }) => {
   if (message.type !== 'verify') return;

@@ -22,8 +22,8 @@ const server = fork(join(here, 'flashsale-server.ts'), {
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   env: { ...process.env, FS_UNITS: String(UNITS), FS_BUYERS: String(BUYERS) },
 });
-const ready = await new Promise<{ address: string; appid: string; saleId: string }>((resolve) =>
-  server.once('message', (m) => resolve(m as never)),
+const ready = await new Promise<{ address: string; appid: string; saleId: string; tokenPrefix: string }>(
+  (resolve) => server.once('message', (m) => resolve(m as never)),
 );
 const client = httpClient(ready.address, CONCURRENCY);
 const body = JSON.stringify({
@@ -34,17 +34,19 @@ const buyPath = `/shop/${ready.appid}/api/flash-sales/${ready.saleId}/buy`;
 const buyerOf = (i: number) => (i * 7919 + 13) % BUYERS;
 
 await runLoad(2_000, CONCURRENCY, async (i) => {
-  await client.send('POST', '/bench/noop', body, { cookie: `wl_fan=fb${i % BUYERS}` });
+  await client.send('POST', '/bench/noop', body, { cookie: `wl_fan=${ready.tokenPrefix}${i % BUYERS}` });
 });
 const ceiling = await runLoad(NOOP, CONCURRENCY, async (i) => {
-  await client.send('POST', '/bench/noop', body, { cookie: `wl_fan=fb${i % BUYERS}` });
+  await client.send('POST', '/bench/noop', body, { cookie: `wl_fan=${ready.tokenPrefix}${i % BUYERS}` });
 });
 
 const answers: Record<string, number> = {};
 const gotOrders: string[] = [];
 let errors = 0;
 const sale = await runLoad(ATTEMPTS, CONCURRENCY, async (i) => {
-  const res = await client.send('POST', buyPath, body, { cookie: `wl_fan=fb${buyerOf(i)}` });
+  const res = await client.send('POST', buyPath, body, {
+    cookie: `wl_fan=${ready.tokenPrefix}${buyerOf(i)}`,
+  });
   if (res.status !== 200) {
     errors++;
     return;

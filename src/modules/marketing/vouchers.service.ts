@@ -3,7 +3,6 @@ import type { Ctx } from '../../context.ts';
 import { actorLabel, requireRole } from '../../platform/auth/roles.ts';
 import { expiringMap } from '../../platform/cache/cache.ts';
 import { inTransaction } from '../../platform/db/database.ts';
-import { createGroupCommit } from '../../platform/db/group-commit.ts';
 import { badRequest, conflict, forbidden, notFound } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { enqueueJob } from '../../platform/jobs/jobs.ts';
@@ -216,7 +215,17 @@ export async function redeemVoucher(ctx: Ctx, code: string, storeId?: string): P
   const why = refusal(voucher, store.id, ctx.now);
   if (why) throw why;
   const by = actorLabel(ctx.actor);
-  const won = await redemptionWriter(ctx)({ ctx, voucherId: voucher.id, storeId: store.id, by });
+  const won = await inTransaction(ctx.db, async (trx) => {
+    const result = await trx
+      .updateTable('vouchers')
+      .set({ status: 'redeemed', redeemed_at: ctx.now, redeemed_store_id: store.id, redeemed_by: by })
+      .where('id', '=', voucher.id)
+      .where('status', '=', 'valid')
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) return false;
+    await logVoucher(trx, ctx, voucher.id, 'redeem', store.id, null);
+    return true;
+  });
   if (!won) throw conflict('already_redeemed', '该券已核销', 'This voucher was already redeemed');
   return {
     ...voucher,
@@ -225,51 +234,6 @@ export async function redeemVoucher(ctx: Ctx, code: string, storeId?: string): P
     redeemed_store_id: store.id,
     redeemed_by: by,
   };
-}
-
-interface Redemption {
-  ctx: Ctx;
-  voucherId: string;
-  storeId: string;
-  by: string;
-}
-
-/** One redemption in the caller's transaction: true when this one moved the voucher. */
-async function redeemIn(trx: Ctx['db'], { ctx, voucherId, storeId, by }: Redemption): Promise<boolean> {
-  const result = await trx
-    .updateTable('vouchers')
-    .set({ status: 'redeemed', redeemed_at: ctx.now, redeemed_store_id: storeId, redeemed_by: by })
-    .where('id', '=', voucherId)
-    .where('status', '=', 'valid')
-    .executeTakeFirst();
-  if (Number(result.numUpdatedRows) === 0) return false;
-  await logVoucher(trx, ctx, voucherId, 'redeem', storeId, null);
-  return true;
-}
-
-/**
- * Redemptions are group-committed: a hundred clerks tapping at once share a few transactions, so
- * the scan-to-redeemed time is not a queue of commits. The guard stays in each UPDATE; a batch
- * that fails is retried one by one.
- */
-function redemptionWriter(ctx: Ctx) {
-  return ctx.deps.local.slot('marketing.redemption_writer', () =>
-    createGroupCommit<Redemption, boolean>(async (items) => {
-      try {
-        return await inTransaction(ctx.deps.db, async (trx) => {
-          const results: boolean[] = [];
-          for (const item of items) results.push(await redeemIn(trx, item));
-          return results;
-        });
-      } catch {
-        return Promise.all(
-          items.map((item) =>
-            inTransaction(item.ctx.db, (trx) => redeemIn(trx, item)).catch((error: Error) => error),
-          ),
-        );
-      }
-    }, 64),
-  );
 }
 
 async function logVoucher(
