@@ -67,6 +67,23 @@ describe.skipIf(!hasChromium)('member card: console and phone', () => {
     expect(errors).toEqual([]);
   }, 60_000);
 
+  it('a fan takes the card on its page and checks in, from the buttons (no form posts)', async () => {
+    await fan(t, appid, 'o_walkin', { type: 'subscribe' });
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+    await signInConsole(context, base, owner);
+    await context.addCookies([{ name: 'sim_fan', value: 'o_walkin', url: base }]);
+    const page = await context.newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${base}/shop/${appid}/card`);
+    await page.click('#join');
+    await page.locator('#member-card').waitFor();
+    expect(await page.textContent('#points')).toBe('0');
+    await page.click('#checkin');
+    await expect.poll(() => page.textContent('#points'), { timeout: 10_000 }).toBe('5');
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 60_000);
+
   it("scan a store's QR → card issued → pay → points and level update on the card page", async () => {
     const store = (
       await t.call(owner.token, 'POST', '/api/v1/stores', {

@@ -1,3 +1,15 @@
+// Join and check-in post with no body: the shop takes JSON or nothing, never a form.
+for (const button of document.querySelectorAll('button[data-post]')) {
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    const response = await fetch(button.dataset.post, { method: 'POST', credentials: 'same-origin' });
+    if (response.ok) return location.reload();
+    button.disabled = false;
+    const box = document.getElementById('post-error');
+    if (box) box.textContent = (await response.json().catch(() => ({}))).error?.message ?? '操作失败';
+  });
+}
+
 // The member card page: the birthday (once) and rewards bought with points, through the shop API.
 (() => {
   const page = document.getElementById('member-card');

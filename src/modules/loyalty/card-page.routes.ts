@@ -75,7 +75,8 @@ export function cardPageRoutes(app: FastifyInstance, deps: AppDeps): void {
         program.name,
         `<div class="card" style="background:${html(program.color)};color:#fff;min-height:120px"><b style="font-size:20px">${html(program.name)}</b></div>
 <div class="card">${open ? '领取会员卡，购物得积分、享会员价。' : '会员卡暂未开放。'}</div>
-${open ? `<form method="post" action="${base}/card/join" class="bar"><button class="btn" id="join">免费领取会员卡</button></form>` : ''}`,
+${open ? `<div class="bar"><button class="btn" id="join" data-post="${base}/card/join">免费领取会员卡</button></div><p class="error" id="post-error" role="alert"></p>` : ''}`,
+        { scripts: ['/shop/assets/card.js'] },
       );
     }
     const level = levelRule(program, card.level);
@@ -145,7 +146,7 @@ ${open ? `<form method="post" action="${base}/card/join" class="bar"><button cla
         .join('')}</ul></div>
 <div class="card" id="rewards"><b>积分兑换</b>${rewardRows || '<div class="muted">暂无礼品</div>'}${codes ? `<div id="redeem-codes">${codes}</div>` : ''}</div>
 <div class="card">${birthday}<p class="error" id="card-error" role="alert"></p></div>
-<form method="post" action="${base}/card/checkin" class="card"><button class="btn secondary" id="checkin">签到领 ${program.checkin_points} 积分</button></form>
+<div class="card"><button class="btn secondary" id="checkin" data-post="${base}/card/checkin">签到领 ${program.checkin_points} 积分</button><p class="error" id="post-error" role="alert"></p></div>
 <div class="card" id="history"><b>明细</b>${history || '<div class="muted">暂无</div>'}</div>
 ${program.terms ? `<div class="card muted">${html(program.terms)}</div>` : ''}`,
       { scripts: ['/shop/assets/card.js'] },
