@@ -1,6 +1,6 @@
 import { type TSchema, Type } from '@fastify/type-provider-typebox';
 import type { Api } from '../../deps.ts';
-import { IdParams, withErrors } from '../../platform/http/schemas.ts';
+import { IdParams, Ok, withErrors } from '../../platform/http/schemas.ts';
 import { createTrigger, listTriggers, stopTrigger } from './coupon-issue.service.ts';
 import { listPushes, startPush } from './coupon-push.service.ts';
 
@@ -72,10 +72,17 @@ export function couponIssueRoutes(app: Api): void {
   );
   app.delete(
     '/coupon-triggers/:id',
-    { schema: { tags, summary: '停止发券 / Stop a trigger', params: IdParams } },
-    async (request, reply) => {
+    {
+      schema: {
+        tags,
+        summary: '停止发券 / Stop a trigger',
+        params: IdParams,
+        response: withErrors({ 200: Ok }),
+      },
+    },
+    async (request) => {
       await stopTrigger(request.ctx, request.params.id);
-      return reply.status(204).send();
+      return { ok: true };
     },
   );
   app.get(
