@@ -5,7 +5,11 @@ import { AppError, conflict } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { enqueueJob } from '../../platform/jobs/jobs.ts';
 import { buyerOf, getOrder, type OrderView, placeOrder } from '../orders/index.ts';
-import type { CommunityMembershipsTable, CommunityPlansTable } from './community.schema.ts';
+import type {
+  CommunityMembershipsTable,
+  CommunityPlansTable,
+  CommunitySeatsTable,
+} from './community.schema.ts';
 import { DAY_MS, lastRound, openRound, planRow } from './plans.service.ts';
 
 export const RENEWAL_JOB = 'community.renewal_reminder';
@@ -175,20 +179,8 @@ export async function activateForOrder(ctx: Ctx, orderId: string): Promise<boole
     .executeTakeFirst();
   if (!known && !(await seatForStrayOrder(ctx, orderId))) return false;
   return inTransaction(ctx.db, async (trx) => {
-    const seat = await trx
-      .selectFrom('community_seats')
-      .selectAll()
-      .where('merchant_id', '=', ctx.merchantId)
-      .where('order_id', '=', orderId)
-      .executeTakeFirst();
+    const seat = await moveSeat({ ...ctx, db: trx }, orderId, 'paid', (s) => s.status === 'held');
     if (!seat) return false;
-    const moved = await trx
-      .updateTable('community_seats')
-      .set({ status: 'paid', updated_at: ctx.now })
-      .where('order_id', '=', orderId)
-      .where('status', '=', 'held')
-      .executeTakeFirst();
-    if (Number(moved.numUpdatedRows) === 0) return false;
     const plan = await planRow({ db: trx, merchantId: ctx.merchantId }, seat.plan_id);
     const period = plan.period_days * DAY_MS;
     const current = await membershipOf({ db: trx, merchantId: ctx.merchantId }, seat.account_id, seat.openid);
@@ -261,20 +253,8 @@ async function releaseSeat(trx: Ctx['db'], seat: { plan_id: string; round_start:
 /** order.cancelled: an unpaid order's seat goes back to the round. */
 export async function releaseForCancelled(ctx: Ctx, orderId: string): Promise<boolean> {
   return inTransaction(ctx.db, async (trx) => {
-    const seat = await trx
-      .selectFrom('community_seats')
-      .selectAll()
-      .where('merchant_id', '=', ctx.merchantId)
-      .where('order_id', '=', orderId)
-      .executeTakeFirst();
+    const seat = await moveSeat({ ...ctx, db: trx }, orderId, 'released', (s) => s.status === 'held');
     if (!seat) return false;
-    const moved = await trx
-      .updateTable('community_seats')
-      .set({ status: 'released', updated_at: ctx.now })
-      .where('order_id', '=', orderId)
-      .where('status', '=', 'held')
-      .executeTakeFirst();
-    if (Number(moved.numUpdatedRows) === 0) return false;
     await releaseSeat(trx, seat);
     return true;
   });
@@ -286,22 +266,10 @@ export async function releaseForCancelled(ctx: Ctx, orderId: string): Promise<bo
  */
 export async function endForRefund(ctx: Ctx, orderId: string): Promise<boolean> {
   return inTransaction(ctx.db, async (trx) => {
-    const seat = await trx
-      .selectFrom('community_seats')
-      .selectAll()
-      .where('merchant_id', '=', ctx.merchantId)
-      .where('order_id', '=', orderId)
-      .executeTakeFirst();
-    if (!seat || seat.status === 'released') return false;
     // A refund can be heard before the payment's activation ran: the held seat is released too,
     // and activation then finds nothing to do.
-    const moved = await trx
-      .updateTable('community_seats')
-      .set({ status: 'released', updated_at: ctx.now })
-      .where('order_id', '=', orderId)
-      .where('status', '=', seat.status)
-      .executeTakeFirst();
-    if (Number(moved.numUpdatedRows) === 0) return false;
+    const seat = await moveSeat({ ...ctx, db: trx }, orderId, 'released', (s) => s.status !== 'released');
+    if (!seat) return false;
     await releaseSeat(trx, seat);
     if (seat.status !== 'paid') return true;
     const plan = await planRow({ db: trx, merchantId: ctx.merchantId }, seat.plan_id);
@@ -385,4 +353,31 @@ export function requireMember(
 ): asserts m is CommunityMembershipsTable {
   if (!isActive(m, now))
     throw new AppError(403, 'members_only', { zh: '仅限付费会员', en: 'For paid members only' });
+}
+
+/**
+ * Moves an order's seat to `to` when `may` allows it, guarded on the status it was read with so
+ * two handlers of the same order never both move it. Returns the seat as it was, or null.
+ */
+async function moveSeat(
+  ctx: Ctx,
+  orderId: string,
+  to: CommunitySeatsTable['status'],
+  may: (seat: CommunitySeatsTable) => boolean,
+): Promise<CommunitySeatsTable | null> {
+  const seat = await ctx.db
+    .selectFrom('community_seats')
+    .selectAll()
+    .where('merchant_id', '=', ctx.merchantId)
+    .where('order_id', '=', orderId)
+    .executeTakeFirst();
+  if (!seat || !may(seat)) return null;
+  const moved = await ctx.db
+    .updateTable('community_seats')
+    .set({ status: to, updated_at: ctx.now })
+    .where('merchant_id', '=', ctx.merchantId)
+    .where('order_id', '=', orderId)
+    .where('status', '=', seat.status)
+    .executeTakeFirst();
+  return Number(moved.numUpdatedRows) === 0 ? null : seat;
 }
