@@ -203,7 +203,8 @@ async function wechatFigures(ctx: Ctx, range: { firstDay: number; lastDay: numbe
       cumulate_user: null,
     });
   for (const row of c) {
-    const entry = byDay.get(row.ref_date) ?? { new_user: null, cancel_user: null, cumulate_user: null };
+    // Both are pulled in one go: a day with a cumulative but no summary rows had no follows.
+    const entry = byDay.get(row.ref_date) ?? { new_user: 0, cancel_user: 0, cumulate_user: null };
     entry.cumulate_user = Number(row.cumulate_user ?? 0);
     byDay.set(row.ref_date, entry);
   }
