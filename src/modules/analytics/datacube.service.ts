@@ -34,6 +34,7 @@ export async function pullWechatUsers(ctx: Ctx, accountId: string, range: { from
   let days = 0;
   for (let begin = range.from; begin <= range.to; begin = addDays(begin, DATACUBE_MAX_DAYS)) {
     const chunkEnd = addDays(begin, DATACUBE_MAX_DAYS - 1);
+    // biome-ignore lint/complexity/useMathMinMax: day labels are strings that sort by date
     const end = chunkEnd < range.to ? chunkEnd : range.to;
     const body = { begin_date: begin, end_date: end };
     const summary = await client.call<UserSummary>('/datacube/getusersummary', { body });
