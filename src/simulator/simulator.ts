@@ -68,6 +68,8 @@ export interface SimFan {
    * count tests and benches read to prove a send reached each fan exactly once.
    */
   massReceived?: Array<{ msgId: number; at: number; key: string }>;
+  /** Every follow and unfollow, oldest first: what the datacube's user analysis counts. */
+  follows?: Array<{ at: number; kind: 'subscribe' | 'unsubscribe'; scene: string | null }>;
 }
 
 export interface SimPayMerchant {
