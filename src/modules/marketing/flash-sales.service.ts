@@ -7,7 +7,7 @@ import { AppError, badRequest, conflict, notFound } from '../../platform/http/er
 import { newId } from '../../platform/ids.ts';
 import { enqueueJob } from '../../platform/jobs/jobs.ts';
 import { getProduct } from '../catalog/index.ts';
-import { buyerOf, listAddresses, placeOrder } from '../orders/index.ts';
+import { buyerOf, listAddresses, placeOrder, placeOrdersTogether } from '../orders/index.ts';
 import {
   forgetGate,
   GATE,
@@ -192,7 +192,7 @@ const ANSWER: Record<Exclude<GateAnswer, 0 | -1>, Exclude<BuyResult['result'], '
 };
 
 /** How many winners may be writing their order at once; beyond it the fan waits a moment and retries. */
-const MAX_WRITERS = 64;
+const MAX_WRITERS = 256;
 
 class SoldOutInDb extends Error {}
 class AlreadyInDb extends Error {}
@@ -215,42 +215,70 @@ function placeWinnerOrder(ctx: Ctx, { sale, openid, address }: Winner) {
       ...address,
     },
     {
-      adjust: async (_tx, priced) => [
-        {
-          kind: 'flash_sale',
-          label: sale.title,
-          amount: Math.max(0, priced.items_total - sale.price),
-          ref: sale.id,
-        },
-      ],
-      withinTransaction: (tx, placed) => recordPass(tx, sale, openid, placed.id),
+      adjust: async (_tx, priced) => [salePriceAdjustment(sale, priced.items_total)],
+      withinTransaction: (tx, placed) => recordPasses(tx, sale, [{ openid, orderId: placed.id }]),
     },
   );
 }
 
 /**
  * Winners' orders are group-committed: the winners of one moment share a transaction (one commit,
- * one fsync, instead of one each). If any of them fails (the database refused a pass the gate had
- * given, a unique key), the batch is undone and each is written alone, so one cannot sink the rest.
+ * one fsync) and each table gets one multi-row statement for all of them, not one per winner. If
+ * the batch is refused (the database refused a pass the gate had given, a unique key), it is
+ * undone and each winner is written alone, so one cannot sink the rest.
  */
 function winnerWriter(ctx: Ctx) {
   return ctx.deps.local.slot('marketing.flash_winner_writer', () =>
     createGroupCommit<Winner, { id: string; total: number }>(async (winners) => {
       try {
         return await inTransaction(ctx.deps.db, async (trx) => {
-          const placed: Array<{ id: string; total: number }> = [];
-          for (const winner of winners)
-            placed.push(await placeWinnerOrder({ ...winner.ctx, db: trx }, winner));
-          return placed;
+          const placed = new Map<Winner, { id: string; total: number }>();
+          for (const sameSale of groupBySale(winners)) {
+            const { sale } = sameSale[0]!;
+            const orders = await placeOrdersTogether(
+              { ...sameSale[0]!.ctx, db: trx },
+              sameSale.map((w) => ({
+                buyer: buyerOf(w.ctx),
+                sku_id: sale.sku_id,
+                quantity: 1,
+                ...w.address,
+              })),
+              {
+                source: 'flash_sale',
+                adjust: (priced) => [salePriceAdjustment(sale, priced.items_total)],
+                withinTransaction: (tx, rows) =>
+                  recordPasses(
+                    tx,
+                    sale,
+                    rows.map((row, i) => ({ openid: sameSale[i]!.openid, orderId: row.id })),
+                  ),
+              },
+            );
+            sameSale.forEach((w, i) => placed.set(w, orders[i]!));
+          }
+          return winners.map((w) => placed.get(w)!);
         });
       } catch {
         return Promise.all(
           winners.map((winner) => placeWinnerOrder(winner.ctx, winner).catch((error: Error) => error)),
         );
       }
-    }, 32),
+    }, MAX_WRITERS),
   );
 }
+
+function groupBySale(winners: readonly Winner[]): Winner[][] {
+  const groups = new Map<string, Winner[]>();
+  for (const w of winners) groups.set(w.sale.id, [...(groups.get(w.sale.id) ?? []), w]);
+  return [...groups.values()];
+}
+
+const salePriceAdjustment = (sale: FlashSalesTable, itemsTotal: number) => ({
+  kind: 'flash_sale',
+  label: sale.title,
+  amount: Math.max(0, itemsTotal - sale.price),
+  ref: sale.id,
+});
 
 /**
  * One buy attempt. The gate answers every loser without the database; a winner gets an order
@@ -300,39 +328,48 @@ export async function buy(
 }
 
 /**
- * The database's own guard, in the order's transaction: the sale's count moves only below its
- * stock, and the buyer's n-th pass is unique. Even a wrong gate can never oversell or double-sell.
+ * The database's own guard, in the orders' transaction: the sale's count moves only while it
+ * stays within its stock, and each buyer's n-th pass is unique. Even a wrong gate can never
+ * oversell or double-sell.
  */
-async function recordPass(tx: Ctx, sale: FlashSalesTable, openid: string, orderId: string): Promise<void> {
+async function recordPasses(
+  tx: Ctx,
+  sale: FlashSalesTable,
+  winners: ReadonlyArray<{ openid: string; orderId: string }>,
+): Promise<void> {
   const took = await tx.db
     .updateTable('flash_sales')
-    .set((eb) => ({ sold: eb('sold', '+', 1), updated_at: tx.now }))
+    .set((eb) => ({ sold: eb('sold', '+', winners.length), updated_at: tx.now }))
     .where('id', '=', sale.id)
-    .where('sold', '<', sale.stock)
+    .where('sold', '<=', sale.stock - winners.length)
     .executeTakeFirst();
   if (Number(took.numUpdatedRows) === 0) throw new SoldOutInDb();
-  const mine = await tx.db
+  const held = await tx.db
     .selectFrom('flash_passes')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .select((eb) => ['openid', eb.fn.countAll<number>().as('n')])
     .where('sale_id', '=', sale.id)
-    .where('openid', '=', openid)
+    .where('openid', 'in', [...new Set(winners.map((w) => w.openid))])
     .where('seq', 'is not', null)
-    .executeTakeFirstOrThrow();
-  if (Number(mine.n) >= sale.per_buyer_limit) throw new AlreadyInDb();
-  await tx.db
-    .insertInto('flash_passes')
-    .values({
+    .groupBy('openid')
+    .execute();
+  const count = new Map(held.map((h) => [h.openid, Number(h.n)]));
+  const rows = winners.map((w) => {
+    const seq = (count.get(w.openid) ?? 0) + 1;
+    if (seq > sale.per_buyer_limit) throw new AlreadyInDb();
+    count.set(w.openid, seq);
+    return {
       id: newId('flp', tx.now),
       merchant_id: tx.merchantId,
       sale_id: sale.id,
-      openid,
-      seq: Number(mine.n) + 1,
-      order_id: orderId,
-      status: 'held',
+      openid: w.openid,
+      seq,
+      order_id: w.orderId,
+      status: 'held' as const,
       created_at: tx.now,
       updated_at: tx.now,
-    })
-    .execute();
+    };
+  });
+  await tx.db.insertInto('flash_passes').values(rows).execute();
 }
 
 /** An unpaid winner's order was cancelled: the unit returns to the sale and to the gate, for waiting fans. */
