@@ -186,5 +186,8 @@ export function expiringMap<V>(ttlMs: number, max = 10_000) {
     delete(key: string): void {
       entries.delete(key);
     },
+    clear(): void {
+      entries.clear();
+    },
   };
 }
