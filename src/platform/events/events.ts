@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { JobTables } from '../jobs/jobs.schema.ts';
-import { enqueueJob } from '../jobs/jobs.ts';
+import { enqueueJob, enqueueJobs } from '../jobs/jobs.ts';
 import type { JobHandler } from '../jobs/worker.ts';
 
 type Scalar = string | number | boolean | null;
@@ -33,6 +33,8 @@ export interface EventBus {
   /** Registers `subscriber` (a stable name, e.g. "payments.close") for events called `name`. */
   subscribe(name: string, subscriber: string, handler: EventHandler): void;
   publish<T extends JobTables>(db: Kysely<T>, event: DomainEvent, now: number): Promise<void>;
+  /** Publishes many events in one statement (a batch written in one transaction). */
+  publishMany<T extends JobTables>(db: Kysely<T>, events: readonly DomainEvent[], now: number): Promise<void>;
 }
 
 export function createEventBus(jobHandlers: Map<string, JobHandler>): EventBus {
@@ -55,6 +57,17 @@ export function createEventBus(jobHandlers: Map<string, JobHandler>): EventBus {
           now,
         );
       }
+    },
+    async publishMany(db, events, now) {
+      const jobs = events.flatMap((event) =>
+        (subscribers.get(event.name) ?? []).map((type) => ({
+          type,
+          key: event.key,
+          merchantId: event.merchantId,
+          payload: event.payload,
+        })),
+      );
+      if (jobs.length > 0) await enqueueJobs(db, jobs, now);
     },
   };
 }
