@@ -162,4 +162,64 @@ describe.skipIf(!hasChromium)('growth page of the console', { timeout: 90_000 },
     expect(await page.textContent('body')).toContain('Once a day (check-in)');
     expect(errors).toEqual([]);
   });
+  it('the draw editor makes a draw by points with a points prize (shown here in English)', async () => {
+    const saved = await t.call(owner.token, 'PUT', '/api/v1/loyalty/program', {
+      name: 'Card',
+      cover_url: '',
+      color: '#7c2d12',
+      terms: '',
+      levels: [
+        {
+          key: 'basic',
+          name: 'Member',
+          min_spend: 0,
+          min_points: 0,
+          earn_rate: 1,
+          discount_pct: 0,
+          free_shipping: false,
+          birthday_gift: '',
+          store_perks: {},
+        },
+      ],
+      points_per_yuan: 100,
+      excluded_categories: [],
+      checkin_points: 0,
+      review_points: 0,
+      expiry_days: 0,
+      issue_on_first_order: false,
+      topup_rules: [],
+      status: 'active',
+    });
+    expect(saved.status, JSON.stringify(saved.body)).toBe(200);
+    await page.goto(`${base}/console/#/growth`);
+    const card = page.locator('.ant-card', { hasText: 'Lucky draws' });
+    await card.waitFor();
+    await card.locator('input[placeholder="Name"]').first().fill('Points wheel');
+    await card.locator('#entry_rule').click();
+    await page
+      .locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: 'Spend points per play' })
+      .click();
+    await card.locator('#entry_points').fill('50');
+    await card.locator('input[placeholder="Ends at"]').click();
+    await card.locator('input[placeholder="Ends at"]').fill('2030-01-01 12:00:00');
+    await card.locator('input[placeholder="Ends at"]').press('Enter');
+    const row = card.locator('.prize-row').nth(0);
+    await row.locator('input[placeholder="Prize name"]').fill('200 points');
+    await row.locator('.ant-select').first().click();
+    await page
+      .locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: /^Points$/ })
+      .click();
+    await card.locator('#prizes_0_points').fill('200');
+    await card.getByRole('button', { name: 'Create' }).click();
+    const drawRow = card.locator('.ant-table-row', { hasText: 'Points wheel' });
+    await drawRow.waitFor();
+    expect(await drawRow.textContent()).toContain('Spend points per play · 50 points a play');
+    const created = (await t.call(owner.token, 'GET', '/api/v1/growth/draws')).body.find(
+      (d: { name: string }) => d.name === 'Points wheel',
+    );
+    expect(created).toMatchObject({ entry_rule: 'points', entry_points: 50 });
+    expect(created.prizes[0]).toMatchObject({ kind: 'points', points: 200, odds: 1000, stock: 100 });
+    await page.screenshot({ path: `${SHOTS}/growth-console-points-draw.png`, fullPage: true });
+    expect(errors).toEqual([]);
+  });
 });
