@@ -13,6 +13,8 @@ export interface DomainEvent {
   key: string;
   /** Ids, not snapshots: subscribers read fresh rows through the owner's service. */
   payload: Record<string, Scalar>;
+  /** When subscribers should hear it (default: now), e.g. after a window of pushes has closed. */
+  runAt?: number;
 }
 
 export interface ReceivedEvent {
@@ -53,7 +55,13 @@ export function createEventBus(jobHandlers: Map<string, JobHandler>): EventBus {
       for (const type of subscribers.get(event.name) ?? []) {
         await enqueueJob(
           db,
-          { type, key: event.key, merchantId: event.merchantId, payload: event.payload },
+          {
+            type,
+            key: event.key,
+            merchantId: event.merchantId,
+            payload: event.payload,
+            ...(event.runAt === undefined ? {} : { runAt: event.runAt }),
+          },
           now,
         );
       }
