@@ -31,8 +31,15 @@ function orderVars(order: OrderView, link: string): Record<string, string> {
     total: formatFen(order.total),
     carrier: order.carrier ?? '',
     tracking_no: order.tracking_no ?? '',
+    next_step: nextStep(order),
     link,
   };
+}
+
+/** What happens after paying: only an order with an address is shipped (deals and memberships are not). */
+function nextStep(order: OrderView): string {
+  if (order.pickup_store_id) return '请凭提货码到店提货。';
+  return order.address ? '我们会尽快为您发货。' : '感谢您的购买。';
 }
 
 const spaced = (code: string) => code.replace(/(\d{4})(?=\d)/g, '$1 ');
