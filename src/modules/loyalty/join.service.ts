@@ -1,6 +1,7 @@
 import { type Ctx, merchantCtx } from '../../context.ts';
 import type { AppDeps } from '../../deps.ts';
 import { requireRole } from '../../platform/auth/roles.ts';
+import { positionIn } from '../../platform/db/cursor-table.ts';
 import { enqueueJob } from '../../platform/jobs/jobs.ts';
 import { getStore } from '../catalog/index.ts';
 import { createQrCode, followLog, type LogEntry } from '../channel/index.ts';
@@ -94,21 +95,7 @@ async function applyLog(deps: AppDeps, rows: LogEntry[]): Promise<void> {
 export function loyaltyLogTail(deps: AppDeps): () => Promise<void> {
   return followLog(deps, {
     name: CURSOR,
-    load: async () =>
-      (
-        await deps.db
-          .selectFrom('loyalty_cursors')
-          .select('position')
-          .where('name', '=', CURSOR)
-          .executeTakeFirst()
-      )?.position ?? null,
-    save: async (position) => {
-      await deps.db
-        .insertInto('loyalty_cursors')
-        .values({ name: CURSOR, position, updated_at: deps.clock.now() })
-        .onConflict((oc) => oc.column('name').doUpdateSet({ position, updated_at: deps.clock.now() }))
-        .execute();
-    },
+    ...positionIn(deps.db, deps.clock, 'loyalty_cursors', CURSOR),
     apply: (rows) => applyLog(deps, rows),
   });
 }

@@ -1,5 +1,6 @@
 import { type Ctx, merchantCtx } from '../../context.ts';
 import type { AppDeps } from '../../deps.ts';
+import { positionIn } from '../../platform/db/cursor-table.ts';
 import { PermanentJobError } from '../../platform/jobs/worker.ts';
 import { WeChatApiError } from '../../wechat/api-client.ts';
 import { apiClientFor, getAccount } from '../accounts/index.ts';
@@ -78,22 +79,7 @@ async function countIssued(ctx: Ctx, triggerId: string): Promise<void> {
 export function couponLogTail(deps: AppDeps): () => Promise<void> {
   return followLog(deps, {
     name: CURSOR,
-    load: async () =>
-      (
-        await deps.db
-          .selectFrom('marketing_cursors')
-          .select('position')
-          .where('name', '=', CURSOR)
-          .executeTakeFirst()
-      )?.position ?? null,
-    save: async (position) => {
-      const now = deps.clock.now();
-      await deps.db
-        .insertInto('marketing_cursors')
-        .values({ name: CURSOR, position, updated_at: now })
-        .onConflict((oc) => oc.column('name').doUpdateSet({ position, updated_at: now }))
-        .execute();
-    },
+    ...positionIn(deps.db, deps.clock, 'marketing_cursors', CURSOR),
     apply: (rows) => applyCouponLog(deps, rows),
   });
 }
