@@ -53,6 +53,7 @@ export {
   getOrder,
   listOrders,
   type OrderView,
+  orderFacts,
   orderOutcomes,
   ordersByDay,
 } from './queries.service.ts';
