@@ -66,6 +66,16 @@ module.exports = {
       to: { path: '^src/modules/community/' },
     },
     {
+      name: 'growth-sits-above-loyalty',
+      severity: 'error',
+      comment:
+        'Growth spends and awards points through loyalty’s face (lucky draws); loyalty and the modules below never import growth.',
+      from: {
+        path: '^src/modules/(loyalty|accounts|catalog|channel|orders|payments|crm|marketing|messaging|tenants)/',
+      },
+      to: { path: '^src/modules/growth/' },
+    },
+    {
       name: 'orders-never-import-payments',
       severity: 'error',
       comment: 'Payments calls orders; orders tells payments things through events.',

@@ -1,11 +1,18 @@
 // Growth benchmark: fans enter a trial by replying in chat through the real inbound path (signed
-// WeChat pushes to /wechat/:appid; the trial reader follows the message log). Prints one JSON line.
-//   npm run bench -- growth        (BENCH_FANS = fans, default 10,000; BENCH_CONCURRENCY, default 32;
-//                                   BENCH_DATABASE_URL=postgres://… for PostgreSQL)
+// WeChat pushes to /wechat/:appid; the trial reader follows the message log); a red-packet rush
+// against a budget; then 2-level commissions on paid orders settled into a balanced ledger (the
+// distribution bench, run as a child and nested under `commissions`). Prints one JSON line.
+//   npm run bench -- growth        (BENCH_SCALE scales all three, default 1 = 10,000 fans, 50,000
+//                                   claims, 100,000 orders; BENCH_FANS, BENCH_CLAIMS override;
+//                                   BENCH_CONCURRENCY, default 32; BENCH_COMMISSIONS=0 skips the
+//                                   orders; BENCH_DATABASE_URL=postgres://… (+ BENCH_REDIS_URL) for
+//                                   PostgreSQL, in a schema of its own, dropped at the end)
 // Load generator and server share one process (app.inject): figures include both.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import pino from 'pino';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
@@ -22,20 +29,31 @@ import { createMerchant } from '../src/modules/tenants/index.ts';
 import { callbackSignature } from '../src/wechat/signature.ts';
 import { renderWeChatXml } from '../src/wechat/xml.ts';
 
-const FANS = Number(process.env.BENCH_FANS ?? 10_000);
+const SCALE = Number(process.env.BENCH_SCALE ?? 1);
+const FANS = Number(process.env.BENCH_FANS ?? Math.max(100, Math.round(10_000 * SCALE)));
 // Red packets: BENCH_CLAIMS claims (default 50,000) by distinct fans plus 5% repeats, BENCH_CLAIM_CONCURRENCY at once.
-const CLAIMS = Number(process.env.BENCH_CLAIMS ?? 50_000);
+const CLAIMS = Number(process.env.BENCH_CLAIMS ?? Math.max(1_000, Math.round(50_000 * SCALE)));
 const CLAIM_CONCURRENCY = Number(process.env.BENCH_CLAIM_CONCURRENCY ?? 256);
-const BUDGET = 1_000_000;
+// ¥10,000 at scale 1, scaled with the claims so that the budget always runs out mid-rush.
+const BUDGET = Math.max(1_000, Math.round(1_000_000 * SCALE));
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 // One fan in ten replies twice (the seeds' "tens of thousands of replies" for thousands of entries).
 const REPEAT_EVERY = 10;
 const databaseUrl = process.env.BENCH_DATABASE_URL;
+// Its own schema on PostgreSQL, so a bench never shares tables with tests or another run.
+const schema = `bench_growth_${Date.now().toString(36)}`;
+async function adminQuery(sql: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  await admin.query(sql);
+  await admin.end();
+}
+if (databaseUrl) await adminQuery(`create schema ${schema}`);
 const config = loadConfig(
   { PORT: '0', LOG_LEVEL: 'silent', REDIS_URL: process.env.BENCH_REDIS_URL },
   {
     database: databaseUrl
-      ? { kind: 'postgres', url: databaseUrl }
+      ? { kind: 'postgres', url: databaseUrl, schema }
       : { kind: 'sqlite', path: join(mkdtempSync(join(tmpdir(), 'weiloop-bench-')), 'bench.db') },
     demo: false,
     worker: false,
@@ -131,6 +149,8 @@ async function send(batch: Array<{ url: string; body: string }>) {
   return { failures, answered, seconds: (performance.now() - started) / 1000, p50: pct(0.5), p99: pct(0.99) };
 }
 
+// Warm the path first (JIT, statement caches), so neither measured batch pays for it.
+await send(Array.from({ length: 50 }, (_, i) => pushFor(2_000_000 + i, `o_warm_${i}`, `早上好 ${i}`)));
 const ref = await send(reference);
 const started = performance.now();
 // CPU spent per reply (server and load generator together): steadier than wall time on a shared machine.
@@ -196,11 +216,30 @@ const counts = await weiloop.deps.db
   .where('trial_id', '=', trial.id)
   .executeTakeFirstOrThrow();
 await weiloop.close();
+if (databaseUrl) await adminQuery(`drop schema ${schema} cascade`);
+
+// 2-level commissions on paid orders, settled: the distribution bench's line, same engine and scale.
+function commissionFigures(): Record<string, unknown> | string {
+  if (process.env.BENCH_COMMISSIONS === '0') return 'skipped (BENCH_COMMISSIONS=0)';
+  const child = spawnSync(process.execPath, [new URL('./distribution.bench.ts', import.meta.url).pathname], {
+    env: { ...process.env, BENCH_SCALE: String(SCALE) },
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const line = child.stdout.trim().split('\n').at(-1) ?? '';
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return `failed: ${child.stderr.slice(-500)}`;
+  }
+}
+const commissions = commissionFigures();
 
 console.log(
   JSON.stringify({
     bench: 'growth',
     engine: databaseUrl ? 'postgres' : 'sqlite',
+    scale: SCALE,
     trial_fans: FANS,
     trial_replies: pushes.length,
     trial_reply_failures: entered.failures,
@@ -231,6 +270,6 @@ console.log(
       Number(paid.total) <= BUDGET && Number(spent.spent) === Number(paid.total),
     red_packet_one_per_fan: Number(paid.n) === Number(paid.fans),
     red_packet_claims_per_second: Math.round(claimants.length / claimSeconds),
-    commissions: 'not built',
+    commissions,
   }),
 );

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisionSimulatedPay } from '../../src/demo-pay.ts';
-import { hasChromium, launchBrowser } from '../support/browser.ts';
+import { hasChromium, launchBrowser, signInConsole } from '../support/browser.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 import { connectAccount, say } from '../support/wechat-fan.ts';
 
@@ -161,5 +161,102 @@ describe.skipIf(!hasChromium)('growth page of the console', { timeout: 90_000 },
     await page.locator('.ant-card-head-title', { hasText: 'Share to unlock' }).waitFor();
     expect(await page.textContent('body')).toContain('Once a day (check-in)');
     expect(errors).toEqual([]);
+  });
+  it('the draw editor makes a draw by points with a points prize (shown here in English)', async () => {
+    const saved = await t.call(owner.token, 'PUT', '/api/v1/loyalty/program', {
+      name: 'Card',
+      cover_url: '',
+      color: '#7c2d12',
+      terms: '',
+      levels: [
+        {
+          key: 'basic',
+          name: 'Member',
+          min_spend: 0,
+          min_points: 0,
+          earn_rate: 1,
+          discount_pct: 0,
+          free_shipping: false,
+          birthday_gift: '',
+          store_perks: {},
+        },
+      ],
+      points_per_yuan: 100,
+      excluded_categories: [],
+      checkin_points: 0,
+      review_points: 0,
+      expiry_days: 0,
+      issue_on_first_order: false,
+      topup_rules: [],
+      status: 'active',
+    });
+    expect(saved.status, JSON.stringify(saved.body)).toBe(200);
+    await page.goto(`${base}/console/#/growth`);
+    const card = page.locator('.ant-card', { hasText: 'Lucky draws' });
+    await card.waitFor();
+    await card.locator('input[placeholder="Name"]').first().fill('Points wheel');
+    await card.locator('#entry_rule').click();
+    await page
+      .locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: 'Spend points per play' })
+      .click();
+    await card.locator('#entry_points').fill('50');
+    await card.locator('input[placeholder="Ends at"]').click();
+    await card.locator('input[placeholder="Ends at"]').fill('2030-01-01 12:00:00');
+    await card.locator('input[placeholder="Ends at"]').press('Enter');
+    const row = card.locator('.prize-row').nth(0);
+    await row.locator('input[placeholder="Prize name"]').fill('200 points');
+    await row.locator('.ant-select').first().click();
+    await page
+      .locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: /^Points$/ })
+      .click();
+    await card.locator('#prizes_0_points').fill('200');
+    await card.getByRole('button', { name: 'Create' }).click();
+    const drawRow = card.locator('.ant-table-row', { hasText: 'Points wheel' });
+    await drawRow.waitFor();
+    expect(await drawRow.textContent()).toContain('Spend points per play · 50 points a play');
+    const created = (await t.call(owner.token, 'GET', '/api/v1/growth/draws')).body.find(
+      (d: { name: string }) => d.name === 'Points wheel',
+    );
+    expect(created).toMatchObject({ entry_rule: 'points', entry_points: 50 });
+    expect(created.prizes[0]).toMatchObject({ kind: 'points', points: 200, odds: 1000, stock: 100 });
+    await page.screenshot({ path: `${SHOTS}/growth-console-points-draw.png`, fullPage: true });
+    expect(errors).toEqual([]);
+  });
+  it('an agent sees only the distributors and the tree, and no growth campaigns; an operator sees every tab', async () => {
+    const tabsAs = async (email: string, role: string) => {
+      await t.call(owner.token, 'POST', '/api/v1/members', { email, password: 'role-pass-1', role });
+      const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'zh-CN' });
+      await signInConsole(context, base, { email, password: 'role-pass-1' });
+      const rolePage = await context.newPage();
+      const roleErrors: string[] = [];
+      rolePage.on('console', (m) => m.type() === 'error' && roleErrors.push(m.text()));
+      rolePage.on('pageerror', (e) => roleErrors.push(e.message));
+      await rolePage.goto(`${base}/console/#/distribution`);
+      await rolePage.locator('.ant-tabs-tab').first().waitFor();
+      await rolePage.locator('.ant-table').first().waitFor();
+      const tabs = await rolePage.locator('.ant-tabs-tab').allTextContents();
+      const menu = await rolePage.locator('.ant-menu-item').allTextContents();
+      await rolePage.goto(`${base}/console/#/growth`);
+      await rolePage.reload();
+      await rolePage
+        .locator('.ant-layout-content .ant-alert, .ant-layout-content .ant-card')
+        .first()
+        .waitFor();
+      const growthPage = (await rolePage.locator('.ant-layout-content').textContent()) ?? '';
+      await rolePage.screenshot({ path: `${SHOTS}/growth-console-${role}.png` });
+      await context.close();
+      return { tabs, menu, growthPage, roleErrors };
+    };
+    const agent = await tabsAs('agent@growth.test', 'agent');
+    expect(agent.tabs).toEqual(['分销员', '关系树']);
+    expect(agent.menu).toContain('分销与代理');
+    expect(agent.menu).not.toContain('增长活动');
+    expect(agent.growthPage).toContain('你的角色无法使用此页面');
+    expect(agent.roleErrors).toEqual([]);
+    const operator = await tabsAs('operator@growth.test', 'operator');
+    expect(operator.tabs).toEqual(['分销员', '关系树', '佣金', '提现审核', '代理', '设置']);
+    expect(operator.menu).toContain('增长活动');
+    expect(operator.growthPage).toContain('幸运抽奖');
+    expect(operator.roleErrors).toEqual([]);
   });
 });

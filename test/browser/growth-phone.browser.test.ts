@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisionSimulatedPay } from '../../src/demo-pay.ts';
 import { trialTail } from '../../src/modules/growth/index.ts';
 import { hasChromium, launchBrowser, signInConsole } from '../support/browser.ts';
+import { fanSession, shop } from '../support/shopper.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 import { connectAccount } from '../support/wechat-fan.ts';
 
@@ -205,6 +206,77 @@ describe.skipIf(!hasChromium)('growth on the phone', { timeout: 120_000 }, () =>
     const shares = (await t.call(owner.token, 'GET', `/api/v1/growth/share-campaigns/${campaign.id}/shares`))
       .body;
     expect(shares).toEqual([expect.objectContaining({ openid: 'o_phone_sharer', opens: 2 })]);
+    await closeBrowser();
+    expect(errors).toEqual([]);
+  });
+  it('a fan with points opens a draw by points from chat, sees its cost and their balance, plays twice and wins points', async () => {
+    const level = {
+      key: 'basic',
+      name: '普通会员',
+      min_spend: 0,
+      min_points: 0,
+      earn_rate: 1,
+      discount_pct: 0,
+      free_shipping: false,
+      birthday_gift: '',
+      store_perks: {},
+    };
+    const saved = await t.call(owner.token, 'PUT', '/api/v1/loyalty/program', {
+      name: '积分卡',
+      cover_url: '',
+      color: '#7c2d12',
+      terms: '',
+      levels: [level],
+      points_per_yuan: 100,
+      excluded_categories: [],
+      checkin_points: 0,
+      review_points: 0,
+      expiry_days: 0,
+      issue_on_first_order: false,
+      topup_rules: [],
+      status: 'active',
+    });
+    expect(saved.status, JSON.stringify(saved.body)).toBe(200);
+    const cookie = await fanSession(t, account.appid, 'o_phone_points');
+    const card = (await shop(t, cookie, account.appid, 'POST', '/loyalty/card')).body;
+    await t.call(owner.token, 'POST', `/api/v1/loyalty/cards/${card.id}/adjustments`, {
+      kind: 'points',
+      delta: 300,
+      reason: '活动赠送',
+    });
+    const draw = (
+      await t.call(owner.token, 'POST', '/api/v1/growth/draws', {
+        account_id: account.id,
+        name: '积分转盘',
+        entry_rule: 'points',
+        entry_points: 100,
+        ends_at: t.clock.now() + 86_400_000,
+        prizes: [{ name: '20 积分', kind: 'points', points: 20, odds: 10_000, stock: 100 }],
+      })
+    ).body;
+    await reply('积分抽奖', `<a href="${base}/shop/${account.appid}/draws/${draw.id}">积分抽奖</a>`);
+    await as('o_phone_points');
+    await send('积分抽奖');
+    await page.locator('.msg.them .bubble a', { hasText: '积分抽奖' }).last().click();
+    const phone = frame();
+    await phone.getByText('每次抽奖消耗 100 积分').waitFor();
+    expect(await phone.locator('#draw-balance').textContent()).toBe('300');
+    await phone.locator('#play-draw').click();
+    await phone.getByText('恭喜抽中「20 积分」！').waitFor();
+    expect(await phone.locator('#draw-balance').textContent()).toBe('200');
+    await phone.getByRole('button', { name: '再抽一次' }).click();
+    await expect.poll(() => phone.locator('#draw-balance').textContent()).not.toBe('200');
+    await page.screenshot({ path: `${SHOTS}/growth-phone-points-draw.png` });
+    // The two prizes land on the card from the prize job: 300 − 2 × 100 + 2 × 20.
+    await expect
+      .poll(
+        async () => (await t.call(owner.token, 'GET', `/api/v1/loyalty/cards/${card.id}`)).body.card.points,
+        {
+          timeout: 10_000,
+        },
+      )
+      .toBe(140);
+    await closeBrowser();
     expect(errors).toEqual([]);
   });
 });

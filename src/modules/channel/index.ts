@@ -36,3 +36,9 @@ export {
 } from './log.service.ts';
 export { publishMenu, saveMenu } from './menus.service.ts';
 export { createRule, deleteRule, setSingletonRule, updateRule } from './replies.service.ts';
+export {
+  type TemplateFinish,
+  templateFinishesBetween,
+  templateFinishesForFans,
+  templateFinishesOf,
+} from './send-finishes.service.ts';

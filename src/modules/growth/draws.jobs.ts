@@ -4,6 +4,7 @@ import { AppError, conflict, forbidden, notFound } from '../../platform/http/err
 import { PermanentJobError } from '../../platform/jobs/worker.ts';
 import { claimCoupon } from '../marketing/index.ts';
 import { type AddressInput, getOrder, ORDER_EVENTS, type OrderView } from '../orders/index.ts';
+import { awardPrizePoints } from './draw-points.ts';
 import { DRAW_PRIZE_JOB } from './draws.service.ts';
 import { prizesPath, tellFan } from './growth-notices.ts';
 import { type PrizeAddress, placeFreeOrder, savedAddress } from './prize-order.ts';
@@ -66,8 +67,9 @@ export async function claimDrawGoods(fan: Ctx, resultId: string, address: Addres
 }
 
 /**
- * The prize of a winning play: the coupon into the fan's wallet, or goods as a ¥0 order. A paid
- * order of an account with a draw by order earns a play: the fan is told with the draw's link.
+ * The prize of a winning play: the coupon into the fan's wallet, points onto the member card, or
+ * goods as a ¥0 order. A paid order of an account with a draw by order earns a play: the fan is
+ * told with the draw's link.
  */
 export function registerDrawJobs(deps: AppDeps): void {
   deps.events.subscribe(ORDER_EVENTS.paid, 'growth.draw_chance', async (event) => {
@@ -119,6 +121,15 @@ export function registerDrawJobs(deps: AppDeps): void {
           .execute();
       } catch (error) {
         // The coupon campaign ran dry or the fan holds their limit: recorded as won, nothing to give.
+        if (error instanceof AppError && error.status === 409) return;
+        throw error;
+      }
+    }
+    if (prize.kind === 'points') {
+      try {
+        await awardPrizePoints(fan, result, prize);
+      } catch (error) {
+        // The card program is paused and the fan holds no card: recorded as won, nothing to give.
         if (error instanceof AppError && error.status === 409) return;
         throw error;
       }

@@ -2,8 +2,9 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { Api, AppDeps } from '../../deps.ts';
 import { IdParams, withErrors } from '../../platform/http/schemas.ts';
 import { OrderSchema, requireFan } from '../orders/index.ts';
+import { drawAudit, fanResults } from './draw-results.ts';
 import { claimDrawGoods } from './draws.jobs.ts';
-import { createDraw, drawAudit, endDraw, fanResults, getDraw, listDraws, play } from './draws.service.ts';
+import { createDraw, endDraw, getDraw, listDraws, play } from './draws.service.ts';
 
 const tags = ['growth'];
 const NullableString = Type.Union([Type.String(), Type.Null()]);
@@ -15,6 +16,7 @@ const Prize = Type.Object({
   kind: Type.String(),
   coupon_campaign_id: NullableString,
   sku_id: NullableString,
+  points: Type.Integer({ description: 'for a points prize: the points it gives' }),
   odds: Type.Integer(),
   stock: Type.Integer(),
   won: Type.Integer(),
@@ -25,6 +27,7 @@ const Draw = Type.Object({
   name: Type.String(),
   entry_rule: Type.String(),
   min_order_total: Type.Integer(),
+  entry_points: Type.Integer({ description: 'for the points rule: what one play costs' }),
   status: Type.String(),
   seed_hash: Type.String({ description: 'sha256(seed), published before the first play' }),
   seed: Type.Union([Type.String(), Type.Null()], { description: 'revealed when the draw ends' }),
@@ -56,16 +59,30 @@ export function drawAdminRoutes(app: Api): void {
         body: Type.Object({
           account_id: Type.String({ maxLength: 64 }),
           name: Type.String({ minLength: 1, maxLength: 40 }),
-          entry_rule: Type.Union([Type.Literal('daily'), Type.Literal('order'), Type.Literal('once')]),
+          entry_rule: Type.Union([
+            Type.Literal('daily'),
+            Type.Literal('order'),
+            Type.Literal('once'),
+            Type.Literal('points'),
+          ]),
           min_order_total: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000_000 })),
+          entry_points: Type.Optional(
+            Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'points one play costs' }),
+          ),
           starts_at: Type.Optional(Type.Integer({ minimum: 0 })),
           ends_at: Type.Integer({ minimum: 0 }),
           prizes: Type.Array(
             Type.Object({
               name: Type.String({ minLength: 1, maxLength: 40 }),
-              kind: Type.Union([Type.Literal('coupon'), Type.Literal('goods'), Type.Literal('nothing')]),
+              kind: Type.Union([
+                Type.Literal('coupon'),
+                Type.Literal('goods'),
+                Type.Literal('points'),
+                Type.Literal('nothing'),
+              ]),
               coupon_campaign_id: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
               sku_id: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
+              points: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
               odds: Type.Integer({ minimum: 0, maximum: 10_000, description: 'chance out of 10,000' }),
               stock: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
             }),
@@ -111,6 +128,8 @@ export function drawAdminRoutes(app: Api): void {
               Type.Object({
                 id: Type.String(),
                 name: Type.String(),
+                kind: Type.String(),
+                points: Type.Integer(),
                 position: Type.Integer(),
                 odds: Type.Integer(),
                 stock: Type.Integer(),
@@ -127,6 +146,8 @@ export function drawAdminRoutes(app: Api): void {
                 rolled_prize_id: NullableString,
                 prize_id: NullableString,
                 outcome: Type.String(),
+                points_spent: Type.Integer(),
+                points_awarded: Type.Integer(),
               }),
             ),
           }),
@@ -144,8 +165,11 @@ const Result = Type.Object({
   outcome: Type.String(),
   coupon_id: NullableString,
   order_id: NullableString,
+  points_spent: Type.Integer(),
+  points_awarded: Type.Integer(),
   created_at: Type.Integer(),
   prize_name: NullableString,
+  prize_points: Type.Union([Type.Integer(), Type.Null()]),
   prize_kind: NullableString,
   draw_name: Type.String(),
 });
@@ -168,8 +192,17 @@ export function drawShopRoutes(app: Api, deps: AppDeps): void {
             outcome: Type.String(),
             roll: Type.Integer(),
             entry_ref: Type.String(),
+            points_spent: Type.Integer(),
+            points_balance: Type.Union([Type.Integer(), Type.Null()], {
+              description: 'the fan’s points after a play bought with points',
+            }),
             prize: Type.Union([
-              Type.Object({ id: Type.String(), name: Type.String(), kind: Type.String() }),
+              Type.Object({
+                id: Type.String(),
+                name: Type.String(),
+                kind: Type.String(),
+                points: Type.Integer(),
+              }),
               Type.Null(),
             ]),
           }),
@@ -180,7 +213,12 @@ export function drawShopRoutes(app: Api, deps: AppDeps): void {
       const result = await play(await requireFan(deps, request), request.params.id, request.body);
       return reply.status(201).send({
         ...result,
-        prize: result.prize && { id: result.prize.id, name: result.prize.name, kind: result.prize.kind },
+        prize: result.prize && {
+          id: result.prize.id,
+          name: result.prize.name,
+          kind: result.prize.kind,
+          points: result.prize.points,
+        },
       });
     },
   );

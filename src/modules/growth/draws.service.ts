@@ -10,6 +10,7 @@ import { getAccount } from '../accounts/index.ts';
 import { skusForOrder } from '../catalog/index.ts';
 import { getCampaign } from '../marketing/index.ts';
 import { getOrder } from '../orders/index.ts';
+import { fanPoints, requireCardProgram, spendOnPlay } from './draw-points.ts';
 import type {
   DrawEntryRule,
   DrawPrizeKind,
@@ -23,13 +24,15 @@ export const DRAW = { zh: '抽奖活动', en: 'Lucky draw' };
 export const DRAW_PRIZE_JOB = 'growth.draw_prize';
 export const ODDS_SCALE = 10_000;
 export const ROLL_ALGORITHM =
-  'roll = parseInt(sha256_hex(seed + ":" + account_id + ":" + openid + ":" + entry_ref).slice(0, 8), 16) % 10000; prizes in position order take consecutive ranges of `odds`; a roll past them wins nothing; seed_hash = sha256_hex(seed)';
+  'roll = parseInt(sha256_hex(seed + ":" + account_id + ":" + openid + ":" + entry_ref).slice(0, 8), 16) % 10000; prizes in position order take consecutive ranges of `odds`; a roll past them wins nothing; seed_hash = sha256_hex(seed); a play bought with points has entry_ref "points:<n>", the fan\'s nth in the draw';
 
 export interface PrizeInput {
   name: string;
   kind: DrawPrizeKind;
   coupon_campaign_id?: string | null;
   sku_id?: string | null;
+  /** For a `points` prize: the points it gives. */
+  points?: number;
   odds: number;
   stock: number;
 }
@@ -39,6 +42,8 @@ export interface DrawInput {
   name: string;
   entry_rule: DrawEntryRule;
   min_order_total?: number;
+  /** For the `points` rule: what one play costs. */
+  entry_points?: number;
   starts_at?: number;
   ends_at: number;
   prizes: PrizeInput[];
@@ -82,6 +87,17 @@ export async function createDraw(ctx: Ctx, input: DrawInput): Promise<DrawView> 
       '至少一个奖品，中奖概率合计不超过 100%',
       'At least one prize, and the odds add up to at most 100%',
     );
+  const entryPoints = input.entry_rule === 'points' ? (input.entry_points ?? 0) : 0;
+  if (input.entry_rule === 'points' && entryPoints < 1)
+    throw badRequest(
+      'entry_points_required',
+      '积分抽奖需设置每次消耗的积分',
+      'A draw by points needs the points one play costs',
+    );
+  const pointsPrize = input.prizes.find((p) => p.kind === 'points');
+  if (pointsPrize && (pointsPrize.points ?? 0) < 1)
+    throw badRequest('points_required', '积分奖品需设置积分数量', 'A points prize needs a number of points');
+  if (entryPoints > 0 || pointsPrize) await requireCardProgram(ctx);
   for (const prize of input.prizes) {
     if (prize.kind === 'coupon') {
       if (!prize.coupon_campaign_id)
@@ -106,6 +122,7 @@ export async function createDraw(ctx: Ctx, input: DrawInput): Promise<DrawView> 
     name: input.name.trim(),
     entry_rule: input.entry_rule,
     min_order_total: input.min_order_total ?? 0,
+    entry_points: entryPoints,
     status: 'active',
     seed_hash: seedHash(seed),
     seed_sealed: await ctx.deps.vault.seal(ctx.merchantId, seed),
@@ -125,6 +142,7 @@ export async function createDraw(ctx: Ctx, input: DrawInput): Promise<DrawView> 
     kind: p.kind,
     coupon_campaign_id: p.kind === 'coupon' ? (p.coupon_campaign_id ?? null) : null,
     sku_id: p.kind === 'goods' ? (p.sku_id ?? null) : null,
+    points: p.kind === 'points' ? (p.points ?? 0) : 0,
     odds: p.odds,
     stock: p.kind === 'nothing' ? 0 : p.stock,
     won: 0,
@@ -208,8 +226,26 @@ export async function endDraw(ctx: Ctx, id: string): Promise<DrawView> {
 /** The day in the merchant's zone (Asia/Shanghai): the daily check-in's play. */
 const dayOf = (now: number) => new Date(now + 8 * 3_600_000).toISOString().slice(0, 10);
 
+/**
+ * A bought play's entry: `points:<n>`, the fan's nth in this draw, counted inside the play's
+ * transaction. Sequential rather than random, so the operator cannot pick entries that roll well;
+ * two plays racing for the same n meet at the unique index and the loser takes the next one.
+ */
+async function nextPointsEntry(tx: Ctx, drawId: string, accountId: string, openid: string): Promise<string> {
+  const row = await tx.db
+    .selectFrom('growth_draw_results')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('draw_id', '=', drawId)
+    .where('account_id', '=', accountId)
+    .where('openid', '=', openid)
+    .where('entry_ref', 'like', 'points:%')
+    .executeTakeFirstOrThrow();
+  return `points:${Number(row.n) + 1}`;
+}
+
 /** Which play this is, checked against the draw's rule; the unique index makes it one per rule. */
 async function entryRef(fan: Ctx, draw: GrowthDrawsTable, orderId: string | undefined): Promise<string> {
+  if (draw.entry_rule === 'points') return 'points';
   if (draw.entry_rule === 'once') return 'once';
   if (draw.entry_rule === 'daily') return `day:${dayOf(fan.now)}`;
   if (!orderId)
@@ -229,13 +265,21 @@ async function entryRef(fan: Ctx, draw: GrowthDrawsTable, orderId: string | unde
   return `order:${order.id}`;
 }
 
-export type PlayResult = GrowthDrawResultsTable & { prize: GrowthDrawPrizesTable | null };
+export type PlayResult = GrowthDrawResultsTable & {
+  prize: GrowthDrawPrizesTable | null;
+  /** The fan's points after the play, or null without a member card. */
+  points_balance: number | null;
+};
+
+/** Tries of a bought play that lost the race for its entry number to the same fan's other play. */
+const ENTRY_RACE_TRIES = 5;
 
 /**
- * One play. The result row (unique per fan and entry) and the prize's guarded stock (`won < stock`)
- * are written in one transaction, so however many fans play at once no prize is given past its
- * stock and no entry plays twice. A roll that lands on a prize with no stock left wins nothing,
- * and says so. The coupon or goods follow as a job keyed by the result.
+ * One play. The result row (unique per fan and entry), the prize's guarded stock (`won < stock`),
+ * the points a bought play costs and the play count are written in one transaction: however many
+ * fans play at once no prize is given past its stock, no entry plays twice, no card goes below 0,
+ * and a play that fails anywhere spends no points. A roll that lands on a prize with no stock left
+ * wins nothing, and says so. The coupon, goods or points follow as a job keyed by the result.
  */
 export async function play(fan: Ctx, drawId: string, input: { order_id?: string } = {}): Promise<PlayResult> {
   if (fan.actor.kind !== 'fan') throw forbidden();
@@ -244,112 +288,69 @@ export async function play(fan: Ctx, drawId: string, input: { order_id?: string 
   if (draw.account_id !== accountId) throw forbidden();
   if (draw.status !== 'active' || fan.now < draw.starts_at || fan.now >= draw.ends_at)
     throw conflict('draw_closed', '抽奖未开始或已结束', 'The draw is not open');
-  const ref = await entryRef(fan, draw, input.order_id);
+  const ruleRef = await entryRef(fan, draw, input.order_id);
   const seed = await fan.deps.vault.open(fan.merchantId, draw.seed_sealed);
-  const roll = rollOf(seed, accountId, openid, ref);
   const prizes = await prizesOf(fan, [drawId]);
-  const rolled = prizeForRoll(prizes, roll);
-  try {
-    const result = await inTransaction(fan.db, async (trx) => {
-      let given: GrowthDrawPrizesTable | null = null;
-      if (rolled && rolled.kind !== 'nothing') {
-        const took = await trx
-          .updateTable('growth_draw_prizes')
-          .set((eb) => ({ won: eb('won', '+', 1) }))
-          .where('id', '=', rolled.id)
-          .where((eb) => eb('won', '<', eb.ref('stock')))
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const result = await inTransaction(fan.db, async (trx) => {
+        const tx = { ...fan, db: trx };
+        const ref = ruleRef === 'points' ? await nextPointsEntry(tx, drawId, accountId, openid) : ruleRef;
+        const roll = rollOf(seed, accountId, openid, ref);
+        const rolled = prizeForRoll(prizes, roll);
+        let given: GrowthDrawPrizesTable | null = null;
+        if (rolled && rolled.kind !== 'nothing') {
+          const took = await trx
+            .updateTable('growth_draw_prizes')
+            .set((eb) => ({ won: eb('won', '+', 1) }))
+            .where('id', '=', rolled.id)
+            .where((eb) => eb('won', '<', eb.ref('stock')))
+            .executeTakeFirst();
+          if (Number(took.numUpdatedRows) > 0) given = rolled;
+        }
+        const row: GrowthDrawResultsTable = {
+          id: newId('drr', fan.now),
+          merchant_id: fan.merchantId,
+          draw_id: drawId,
+          account_id: accountId,
+          openid,
+          entry_ref: ref,
+          roll,
+          rolled_prize_id: rolled?.id ?? null,
+          prize_id: given?.id ?? null,
+          outcome: given ? 'won' : rolled && rolled.kind !== 'nothing' ? 'out_of_stock' : 'nothing',
+          coupon_id: null,
+          order_id: null,
+          points_spent: ruleRef === 'points' ? draw.entry_points : 0,
+          points_awarded: 0,
+          created_at: fan.now,
+        };
+        await trx.insertInto('growth_draw_results').values(row).execute();
+        if (row.points_spent > 0) await spendOnPlay(tx, draw, { accountId, openid }, row.id);
+        // Guarded on the draw still being open: a play racing the operator's "end" is not recorded.
+        const counted = await trx
+          .updateTable('growth_draws')
+          .set((eb) => ({ plays: eb('plays', '+', 1) }))
+          .where('id', '=', drawId)
+          .where('status', '=', 'active')
           .executeTakeFirst();
-        if (Number(took.numUpdatedRows) > 0) given = rolled;
-      }
-      const row: GrowthDrawResultsTable = {
-        id: newId('drr', fan.now),
-        merchant_id: fan.merchantId,
-        draw_id: drawId,
-        account_id: accountId,
-        openid,
-        entry_ref: ref,
-        roll,
-        rolled_prize_id: rolled?.id ?? null,
-        prize_id: given?.id ?? null,
-        outcome: given ? 'won' : rolled && rolled.kind !== 'nothing' ? 'out_of_stock' : 'nothing',
-        coupon_id: null,
-        order_id: null,
-        created_at: fan.now,
-      };
-      await trx.insertInto('growth_draw_results').values(row).execute();
-      await trx
-        .updateTable('growth_draws')
-        .set((eb) => ({ plays: eb('plays', '+', 1) }))
-        .where('id', '=', drawId)
-        .execute();
-      if (given)
-        await enqueueJob(
-          trx,
-          { type: DRAW_PRIZE_JOB, key: row.id, merchantId: fan.merchantId, payload: { resultId: row.id } },
-          fan.now,
-        );
-      return { ...row, prize: given };
-    });
-    fan.deps.wakeJobs();
-    return result;
-  } catch (error) {
-    if (isUniqueViolation(error))
+        if (Number(counted.numUpdatedRows) === 0)
+          throw conflict('draw_closed', '抽奖未开始或已结束', 'The draw is not open');
+        if (given)
+          await enqueueJob(
+            trx,
+            { type: DRAW_PRIZE_JOB, key: row.id, merchantId: fan.merchantId, payload: { resultId: row.id } },
+            fan.now,
+          );
+        return { ...row, prize: given };
+      });
+      fan.deps.wakeJobs();
+      const points_balance = draw.entry_rule === 'points' ? await fanPoints(fan) : null;
+      return { ...result, points_balance };
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      if (ruleRef === 'points' && attempt < ENTRY_RACE_TRIES) continue;
       throw conflict('already_played', '这次机会已经抽过了', 'This chance has already been used');
-    throw error;
+    }
   }
-}
-
-/** The fan's results in one draw (or all draws), newest first. */
-export async function fanResults(fan: Ctx, drawId?: string) {
-  if (fan.actor.kind !== 'fan') throw forbidden();
-  let query = fan.db
-    .selectFrom('growth_draw_results')
-    .leftJoin('growth_draw_prizes', 'growth_draw_prizes.id', 'growth_draw_results.prize_id')
-    .innerJoin('growth_draws', 'growth_draws.id', 'growth_draw_results.draw_id')
-    .select([
-      'growth_draw_results.id',
-      'growth_draw_results.draw_id',
-      'growth_draw_results.entry_ref',
-      'growth_draw_results.outcome',
-      'growth_draw_results.coupon_id',
-      'growth_draw_results.order_id',
-      'growth_draw_results.created_at',
-      'growth_draw_prizes.name as prize_name',
-      'growth_draw_prizes.kind as prize_kind',
-      'growth_draws.name as draw_name',
-    ])
-    .where('growth_draw_results.merchant_id', '=', fan.merchantId)
-    .where('growth_draw_results.account_id', '=', fan.actor.accountId)
-    .where('growth_draw_results.openid', '=', fan.actor.openid);
-  if (drawId) query = query.where('growth_draw_results.draw_id', '=', drawId);
-  return query.orderBy('growth_draw_results.id', 'desc').limit(50).execute();
-}
-
-/** Everything needed to recompute each roll: the published hash, the seed (once ended) and the plays. */
-export async function drawAudit(ctx: Ctx, id: string) {
-  requireRole(ctx, 'operator');
-  const draw = await drawView(ctx, id);
-  const results = await ctx.db
-    .selectFrom('growth_draw_results')
-    .select(['id', 'account_id', 'openid', 'entry_ref', 'roll', 'rolled_prize_id', 'prize_id', 'outcome'])
-    .where('merchant_id', '=', ctx.merchantId)
-    .where('draw_id', '=', id)
-    .orderBy('id')
-    .limit(10_000)
-    .execute();
-  return {
-    draw_id: draw.id,
-    seed_hash: draw.seed_hash,
-    seed: draw.seed,
-    algorithm: ROLL_ALGORITHM,
-    prizes: draw.prizes.map((p) => ({
-      id: p.id,
-      name: p.name,
-      position: p.position,
-      odds: p.odds,
-      stock: p.stock,
-      won: p.won,
-    })),
-    results,
-  };
 }

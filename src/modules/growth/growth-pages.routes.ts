@@ -9,7 +9,9 @@ import { accountForCallback, apiClientFor } from '../accounts/index.ts';
 import { getProduct } from '../catalog/index.ts';
 import { describeCampaign, getCampaign } from '../marketing/index.ts';
 import { FAN_COOKIE, fanCtx, resolveFan } from '../orders/index.ts';
-import { drawView, fanResults } from './draws.service.ts';
+import { fanPoints } from './draw-points.ts';
+import { fanResults } from './draw-results.ts';
+import { drawView } from './draws.service.ts';
 import { prizesPath } from './growth-notices.ts';
 import { fanPackets, getRedPacketCampaign } from './redpackets.service.ts';
 import { fanShares, myShare, recordOpen, shareByToken, shareCampaign } from './share.service.ts';
@@ -86,6 +88,8 @@ export function growthPageRoutes(app: FastifyInstance, deps: AppDeps): void {
         (r) =>
           `<div class="card draw"><b>${html(r.draw_name)}</b> · ${html(DRAW_OUTCOME[r.outcome] ?? r.outcome)}${
             r.prize_name && r.outcome === 'won' ? `「${html(r.prize_name)}」` : ''
+          }${r.points_spent > 0 ? ` <span class="muted">消耗 ${r.points_spent} 积分</span>` : ''}${
+            r.points_awarded > 0 ? ` <span class="ok">${r.points_awarded} 积分已到账</span>` : ''
           }${
             r.order_id
               ? ` <a href="${base}/orders/${html(r.order_id)}">查看奖品订单</a>`
@@ -219,16 +223,28 @@ ${product ? `<div class="card"><b>${html(product.title)}</b> <a href="${base}/pr
       if (!fan) return reply;
       const draw = await drawView(fan, request.params.id).catch(() => null);
       if (!draw || draw.account_id !== found.account.id) return missing(reply);
-      const rule = { daily: '每天可抽一次', order: '每笔支付订单可抽一次', once: '每人限抽一次' }[
-        draw.entry_rule
-      ];
+      const rule = {
+        daily: '每天可抽一次',
+        order: '每笔支付订单可抽一次',
+        once: '每人限抽一次',
+        points: `每次消耗 ${draw.entry_points} 积分`,
+      }[draw.entry_rule];
       const prizes = draw.prizes
         .filter((p) => p.kind !== 'nothing')
         .map(
           (p) =>
-            `<div class="card prize"><b>${html(p.name)}</b> <span class="muted">概率 ${(p.odds / 100).toFixed(2)}% · 剩余 ${Math.max(0, p.stock - p.won)}</span></div>`,
+            `<div class="card prize"><b>${html(p.name)}</b>${p.kind === 'points' ? ` <span class="muted">${p.points} 积分</span>` : ''} <span class="muted">概率 ${(p.odds / 100).toFixed(2)}% · 剩余 ${Math.max(0, p.stock - p.won)}</span></div>`,
         )
         .join('');
+      // A draw by points shows its cost against what the fan's card holds (or how to get a card).
+      let wallet = '';
+      if (draw.entry_rule === 'points') {
+        const points = await fanPoints(fan);
+        wallet =
+          points === null
+            ? `<div class="card" id="draw-wallet">每次抽奖消耗 <b>${draw.entry_points}</b> 积分 · 你还没有会员卡，<a href="/shop/${html(request.params.appid)}/card">去领卡</a></div>`
+            : `<div class="card" id="draw-wallet">每次抽奖消耗 <b>${draw.entry_points}</b> 积分 · 我的积分 <b id="draw-balance">${points}</b></div>`;
+      }
       const url = `/shop/${request.params.appid}/api/draws/${draw.id}/play`;
       const order = typeof request.query.order === 'string' ? request.query.order.slice(0, 64) : '';
       return mobilePage(
@@ -236,8 +252,8 @@ ${product ? `<div class="card"><b>${html(product.title)}</b> <a href="${base}/pr
         draw.name,
         `<div class="card"><b>${html(draw.name)}</b><div class="muted">${html(rule ?? '')} · 截止 ${html(day(draw.ends_at))}</div>
 <div class="muted" style="word-break:break-all">公证种子哈希：${html(draw.seed_hash)}${draw.seed ? `<br>种子：${html(draw.seed)}` : ''}</div></div>
-${prizes}<p id="result"></p><div class="card"><a href="${prizesPath(request.params.appid)}">我的奖品</a></div>
-<div class="bar"><button class="btn" id="play-draw" data-url="${html(url)}" data-order="${html(order)}" ${draw.status === 'active' ? '' : 'disabled'}>${draw.status === 'active' ? '立即抽奖' : '已结束'}</button></div>`,
+${wallet}${prizes}<p id="result"></p><div class="card"><a href="${prizesPath(request.params.appid)}">我的奖品</a></div>
+<div class="bar"><button class="btn" id="play-draw" data-url="${html(url)}" data-order="${html(order)}" data-again="${draw.entry_rule === 'points' ? '1' : ''}" ${draw.status === 'active' ? '' : 'disabled'}>${draw.status === 'active' ? '立即抽奖' : '已结束'}</button></div>`,
         { scripts: ['/growth/assets/growth.js'] },
       );
     },

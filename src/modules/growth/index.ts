@@ -3,20 +3,23 @@
  * with a budget never exceeded, paid through WeChat Pay's transfer (by link, keyword, payment or a
  * follow through a QR code); share-to-unlock coupons counted by distinct friends; lucky draws
  * with odds, guarded stock and a committed seed. Sits above
- * channel (reads its message log), orders (the winner's ¥0 order), crm (member beside each entry)
- * and marketing (the losers' consolation coupon); nothing imports it but the app.
+ * channel (reads its message log), orders (the winner's ¥0 order), crm (member beside each entry),
+ * marketing (the losers' consolation coupon) and loyalty (points spent on a draw and won in one);
+ * nothing imports it but the app.
  */
 import type { ModuleMigrations } from '../../platform/db/migrate.ts';
 import { up as growth } from './migrations/0050_growth.ts';
 import { up as distribution } from './migrations/0051_distribution.ts';
 import { up as agents } from './migrations/0052_agents.ts';
 import { up as shareDraws } from './migrations/0055_growth_share_draws.ts';
+import { up as drawPoints } from './migrations/0056_growth_draw_points.ts';
 
 export const growthMigrations: ModuleMigrations = {
   '0050_growth': growth,
   '0051_distribution': distribution,
   '0052_agents': agents,
   '0055_growth_share_draws': shareDraws,
+  '0056_growth_draw_points': drawPoints,
 };
 
 export { agentAdminRoutes } from './agents.routes.ts';

@@ -10,6 +10,7 @@ import {
   createRedPacketCampaign,
   getRedPacketCampaign,
   listRedPacketCampaigns,
+  redPacketCampaign,
 } from './redpackets.service.ts';
 
 const tags = ['growth'];
@@ -89,7 +90,7 @@ export function redPacketAdminRoutes(app: Api): void {
   app.get(
     '/growth/red-packets/:id',
     { schema: { tags, params: IdParams, response: withErrors({ 200: Campaign }) } },
-    async (request) => getRedPacketCampaign(request.ctx, request.params.id),
+    async (request) => redPacketCampaign(request.ctx, request.params.id),
   );
   app.get(
     '/growth/red-packets/:id/packets',

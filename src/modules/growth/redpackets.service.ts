@@ -85,6 +85,12 @@ export async function getRedPacketCampaign(ctx: Pick<Ctx, 'db' | 'merchantId'>, 
   );
 }
 
+/** A campaign as the console reads it (operators; the fan's page reads it through getRedPacketCampaign). */
+export async function redPacketCampaign(ctx: Ctx, id: string) {
+  requireRole(ctx, 'operator');
+  return getRedPacketCampaign(ctx, id);
+}
+
 export async function listRedPacketCampaigns(ctx: Ctx) {
   requireRole(ctx, 'operator');
   return ctx.db

@@ -48,9 +48,12 @@ export interface GrowthShareOpensTable {
   created_at: number;
 }
 
-/** How a fan earns a play: once a day (check-in), once per paid order, or once in all. */
-export type DrawEntryRule = 'daily' | 'order' | 'once';
-export type DrawPrizeKind = 'coupon' | 'goods' | 'nothing';
+/**
+ * How a fan earns a play: once a day (check-in), once per paid order, once in all, or as often as
+ * they spend `entry_points` points from the member card.
+ */
+export type DrawEntryRule = 'daily' | 'order' | 'once' | 'points';
+export type DrawPrizeKind = 'coupon' | 'goods' | 'points' | 'nothing';
 
 /** A lucky draw (抽奖): prizes with odds and stock, a seed committed before the first play. */
 export interface GrowthDrawsTable {
@@ -61,6 +64,8 @@ export interface GrowthDrawsTable {
   entry_rule: DrawEntryRule;
   /** For `order`: orders of at least this many fen. */
   min_order_total: number;
+  /** For `points`: what one play costs (migration 0056). */
+  entry_points: number;
   status: 'active' | 'ended';
   seed_hash: string;
   seed_sealed: string;
@@ -82,6 +87,8 @@ export interface GrowthDrawPrizesTable {
   kind: DrawPrizeKind;
   coupon_campaign_id: string | null;
   sku_id: string | null;
+  /** For a `points` prize: how many points it gives. */
+  points: number;
   /** Chance out of 10,000 (basis points); what the prizes leave is "nothing". */
   odds: number;
   stock: number;
@@ -97,7 +104,7 @@ export interface GrowthDrawResultsTable {
   draw_id: string;
   account_id: string;
   openid: string;
-  /** `day:YYYY-MM-DD`, `order:<id>` or `once`: the play this result used up. */
+  /** `day:YYYY-MM-DD`, `order:<id>`, `once` or `points:<n>` (the fan's nth bought play). */
   entry_ref: string;
   /** 0–9999 from sha256(seed:account:openid:entry_ref): recomputable once the seed is revealed. */
   roll: number;
@@ -108,6 +115,10 @@ export interface GrowthDrawResultsTable {
   outcome: DrawOutcome;
   coupon_id: string | null;
   order_id: string | null;
+  /** Points this play cost (loyalty ledger `draw_entry`, ref = this id). */
+  points_spent: number;
+  /** Points the prize put on the card (loyalty ledger `draw_prize`, ref = this id), once given. */
+  points_awarded: number;
   created_at: number;
 }
 

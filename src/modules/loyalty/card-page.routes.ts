@@ -32,6 +32,8 @@ const REASONS: Record<string, string> = {
   birthday: '生日赠送',
   topup_refund: '充值退款',
   adjustment: '人工调整',
+  draw_entry: '抽奖消耗',
+  draw_prize: '抽奖中奖',
 };
 
 function benefits(level: LevelRule): string[] {

@@ -44,7 +44,7 @@ export interface LoyaltyProgramsTable {
   notice_template_id: string;
 }
 
-export type CardSource = 'store_qr' | 'menu' | 'first_order' | 'shop' | 'console';
+export type CardSource = 'store_qr' | 'menu' | 'first_order' | 'shop' | 'console' | 'lucky_draw';
 
 /** One card per CRM member. Balances are kept in step with their ledgers in one transaction. */
 export interface LoyaltyCardsTable {
@@ -83,7 +83,10 @@ export type PointsReason =
   | 'reward'
   | 'reward_return'
   | 'birthday'
-  | 'adjustment';
+  | 'adjustment'
+  /** Spent on a lucky draw's play, and won in one (growth; ref = the draw result). */
+  | 'draw_entry'
+  | 'draw_prize';
 
 export interface LoyaltyPointsLedgerTable {
   id: string;

@@ -94,9 +94,18 @@ export async function loyaltyReport(ctx: Ctx) {
     by_level: program.levels.map((l) => ({ level: l.key, name: l.name, cards: counts.get(l.key) ?? 0 })),
     points: {
       issued:
-        of(points, 'order_earn', 'checkin', 'review', 'birthday') + Math.max(0, of(points, 'adjustment')),
-      // At checkout, on rewards and at the till, net of what came back.
-      spent: -of(points, 'checkout_spend', 'checkout_return', 'reward', 'reward_return', 'store_redeem'),
+        of(points, 'order_earn', 'checkin', 'review', 'birthday', 'draw_prize') +
+        Math.max(0, of(points, 'adjustment')),
+      // At checkout, on rewards, at the till and on lucky draws, net of what came back.
+      spent: -of(
+        points,
+        'checkout_spend',
+        'checkout_return',
+        'reward',
+        'reward_return',
+        'store_redeem',
+        'draw_entry',
+      ),
       expired: -of(points, 'expiry'),
       reversed: -of(points, 'order_reverse'),
       outstanding: Number(totals.points ?? 0),

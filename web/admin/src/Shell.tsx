@@ -1,8 +1,8 @@
-import { App as AntApp, Button, Layout, Menu, Select, Space, Spin, Typography } from 'antd';
+import { Alert, App as AntApp, Button, Layout, Menu, Select, Space, Spin, Typography } from 'antd';
 import { lazy, Suspense } from 'react';
 import { type Account, post } from './api.ts';
 import { CanEditContext, type Lang, useT } from './i18n.ts';
-import { PAGES, type Page } from './page-list.ts';
+import { canSeePage, PAGES, type Page } from './page-list.ts';
 
 // Each page is its own chunk, fetched when first opened: the dashboard brings ECharts, the
 // catalog and orders their tables and forms, and no page pays for the others.
@@ -118,7 +118,10 @@ export default function Shell({
           <Menu
             mode="inline"
             selectedKeys={[page]}
-            items={PAGES.map((key) => ({ key, label: labels[key] }))}
+            items={PAGES.filter((key) => canSeePage(key, me.actor.role)).map((key) => ({
+              key,
+              label: labels[key],
+            }))}
             onClick={({ key }) => {
               location.hash = `#/${key}`;
             }}
@@ -198,8 +201,13 @@ export default function Shell({
                 {page === 'coupons' && <CouponsPage accounts={accounts} />}
                 {page === 'vouchers' && <VouchersPage isOwner={me.actor.role === 'owner'} />}
                 {page === 'flash' && <FlashSalesPage accounts={accounts} />}
-                {page === 'growth' && <GrowthPage accounts={accounts} />}
-                {page === 'distribution' && <DistributionPage isOwner={me.actor.role === 'owner'} />}
+                {!canSeePage(page, me.actor.role) && (
+                  <Alert type="info" title={t('你的角色无法使用此页面')} />
+                )}
+                {page === 'growth' && canSeePage(page, me.actor.role) && <GrowthPage accounts={accounts} />}
+                {page === 'distribution' && canSeePage(page, me.actor.role) && (
+                  <DistributionPage role={me.actor.role} />
+                )}
                 {page === 'loyalty' && <LoyaltyPage isOwner={me.actor.role === 'owner'} />}
                 {page === 'community' && <CommunityPage accounts={accounts} />}
               </Suspense>

@@ -31,3 +31,14 @@ export const PAGES = [
 export type Page = (typeof PAGES)[number];
 
 export const isPage = (value: string): value is Page => (PAGES as readonly string[]).includes(value);
+
+/**
+ * Pages only some roles can use (the API refuses the others): the menu leaves them out. Growth's
+ * campaigns are the operators'; distribution shows agents (customer service) its list and tree.
+ */
+const PAGE_ROLES: Partial<Record<Page, readonly string[]>> = {
+  growth: ['owner', 'operator'],
+  distribution: ['owner', 'operator', 'agent'],
+};
+
+export const canSeePage = (page: Page, role: string): boolean => PAGE_ROLES[page]?.includes(role) ?? true;

@@ -45,7 +45,13 @@
         if (got.outcome === 'won') say(`恭喜抽中「${got.prize.name}」！`, true);
         else if (got.outcome === 'out_of_stock') say('抽中的奖品刚好发完了，谢谢参与', false);
         else say('谢谢参与，下次好运', false);
-        draw.textContent = '已抽奖';
+        const balance = $('draw-balance');
+        if (balance && got.points_balance !== null) balance.textContent = String(got.points_balance);
+        // A draw by points can be played again while the points last; the others once per chance.
+        if (draw.dataset.again) {
+          draw.textContent = '再抽一次';
+          draw.disabled = false;
+        } else draw.textContent = '已抽奖';
       } catch (error) {
         say(error.message, false);
         draw.disabled = false;

@@ -281,30 +281,34 @@ function Withdrawals({ isOwner }: { isOwner: boolean }) {
   );
 }
 
-/** Distribution (分销) and agents (代理): distributors, the tree, commissions, withdrawals, settings. */
-export function DistributionPage({ isOwner }: { isOwner: boolean }) {
+/**
+ * Distribution (分销) and agents (代理): distributors, the tree, commissions, withdrawals, settings.
+ * An agent (customer service) sees only the distributors and the tree: the API refuses it the rest.
+ */
+export function DistributionPage({ role }: { role: string }) {
   const tr = useTr();
   const canEdit = useCanEdit();
+  const isOwner = role === 'owner';
+  const readsMoney = isOwner || role === 'operator';
+  const tabs = [
+    { key: 'list', label: tr('分销员', 'Distributors'), children: <Distributors isOwner={isOwner} /> },
+    { key: 'tree', label: tr('关系树', 'Tree'), children: <DistributorTree /> },
+    { key: 'commissions', label: tr('佣金', 'Commissions'), children: <Commissions /> },
+    {
+      key: 'withdrawals',
+      label: tr('提现审核', 'Withdrawals'),
+      children: <Withdrawals isOwner={isOwner} />,
+    },
+    {
+      key: 'agents',
+      label: tr('代理', 'Agents'),
+      children: <AgentsPanel isOwner={isOwner} canEdit={canEdit} />,
+    },
+    { key: 'settings', label: tr('设置', 'Settings'), children: <SettingsForm isOwner={isOwner} /> },
+  ];
   return (
     <Card title={tr('分销与代理', 'Distribution & agents')}>
-      <Tabs
-        items={[
-          { key: 'list', label: tr('分销员', 'Distributors'), children: <Distributors isOwner={isOwner} /> },
-          { key: 'tree', label: tr('关系树', 'Tree'), children: <DistributorTree /> },
-          { key: 'commissions', label: tr('佣金', 'Commissions'), children: <Commissions /> },
-          {
-            key: 'withdrawals',
-            label: tr('提现审核', 'Withdrawals'),
-            children: <Withdrawals isOwner={isOwner} />,
-          },
-          {
-            key: 'agents',
-            label: tr('代理', 'Agents'),
-            children: <AgentsPanel isOwner={isOwner} canEdit={canEdit} />,
-          },
-          { key: 'settings', label: tr('设置', 'Settings'), children: <SettingsForm isOwner={isOwner} /> },
-        ]}
-      />
+      <Tabs items={readsMoney ? tabs : tabs.filter((tab) => tab.key === 'list' || tab.key === 'tree')} />
     </Card>
   );
 }

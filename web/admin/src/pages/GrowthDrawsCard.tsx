@@ -21,7 +21,8 @@ import { epoch, shopLink, useCoupons } from './growthShared.ts';
 interface Prize {
   id: string;
   name: string;
-  kind: 'coupon' | 'goods' | 'nothing';
+  kind: 'coupon' | 'goods' | 'points' | 'nothing';
+  points: number;
   odds: number;
   stock: number;
   won: number;
@@ -29,7 +30,8 @@ interface Prize {
 interface Draw {
   id: string;
   name: string;
-  entry_rule: 'daily' | 'order' | 'once';
+  entry_rule: 'daily' | 'order' | 'once' | 'points';
+  entry_points: number;
   status: 'active' | 'ended';
   seed_hash: string;
   seed: string | null;
@@ -43,10 +45,12 @@ const RULES = (tr: Tr) => ({
   daily: tr('每天签到抽一次', 'Once a day (check-in)'),
   order: tr('每笔支付订单抽一次', 'Once per paid order'),
   once: tr('每人一次', 'Once per fan'),
+  points: tr('消耗积分抽奖', 'Spend points per play'),
 });
 const KINDS = (tr: Tr) => ({
   coupon: tr('优惠券', 'Coupon'),
   goods: tr('实物', 'Goods'),
+  points: tr('积分', 'Points'),
   nothing: tr('谢谢参与', 'Nothing'),
 });
 
@@ -78,12 +82,14 @@ export function LuckyDrawsCard({ accounts }: { accounts: Account[] }) {
         account_id: account?.id,
         name: v.name,
         entry_rule: v.entry_rule,
+        entry_points: v.entry_rule === 'points' ? Number(v.entry_points ?? 0) : undefined,
         ends_at: epoch(v.ends_at),
         prizes: (v.prizes as Array<Record<string, unknown>>).map((p) => ({
           name: p.name,
           kind: p.kind,
           coupon_campaign_id: p.kind === 'coupon' ? p.coupon_campaign_id : null,
           sku_id: p.kind === 'goods' ? p.sku_id : null,
+          points: p.kind === 'points' ? Number(p.points ?? 0) : undefined,
           odds: Math.round(Number(p.percent ?? 0) * 100),
           stock: p.kind === 'nothing' ? 0 : Number(p.stock ?? 0),
         })),
@@ -120,7 +126,11 @@ export function LuckyDrawsCard({ accounts }: { accounts: Account[] }) {
                 dataSource={d.prizes}
                 columns={[
                   { title: tr('奖品', 'Prize'), dataIndex: 'name' },
-                  { title: tr('类型', 'Kind'), render: (_, p) => KINDS(tr)[p.kind] },
+                  {
+                    title: tr('类型', 'Kind'),
+                    render: (_, p) =>
+                      p.kind === 'points' ? `${KINDS(tr).points} ${p.points}` : KINDS(tr)[p.kind],
+                  },
                   { title: tr('概率', 'Odds'), render: (_, p) => `${(p.odds / 100).toFixed(2)}%` },
                   {
                     title: tr('已中/库存', 'Won / stock'),
@@ -133,7 +143,13 @@ export function LuckyDrawsCard({ accounts }: { accounts: Account[] }) {
         }}
         columns={[
           { title: tr('名称', 'Name'), dataIndex: 'name' },
-          { title: tr('参与方式', 'Entry'), render: (_, d) => RULES(tr)[d.entry_rule] },
+          {
+            title: tr('参与方式', 'Entry'),
+            render: (_, d) =>
+              d.entry_rule === 'points'
+                ? `${RULES(tr).points} · ${d.entry_points} ${tr('积分/次', 'points a play')}`
+                : RULES(tr)[d.entry_rule],
+          },
           { title: tr('抽奖次数', 'Plays'), dataIndex: 'plays' },
           { title: tr('结束', 'Ends'), render: (_, d) => time(d.ends_at) },
           {
@@ -179,6 +195,19 @@ export function LuckyDrawsCard({ accounts }: { accounts: Account[] }) {
                 options={Object.entries(RULES(tr)).map(([value, label]) => ({ value, label }))}
               />
             </Form.Item>
+            <Form.Item noStyle shouldUpdate={(a, b) => a.entry_rule !== b.entry_rule}>
+              {({ getFieldValue }) =>
+                getFieldValue('entry_rule') === 'points' && (
+                  <Form.Item
+                    name="entry_points"
+                    label={tr('每次消耗积分', 'Points a play')}
+                    rules={[{ required: true }]}
+                  >
+                    <InputNumber min={1} max={1_000_000} />
+                  </Form.Item>
+                )
+              }
+            </Form.Item>
             <Form.Item name="ends_at" rules={[{ required: true }]}>
               <DatePicker showTime placeholder={tr('结束时间', 'Ends at')} />
             </Form.Item>
@@ -207,6 +236,12 @@ export function LuckyDrawsCard({ accounts }: { accounts: Account[] }) {
                     </Form.Item>
                     <Form.Item name={[field.name, 'sku_id']}>
                       <Input placeholder={tr('SKU ID（实物奖品）', 'SKU ID (goods prize)')} />
+                    </Form.Item>
+                    <Form.Item
+                      name={[field.name, 'points']}
+                      label={tr('积分（积分奖品）', 'Points (points prize)')}
+                    >
+                      <InputNumber min={1} max={1_000_000} />
                     </Form.Item>
                     <Form.Item name={[field.name, 'percent']} label={tr('概率 %', 'Odds %')}>
                       <InputNumber min={0} max={100} step={0.01} />
