@@ -120,6 +120,12 @@ describe.skipIf(!hasChromium)('follower analytics in the console', () => {
     ]);
     const csv = readFileSync((await download.path())!, 'utf8');
     expect(csv).toContain('地铁海报,3,0,3');
+
+    await page.click('button:has-text("English")');
+    await page.waitForSelector('.compound-growth:has-text("Compound growth (promotion bar ≥ 20%)")');
+    await page.waitForSelector('.by-qrcode td:has-text("Direct follow")');
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: `${SHOTS}/follower-stats3-english.png` });
     expect(errors).toEqual([]);
   }, 120_000);
 });

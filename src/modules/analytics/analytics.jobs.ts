@@ -2,11 +2,15 @@ import { merchantCtx } from '../../context.ts';
 import type { AppDeps } from '../../deps.ts';
 import { DAY_MS } from '../../platform/db/day-buckets.ts';
 import { enqueueJob } from '../../platform/jobs/jobs.ts';
+import { PermanentJobError } from '../../platform/jobs/worker.ts';
 import { listAccounts } from '../accounts/index.ts';
+import { ORDER_EVENTS } from '../orders/index.ts';
 import { chinaDay, DATACUBE_MAX_DAYS, pullWechatUsers } from './datacube.service.ts';
+import { backfillOrders, orderChanged } from './order-rollups.service.ts';
 import { pruneSeen, refreshBaselines, rollupTail } from './rollups.service.ts';
 
 export const ANALYTICS_DAILY_JOB = 'analytics.daily';
+export const ORDERS_BACKFILL_JOB = 'analytics.orders_backfill';
 
 /** Merchants whose accounts have anything in the rollups: the ones with figures to keep. */
 async function activeMerchants(deps: AppDeps): Promise<string[]> {
@@ -28,6 +32,9 @@ export async function runDaily(deps: AppDeps): Promise<void> {
   const now = deps.clock.now();
   const to = chinaDay(now - DAY_MS);
   const from = chinaDay(now - DATACUBE_MAX_DAYS * DAY_MS);
+  // The baseline is "subscribed now − rolled-up net": the rollups must be caught up first (on an
+  // upgrade the tail is still reading the log's 90 days when this first runs).
+  await rollupTail(deps)();
   for (const merchantId of await activeMerchants(deps)) {
     const ctx = merchantCtx(deps, merchantId);
     await refreshBaselines(ctx);
@@ -45,6 +52,15 @@ export async function runDaily(deps: AppDeps): Promise<void> {
 
 export function registerAnalyticsJobs(deps: AppDeps): void {
   rollupTail(deps);
+  // Placed, paid and cancelled move an order between the funnel's steps; the order is read fresh.
+  for (const name of [ORDER_EVENTS.placed, ORDER_EVENTS.paid, ORDER_EVENTS.cancelled])
+    deps.events.subscribe(name, 'analytics.order_rollups', async (event) => {
+      if (!event.merchantId) throw new PermanentJobError('order event without merchant');
+      await orderChanged(merchantCtx(deps, event.merchantId), String(event.payload.orderId));
+    });
+  deps.jobHandlers.set(ORDERS_BACKFILL_JOB, async () => {
+    await backfillOrders(deps);
+  });
   deps.jobHandlers.set(ANALYTICS_DAILY_JOB, async () => {
     await runDaily(deps);
     await scheduleAnalytics(deps, deps.clock.now() + DAY_MS);
@@ -55,4 +71,6 @@ export function registerAnalyticsJobs(deps: AppDeps): void {
 export async function scheduleAnalytics(deps: Pick<AppDeps, 'db'>, at: number): Promise<void> {
   const day = new Date(at).toISOString().slice(0, 10);
   await enqueueJob(deps.db, { type: ANALYTICS_DAILY_JOB, key: day, runAt: at }, at);
+  // Orders from before the order rollups: walked once (the job returns at once when done).
+  await enqueueJob(deps.db, { type: ORDERS_BACKFILL_JOB, key: 'v1', runAt: at }, at);
 }

@@ -66,7 +66,42 @@ export interface AnalyticsWechatCumulateTable {
   pulled_at: number;
 }
 
+/**
+ * Orders per account and local day: the placed cohort's outcome (paid, still pending, cancelled
+ * unpaid and why) on the day placed; paid orders and sales (fen) on the day paid.
+ */
+export interface AnalyticsOrderDaysTable {
+  merchant_id: string;
+  account_id: string;
+  day: number;
+  placed: number;
+  cohort_paid: number;
+  cohort_pending: number;
+  cancel_unpaid_timeout: number;
+  cancel_buyer: number;
+  cancel_merchant: number;
+  cancel_other: number;
+  paid: number;
+  sales: number;
+}
+
+/** What one order adds to the order rollups now: an event replaces it and applies the difference. */
+export interface AnalyticsOrderFactsTable {
+  order_id: string;
+  merchant_id: string;
+  account_id: string;
+  placed_day: number;
+  paid_day: number | null;
+  cohort_paid: number;
+  cohort_pending: number;
+  /** Null unless the order was cancelled unpaid. */
+  cancel_reason: string | null;
+  sales: number;
+}
+
 export interface AnalyticsTables {
+  analytics_order_days: AnalyticsOrderDaysTable;
+  analytics_order_facts: AnalyticsOrderFactsTable;
   analytics_follower_days: AnalyticsFollowerDaysTable;
   analytics_message_days: AnalyticsMessageDaysTable;
   analytics_log_seen: AnalyticsLogSeenTable;

@@ -2,16 +2,19 @@ import type { Ctx } from '../../context.ts';
 import { DAY_MS, zoneOffsetMs } from '../../platform/db/day-buckets.ts';
 import { badRequest } from '../../platform/http/errors.ts';
 import { sendFigures, YARDSTICKS } from '../messaging/index.ts';
-import { orderOutcomes, ordersByDay } from '../orders/index.ts';
+import { orderOutcomes } from '../orders/index.ts';
 import { getMerchant } from '../tenants/index.ts';
+import { orderDays } from './order-rollups.service.ts';
 import { followerOverview, messageDays } from './rollup-reads.service.ts';
 
 const MAX_RANGE_DAYS = 92;
 
 /**
  * The dashboard: followers over time and by source, messages in and out, orders placed vs paid (the seeds'
- * "only a third paid" funnel) and sales, per day in the merchant's time zone. Followers and messages
- * come from analytics' daily rollups (kept by the log tail), never from a scan of the log.
+ * "only a third paid" funnel) and sales, per day in the merchant's time zone. Followers, messages
+ * and orders come from analytics' daily rollups (kept by the log tail and order events), never from
+ * a scan of the log or the orders: whole local days, so the funnel here counts the orders placed on
+ * the days the range touches (`/orders/funnel` counts the exact range from the orders).
  */
 export async function overview(ctx: Ctx, input: { from: number; to: number; account_id?: string }) {
   if (input.to <= input.from)
@@ -25,11 +28,10 @@ export async function overview(ctx: Ctx, input: { from: number; to: number; acco
   }
   const merchant = await getMerchant(ctx);
   const range = { ...input, offsetMs: zoneOffsetMs(merchant.timezone, input.from) };
-  const [followers, messages, orders, funnel, sends] = await Promise.all([
+  const [followers, messages, { orders, funnel }, sends] = await Promise.all([
     followerOverview(ctx, range),
     messageDays(ctx, range),
-    ordersByDay(ctx, range),
-    orderFunnel(ctx, input),
+    orderDays(ctx, range),
     sendFigures(ctx, input),
   ]);
   return {

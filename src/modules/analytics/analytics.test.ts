@@ -2,17 +2,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fanSession, shop } from '../../../test/support/shopper.ts';
 import { createTestApp, type TestApp } from '../../../test/support/test-app.ts';
 import { connectAccount, fan, say } from '../../../test/support/wechat-fan.ts';
+import { merchantCtx } from '../../context.ts';
 import { provisionSimulatedPay } from '../../demo-pay.ts';
 import { zoneOffsetMs } from '../../platform/db/day-buckets.ts';
+import { backfillOrders, orderChanged } from './order-rollups.service.ts';
 import { rollupTail } from './rollups.service.ts';
 
 let t: TestApp;
 let token: string;
+let merchantId: string;
 
 beforeAll(async () => {
   t = await createTestApp();
   const m = await t.merchant('dashboard-shop');
   token = m.token;
+  merchantId = m.id;
   const account = await connectAccount(t, token);
   await provisionSimulatedPay(t.deps, m.id, { codEnabled: true });
   const counter = (
@@ -39,6 +43,7 @@ beforeAll(async () => {
     });
   }
   await rollupTail(t.deps)();
+  await t.worker.drain();
 });
 afterAll(() => t.close());
 
@@ -64,6 +69,34 @@ describe('dashboard', () => {
     // Two WeChat Pay orders wait for payment; the cash-on-delivery one counts as a sale.
     expect(body.funnel).toMatchObject({ placed: 3, pending: 3, paid: 1 });
     expect(body.orders.placed_by_day).toHaveLength(3);
+  });
+
+  it('keeps the order rollups in line with each order: cancelled with its reason, once however often heard', async () => {
+    const day = 86_400_000;
+    const url = `/api/v1/analytics/overview?from=${t.clock.now() - day}&to=${t.clock.now() + day}`;
+    const orders = (await t.call(token, 'GET', '/api/v1/orders')).body;
+    const pending = (orders.items ?? orders).find(
+      (o: { status: string; payment_method: string }) =>
+        o.status === 'pending_payment' && o.payment_method === 'wechat',
+    );
+    expect((await t.call(token, 'POST', `/api/v1/orders/${pending.id}/cancel`)).status).toBe(200);
+    await t.worker.drain();
+    const after = (await t.call(token, 'GET', url)).body;
+    expect(after.funnel).toMatchObject({ placed: 3, pending: 2, paid: 1, cancelled_unpaid: 1 });
+    expect(after.funnel.cancel_reasons).toEqual({ merchant: 1 });
+    // The same order heard again, and every order walked again by the backfill: nothing moves.
+    await orderChanged(merchantCtx(t.deps, merchantId), pending.id);
+    await t.deps.db.deleteFrom('analytics_cursors').where('name', '=', 'orders_backfill').execute();
+    expect(await backfillOrders(t.deps)).toBeGreaterThanOrEqual(3);
+    expect((await t.call(token, 'GET', url)).body.funnel).toEqual(after.funnel);
+    // Rollups lost: the backfill rebuilds them from the orders.
+    await t.deps.db.deleteFrom('analytics_order_days').execute();
+    await t.deps.db.deleteFrom('analytics_order_facts').execute();
+    await t.deps.db.deleteFrom('analytics_cursors').where('name', '=', 'orders_backfill').execute();
+    await backfillOrders(t.deps);
+    const rebuilt = (await t.call(token, 'GET', url)).body;
+    expect(rebuilt.funnel).toEqual(after.funnel);
+    expect(rebuilt.orders).toEqual(after.orders);
   });
 
   it('refuses ranges that are backwards or too long', async () => {

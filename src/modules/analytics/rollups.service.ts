@@ -59,7 +59,9 @@ function dayFinder(timeZone: string, first: number, last: number): (at: number) 
 /** Counts one merchant's log rows into the tally: follows by QR code, unfollows, messages in and out. */
 async function tallyRows(ctx: Ctx, rows: LogEntry[], tally: Tally): Promise<void> {
   if (rows.length === 0) return;
-  const merchant = await getMerchant(ctx);
+  // A merchant that is gone has no dashboard: its rows must not stop the tail for everyone else.
+  const merchant = await getMerchant(ctx).catch(() => null);
+  if (!merchant) return;
   const dayOf = dayFinder(merchant.timezone, rows[0]!.created_at, rows.at(-1)!.created_at);
   let codes: Map<string, string> | null = null;
   for (const row of rows) {

@@ -58,6 +58,7 @@ export {
   getOrder,
   listOrders,
   type OrderView,
+  orderFacts,
   orderOutcomes,
   ordersByDay,
 } from './queries.service.ts';

@@ -179,3 +179,41 @@ export async function buyerSpend(
     .execute();
   return rows.map((r) => ({ ...r, orders: Number(r.orders), spend: Number(r.spend) }));
 }
+
+const FACT_COLUMNS = [
+  'id',
+  'merchant_id',
+  'account_id',
+  'status',
+  'payment_method',
+  'paid_at',
+  'cancel_reason',
+  'total',
+  'created_at',
+] as const;
+
+/**
+ * What reports keep of orders, without items: the merchant's orders by id (`ids`), or a page of
+ * every merchant's orders after `afterId` in id order (a one-time backfill walks them so).
+ */
+export async function orderFacts(
+  db: Ctx['db'],
+  filter: { merchantId: string; ids: string[] } | { afterId: string; limit: number },
+) {
+  if ('ids' in filter) {
+    if (filter.ids.length === 0) return [];
+    return db
+      .selectFrom('orders')
+      .select(FACT_COLUMNS)
+      .where('merchant_id', '=', filter.merchantId)
+      .where('id', 'in', filter.ids)
+      .execute();
+  }
+  return db
+    .selectFrom('orders')
+    .select(FACT_COLUMNS)
+    .where('id', '>', filter.afterId)
+    .orderBy('id')
+    .limit(filter.limit)
+    .execute();
+}
