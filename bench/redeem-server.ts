@@ -58,7 +58,9 @@ for (let i = 0; i < CLERKS; i++) {
   await bindClerk(ctx, token.id, store.id);
   tokens.push(token.token);
 }
-// Vouchers as a paid deal issues them (rows arranged directly: issuing is tested elsewhere).
+// Vouchers as a paid deal issues them (rows arranged directly: issuing is tested elsewhere). Ids
+// are unique per run: a PostgreSQL bench database outlives a run.
+const run = now.toString(36);
 const codes: string[] = [];
 for (let start = 0; start < VOUCHERS; start += 1_000) {
   const rows = Array.from({ length: Math.min(1_000, VOUCHERS - start) }, (_, k) => {
@@ -66,11 +68,11 @@ for (let start = 0; start < VOUCHERS; start += 1_000) {
     const code = String(100_000_000_000 + i * 7_919);
     codes.push(code);
     return {
-      id: `vch_bench_${i}`,
+      id: `vch_${run}_${i}`,
       merchant_id: merchant.id,
       code,
-      order_id: `ord_bench_${Math.floor(i / 2)}`,
-      order_item_id: `oit_bench_${Math.floor(i / 2)}`,
+      order_id: `ord_${run}_${Math.floor(i / 2)}`,
+      order_item_id: `oit_${run}_${Math.floor(i / 2)}`,
       unit: (i % 2) + 1,
       product_id: 'prd_bench',
       title: '单人咖啡套餐',

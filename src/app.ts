@@ -8,7 +8,7 @@ import type { DB } from './database.ts';
 import type { Api, AppDeps } from './deps.ts';
 import { migrations } from './migrations.ts';
 import { accountForCallback, accountsRoutes, sealStoredAccountSecrets } from './modules/accounts/index.ts';
-import { analyticsRoutes } from './modules/analytics/index.ts';
+import { analyticsRoutes, registerAnalyticsJobs, scheduleAnalytics } from './modules/analytics/index.ts';
 import { catalogRoutes } from './modules/catalog/index.ts';
 import {
   callbackRoutes,
@@ -186,6 +186,7 @@ export async function openApp(config: Config, options: BuildOptions = {}): Promi
   registerMessagingJobs(deps);
   registerLoyaltyJobs(deps);
   registerCommunityJobs(deps);
+  registerAnalyticsJobs(deps);
   if (options.migrate !== false) {
     // Secrets written before encryption at rest are sealed once; later starts find nothing to do.
     const sealed = (await sealStoredAccountSecrets(deps)) + (await sealStoredPaymentSecrets(deps));
@@ -321,6 +322,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     async scheduleMaintenance() {
       await scheduleMessagePruning(deps, deps.clock.now());
       await scheduleBirthdays(deps, deps.clock.now());
+      await scheduleAnalytics(deps, deps.clock.now());
     },
     async close() {
       await app.close();

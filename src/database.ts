@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { AccountsTables } from './modules/accounts/accounts.schema.ts';
+import type { AnalyticsTables } from './modules/analytics/analytics.schema.ts';
 import type { CatalogTables } from './modules/catalog/catalog.schema.ts';
 import type { ChannelTables } from './modules/channel/channel.schema.ts';
 import type { CommunityTables } from './modules/community/community.schema.ts';
@@ -36,7 +37,8 @@ export interface DB
     AgentTables,
     MessagingTables,
     LoyaltyTables,
-    CommunityTables {}
+    CommunityTables,
+    AnalyticsTables {}
 
 export type Db = Kysely<DB>;
 

@@ -1,4 +1,5 @@
 import { accountsMigrations } from './modules/accounts/index.ts';
+import { analyticsMigrations } from './modules/analytics/index.ts';
 import { catalogMigrations } from './modules/catalog/index.ts';
 import { channelMigrations } from './modules/channel/index.ts';
 import { communityMigrations } from './modules/community/index.ts';
@@ -35,4 +36,5 @@ export const migrations: readonly ModuleMigrations[] = [
   messagingMigrations,
   loyaltyMigrations,
   communityMigrations,
+  analyticsMigrations,
 ];

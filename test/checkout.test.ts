@@ -71,6 +71,8 @@ describe('checkout and WeChat Pay', () => {
     await t.worker.drain();
     const notices = t.simulator!.sim.fan(appid, 'o_buyer').transcript.filter((e) => e.via === 'template');
     expect(notices.map((n) => n.message.templateId)).toEqual(['TM_ORDER_PAID']);
+    // Shipped goods: the default remark promises shipping (a deal or a membership would not).
+    expect(JSON.stringify(notices[0]?.message)).toContain('我们会尽快为您发货');
 
     const mine = await shop(t, cookie, appid, 'GET', '/me');
     expect(mine.body.addresses[0]).toMatchObject({ name: '张三', detail: '中山南路 1 号' });

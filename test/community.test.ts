@@ -241,6 +241,12 @@ describe('paid membership', () => {
     await t.worker.drain();
     expect(reminders()).toHaveLength(1);
     expect(JSON.stringify(reminders()[0]!.message)).toContain('/membership');
+    // A membership is not shipped: the paid notice's default remark does not promise it.
+    const paidNotices = t
+      .simulator!.sim.fan(appid, 'o_buyer')
+      .transcript.filter((e) => e.via === 'template' && JSON.stringify(e.message).includes('TM_ORDER_PAID'));
+    expect(paidNotices.length).toBeGreaterThan(0);
+    for (const notice of paidNotices) expect(JSON.stringify(notice.message)).toContain('感谢您的购买');
 
     // Refunding the first order ends the membership (a new session: the old one is a year old).
     cookie = await fanSession(t, appid, 'o_buyer');

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { merchantCtx } from '../src/context.ts';
 import { resolveFan } from '../src/modules/crm/index.ts';
+import { requestTemplateNotices } from '../src/modules/messaging/index.ts';
+import { systemClock } from '../src/platform/clock.ts';
 import { massDeliveryCounts } from '../src/simulator/mass-send.routes.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { connectAccount } from './support/wechat-fan.ts';
@@ -15,14 +17,17 @@ let token: string;
 let appid: string;
 let accountId: string;
 let tagId: string;
+let merchantId: string;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  t = await createTestApp({ massSendBatch: BATCH });
+  // The worker process keeps real time; so does this one (the log's and the notices' times meet).
+  t = await createTestApp({ massSendBatch: BATCH }, { clock: systemClock });
   // The worker process reaches this process's simulator over HTTP.
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   const m = await t.merchant('msg-crash');
   token = m.token;
+  merchantId = m.id;
   const account = await connectAccount(t, token, { mode: 'plain' });
   appid = account.appid;
   accountId = account.id;
@@ -135,5 +140,83 @@ describe('a worker killed mid-send', { timeout: 120_000 }, () => {
     const duplicates = [...counts.values()].reduce((sum, n) => sum + n - 1, 0);
     const lost = FANS - counts.size;
     expect({ duplicates, lost }).toEqual({ duplicates: 0, lost: 0 });
+  });
+});
+
+const noticeCounts = async () => {
+  const rows = await t.deps.db
+    .selectFrom('notices')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('merchant_id', '=', merchantId)
+    .groupBy('status')
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)])) as Record<string, number>;
+};
+
+describe('a worker killed mid-notice', { timeout: 120_000 }, () => {
+  it('settles the calls it had in flight on WeChat’s pushes: 0 duplicates, 0 losses', async () => {
+    // WeChat delivers (and pushes TEMPLATESENDJOBFINISH) at once but answers slowly: the kill
+    // lands with calls that reached WeChat and whose answers the worker never read.
+    const simApp = t.simulator!.sim.app(appid);
+    simApp.templateSendDelayMs = 400;
+    expect(
+      (await t.call(token, 'PUT', '/api/v1/notices/templates/order_paid', { template_id: 'TM_CRASH' }))
+        .status,
+    ).toBe(200);
+    await t.call(token, 'PUT', '/api/v1/notices/settings', { daily_limit: 10_000, per_second: 1_000 });
+    const ctx = merchantCtx(t.deps, merchantId);
+    const queued = await requestTemplateNotices(
+      ctx,
+      { kind: 'order_paid', eventKey: 'crash', accountId },
+      Array.from({ length: FANS }, (_, i) => ({
+        openid: `o_crash_${i}`,
+        vars: { order_id: `ord_${i}`, items: '上新', first_item: '上新', total: '¥1.00', link: '' },
+      })),
+    );
+    expect(queued).toBe(FANS);
+
+    const first = startWorker();
+    await until(
+      async () => simApp.templateSendsInFlight ?? 0,
+      (n) => n >= 10,
+      60_000,
+    );
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+    const delivered = () =>
+      Array.from(
+        { length: FANS },
+        (_, i) =>
+          t.simulator!.sim.fan(appid, `o_crash_${i}`).transcript.filter((e) => e.via === 'template').length,
+      );
+    const atKill = await noticeCounts();
+    // Calls WeChat took, answers never read: the rows say 'sending', the fans have the notice.
+    expect(atKill.sending ?? 0).toBeGreaterThan(0);
+    expect(delivered().filter((n) => n > 0).length).toBeGreaterThan(0);
+
+    simApp.templateSendDelayMs = 0;
+    await t.deps.db
+      .updateTable('jobs')
+      .set({ locked_until: 0 })
+      .where('type', '=', 'messaging.notices')
+      .where('status', '=', 'running')
+      .execute();
+    const second = startWorker();
+    const done = await until(noticeCounts, (c) => (c.sent ?? 0) === FANS, 90_000);
+    second.kill('SIGTERM');
+    expect(done).toEqual({ sent: FANS });
+
+    const counts = delivered();
+    const duplicates = counts.reduce((sum, n) => sum + Math.max(0, n - 1), 0);
+    const lost = counts.filter((n) => n === 0).length;
+    expect({ duplicates, lost }).toEqual({ duplicates: 0, lost: 0 });
+    // The settled rows carry the MsgID WeChat pushed for their fan.
+    const withoutId = await t.deps.db
+      .selectFrom('notices')
+      .select('id')
+      .where('merchant_id', '=', merchantId)
+      .where('msg_id', 'is', null)
+      .execute();
+    expect(withoutId).toHaveLength(0);
   });
 });

@@ -828,6 +828,7 @@ describe('tenant isolation', () => {
       ['/api/v1/replies', { account_id: accountInA, kind: 'default', reply: { type: 'text', content: 'x' } }],
       ['/api/v1/replies/preview', { account_id: accountInA, text: 'A 的秘密' }],
       ['/api/v1/qrcodes', { account_id: accountInA, name: 'x' }],
+      ['/api/v1/analytics/wechat-users/pull', { account_id: accountInA }],
       ['/api/v1/growth/distributors', { account_id: accountInA, openid: 'o_steal' }],
       [
         '/api/v1/growth/trials',

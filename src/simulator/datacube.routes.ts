@@ -83,20 +83,64 @@ export function datacubeRoutes(app: FastifyInstance, deps: SimulatorDeps): void 
     }),
   );
 
+  app.post('/datacube/getusersummary', (request, reply) =>
+    wechatApi(reply, () => {
+      const target = tokenApp(request.query as Query);
+      const days = span((request.body ?? {}) as Body, 7);
+      return { list: days.flatMap((day) => userSummary(sim.fans(target.appId), day)) };
+    }),
+  );
+
   app.post('/datacube/getusercumulate', (request, reply) =>
     wechatApi(reply, () => {
       const target = tokenApp(request.query as Query);
       const days = span((request.body ?? {}) as Body, 7);
-      const fans = sim.fans(target.appId).filter((f) => f.subscribed);
+      const fans = sim.fans(target.appId);
       return {
         list: days.map((day) => ({
           ref_date: day,
           user_source: 0,
-          cumulate_user: fans.filter((f) => (f.subscribeTime ?? 0) < dayStart(day) + DAY_MS).length,
+          cumulate_user: fans.filter((f) => followingAt(f, dayStart(day) + DAY_MS)).length,
         })),
       };
     }),
   );
+}
+
+/** WeChat's user_source for a follow: 30 scanned a QR code, 0 anything else the simulator plays. */
+const USER_SOURCE_QR = 30;
+const USER_SOURCE_OTHER = 0;
+
+/** Whether the fan followed just before `at`: the last follow or unfollow before it says. */
+function followingAt(fan: SimFan, at: number): boolean {
+  if (!fan.follows?.length) return fan.subscribed && (fan.subscribeTime ?? 0) < at;
+  let following = false;
+  for (const event of fan.follows) if (event.at < at) following = event.kind === 'subscribe';
+  return following;
+}
+
+/**
+ * getusersummary for one day: per user_source, follows (new_user) and unfollows (cancel_user);
+ * an unfollow counts under the source of the fan's last follow. Only sources with a change appear.
+ */
+export function userSummary(fans: SimFan[], day: string) {
+  const from = dayStart(day);
+  const to = from + DAY_MS;
+  const bySource = new Map<number, { new_user: number; cancel_user: number }>();
+  for (const fan of fans) {
+    let source = USER_SOURCE_OTHER;
+    for (const event of fan.follows ?? []) {
+      if (event.kind === 'subscribe') source = event.scene === null ? USER_SOURCE_OTHER : USER_SOURCE_QR;
+      if (event.at < from || event.at >= to) continue;
+      const entry = bySource.get(source) ?? { new_user: 0, cancel_user: 0 };
+      if (event.kind === 'subscribe') entry.new_user += 1;
+      else entry.cancel_user += 1;
+      bySource.set(source, entry);
+    }
+  }
+  return [...bySource]
+    .sort(([a], [b]) => a - b)
+    .map(([user_source, figures]) => ({ ref_date: day, user_source, ...figures }));
 }
 
 /** Control API (the merchant's own sign-in): how many delivered fans read, and the seed of who. */

@@ -30,6 +30,7 @@ export async function fanActs(deps: SimulatorDeps, appId: string, openid: string
     fan.subscribed = true;
     fan.subscribeTime = sim.now();
     fan.subscribeScene = scene;
+    fan.follows = [...(fan.follows ?? []), { at: sim.now(), kind: 'subscribe', scene }];
     interacted();
     return scene === null
       ? { MsgType: 'event', Event: 'subscribe', EventKey: '' }
@@ -84,6 +85,7 @@ export async function fanActs(deps: SimulatorDeps, appId: string, openid: string
     case 'unsubscribe':
       if (!fan.subscribed) throw new SimError(-1, 'not subscribed');
       fan.subscribed = false;
+      fan.follows = [...(fan.follows ?? []), { at: sim.now(), kind: 'unsubscribe', scene: null }];
       fields = { MsgType: 'event', Event: 'unsubscribe', EventKey: '' };
       break;
     case 'scan': {

@@ -31,6 +31,12 @@ export interface SimApp {
   readSeed?: string;
   /** Mass-send calls taken and not yet answered (so a test can kill its caller mid-call). */
   massSendsInFlight?: number;
+  /**
+   * Tests slow the template API's answer down (the notice is delivered and pushed first, as when
+   * WeChat took a call whose answer its caller never read), counting calls held.
+   */
+  templateSendDelayMs?: number;
+  templateSendsInFlight?: number;
   /** Previews sent today (WeChat allows 100 a day). */
   previews?: number[];
 }
@@ -68,6 +74,8 @@ export interface SimFan {
    * count tests and benches read to prove a send reached each fan exactly once.
    */
   massReceived?: Array<{ msgId: number; at: number; key: string }>;
+  /** Every follow and unfollow, oldest first: what the datacube's user analysis counts. */
+  follows?: Array<{ at: number; kind: 'subscribe' | 'unsubscribe'; scene: string | null }>;
 }
 
 export interface SimPayMerchant {

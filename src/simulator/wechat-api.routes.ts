@@ -239,7 +239,7 @@ export function wechatApiRoutes(app: FastifyInstance, deps: SimulatorDeps): void
     }),
   );
   app.post('/cgi-bin/message/template/send', (request, reply) =>
-    wechatApi(reply, () => {
+    wechatApi(reply, async () => {
       const target = tokenApp(request.query as Query);
       const body = request.body as {
         touser?: string;
@@ -267,6 +267,11 @@ export function wechatApiRoutes(app: FastifyInstance, deps: SimulatorDeps): void
         MsgID: msgid,
         Status: 'success',
       });
+      if (target.templateSendDelayMs) {
+        target.templateSendsInFlight = (target.templateSendsInFlight ?? 0) + 1;
+        await new Promise((r) => setTimeout(r, target.templateSendDelayMs));
+        target.templateSendsInFlight -= 1;
+      }
       return { msgid };
     }),
   );

@@ -84,6 +84,8 @@ describe.skipIf(!hasChromium)('community: phone and console', () => {
     await page.waitForSelector('#confirm-pay');
     await page.click('#confirm-pay');
     await page.waitForURL(/\/orders\/ord_/);
+    // A membership has nothing to ship: the order says paid, not "awaiting shipment".
+    await expect.poll(() => page.textContent('#status')).toBe('支付成功');
 
     await expect
       .poll(

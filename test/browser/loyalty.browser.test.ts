@@ -244,4 +244,43 @@ describe.skipIf(!hasChromium)('member card: console and phone', () => {
     expect(await fanPage.textContent('#points')).toBe('494');
     expect(errors).toEqual([]);
   }, 120_000);
+  it("a cart takes the fan's best coupon and the card's points, and the server charges what the page quoted", async () => {
+    const campaign = (
+      await t.call(owner.token, 'POST', '/api/v1/coupon-campaigns', {
+        name: '满 500 减 50',
+        kind: 'threshold',
+        value: 5_000,
+        min_spend: 50_000,
+        total_limit: 100,
+        valid_days: 7,
+      })
+    ).body.id;
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+    await signInConsole(context, base, owner);
+    await context.addCookies([{ name: 'sim_fan', value: 'o_phone', url: base }]);
+    const page = await context.newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${base}/shop/${appid}/coupons/${campaign}`);
+    await page.click('#claim');
+    await page.locator('#claim', { hasText: '已领取' }).waitFor();
+
+    await page.goto(`${base}/shop/${appid}/products/${coat}`);
+    await page.click('#add-to-cart');
+    await page.goto(`${base}/shop/${appid}/cart`);
+    await page.locator('#coupon', { hasText: '满 500 减 50' }).waitFor();
+    const before = await page.textContent('#pay');
+    await page.check('#use-points');
+    await expect.poll(() => page.textContent('#pay')).not.toBe(before);
+    const quoted = (await page.textContent('#pay'))!.replace('微信支付 ', '');
+    await page.screenshot({ path: `${SHOTS}/loyalty-cart.png`, fullPage: true });
+    await page.click('#pay');
+    await page.waitForSelector('#confirm-pay');
+    expect(await page.textContent('.sheet .amount')).toBe(quoted);
+    await page.click('#confirm-pay');
+    await page.waitForURL(/\/orders\/ord_/);
+    const body = await page.textContent('main');
+    expect(body).toContain('积分抵扣');
+    expect(body).toContain('满 500 减 50');
+    expect(errors).toEqual([]);
+  }, 60_000);
 });

@@ -61,18 +61,22 @@
     const sku = chosenSku();
     return sku && sku.value === form.dataset.couponSku ? form.dataset.coupon : undefined;
   };
+  // A cart has no coupon on the page: the server's quote names the best one, and the order uses it.
+  const cartLines = () => readCart().map((i) => ({ sku_id: i.sku_id, quantity: i.quantity }));
   async function requote() {
     const sku = chosenSku();
     const pay = document.getElementById('pay');
-    if (!sku || !pay) return;
-    const coupon = chosenCoupon();
+    if (!pay || (isCart ? readCart().length === 0 : !sku)) return;
+    const coupon = isCart ? undefined : chosenCoupon();
     try {
       const quote = await call('/checkout/quote', {
-        items: [{ sku_id: sku.value, quantity: 1 }],
+        items: isCart ? cartLines() : [{ sku_id: sku.value, quantity: 1 }],
         ...(coupon ? { coupon_id: coupon } : {}),
+        ...(isCart ? { best_coupon: true } : {}),
         ...cardExtras(),
       });
       form.dataset.total = String(quote.total);
+      if (isCart) showCartCoupon(quote);
       pay.textContent =
         quote.total > 0 ? `微信支付 ¥${(quote.total / 100).toFixed(2)}` : '确认支付（会员卡）';
       const lines = document.getElementById('quote-lines');
@@ -84,10 +88,19 @@
       showError(error.message);
     }
   }
-  if (memberBox && !isCart) {
-    for (const input of [usePoints, useBalance]) input?.addEventListener('change', requote);
-    for (const sku of form.querySelectorAll('input[name="sku"]')) sku.addEventListener('change', requote);
+  function showCartCoupon(quote) {
+    const box = document.getElementById('coupon');
+    const off = quote.adjustments.find((a) => a.kind === 'coupon');
+    if (quote.coupon) form.dataset.coupon = quote.coupon.coupon_id;
+    else delete form.dataset.coupon;
+    box.hidden = !(quote.coupon && off);
+    if (quote.coupon && off)
+      box.textContent = `优惠券：${quote.coupon.name} -¥${(off.amount / 100).toFixed(2)}`;
   }
+  if (memberBox) for (const input of [usePoints, useBalance]) input?.addEventListener('change', requote);
+  if (!isCart)
+    for (const sku of form.querySelectorAll('input[name="sku"]')) sku.addEventListener('change', requote);
+  if (isCart) requote();
   const errorBox = document.getElementById('error');
   // One key per page view: a double tap, or a retry after a network error, makes one order.
   const checkoutKey = crypto.randomUUID();
@@ -196,16 +209,15 @@
         const items = cartItems
           ? cartItems.map((i) => ({ sku_id: i.sku_id, quantity: i.quantity }))
           : [{ sku_id: sku.value, quantity: 1 }];
-        const expected = cartItems
-          ? cartItems.reduce((sum, i) => sum + i.price * i.quantity, 0)
-          : Number(sku.dataset.price);
-        // The page applied the fan's best coupon and card to this SKU; the server recomputes both.
-        const coupon = cartItems ? undefined : chosenCoupon();
-        const composed = !cartItems && (coupon || memberBox);
+        // The page applied the fan's best coupon and card; the server recomputes both. A cart always
+        // goes through the composed checkout, with the coupon its quote named.
+        const coupon = cartItems ? form.dataset.coupon : chosenCoupon();
+        const composed = Boolean(cartItems || coupon || memberBox);
+        const expected = composed ? Number(form.dataset.total) : Number(sku.dataset.price);
         const order = await call(composed ? '/checkout' : '/orders', {
           items,
           payment_method: method,
-          expected_total: composed ? Number(form.dataset.total) : expected,
+          expected_total: expected,
           ...(coupon ? { coupon_id: coupon } : {}),
           ...(composed ? cardExtras() : {}),
           idempotency_key: checkoutKey,

@@ -2,6 +2,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { Api } from '../../deps.ts';
 import { withErrors } from '../../platform/http/schemas.ts';
 import { orderFunnel, overview } from './analytics.service.ts';
+import { followerRoutes } from './followers.routes.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()]);
@@ -20,6 +21,7 @@ const Yardstick = Type.Object({ value: Nullable(Type.Number()), target: Nullable
 const Series = Type.Array(Type.Object({ day: Type.String(), value: Type.Number() }));
 
 export function analyticsRoutes(app: Api): void {
+  followerRoutes(app);
   app.get(
     '/analytics/overview',
     {

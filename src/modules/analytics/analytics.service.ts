@@ -1,16 +1,17 @@
 import type { Ctx } from '../../context.ts';
 import { DAY_MS, zoneOffsetMs } from '../../platform/db/day-buckets.ts';
 import { badRequest } from '../../platform/http/errors.ts';
-import { followerGrowth, messagesByDay } from '../channel/index.ts';
 import { sendFigures, YARDSTICKS } from '../messaging/index.ts';
 import { orderOutcomes, ordersByDay } from '../orders/index.ts';
 import { getMerchant } from '../tenants/index.ts';
+import { followerOverview, messageDays } from './rollup-reads.service.ts';
 
 const MAX_RANGE_DAYS = 92;
 
 /**
  * The dashboard: followers over time and by source, messages in and out, orders placed vs paid (the seeds'
- * "only a third paid" funnel) and sales, per day in the merchant's time zone.
+ * "only a third paid" funnel) and sales, per day in the merchant's time zone. Followers and messages
+ * come from analytics' daily rollups (kept by the log tail), never from a scan of the log.
  */
 export async function overview(ctx: Ctx, input: { from: number; to: number; account_id?: string }) {
   if (input.to <= input.from)
@@ -25,8 +26,8 @@ export async function overview(ctx: Ctx, input: { from: number; to: number; acco
   const merchant = await getMerchant(ctx);
   const range = { ...input, offsetMs: zoneOffsetMs(merchant.timezone, input.from) };
   const [followers, messages, orders, funnel, sends] = await Promise.all([
-    followerGrowth(ctx, range),
-    messagesByDay(ctx, range),
+    followerOverview(ctx, range),
+    messageDays(ctx, range),
     ordersByDay(ctx, range),
     orderFunnel(ctx, input),
     sendFigures(ctx, input),

@@ -4,6 +4,7 @@ import { createTestApp, type TestApp } from '../../../test/support/test-app.ts';
 import { connectAccount, fan, say } from '../../../test/support/wechat-fan.ts';
 import { provisionSimulatedPay } from '../../demo-pay.ts';
 import { zoneOffsetMs } from '../../platform/db/day-buckets.ts';
+import { rollupTail } from './rollups.service.ts';
 
 let t: TestApp;
 let token: string;
@@ -37,6 +38,7 @@ beforeAll(async () => {
       payment_method: method,
     });
   }
+  await rollupTail(t.deps)();
 });
 afterAll(() => t.close());
 

@@ -256,7 +256,17 @@ export async function followerGrowth(ctx: Ctx, range: DayRange) {
   };
 }
 
-const FAN_MESSAGE_KINDS = ['text', 'image', 'voice', 'video', 'shortvideo', 'location', 'link', 'click'];
+/** Log kinds that are a fan writing or clicking (what the dashboard counts as messages in). */
+export const FAN_MESSAGE_KINDS = [
+  'text',
+  'image',
+  'voice',
+  'video',
+  'shortvideo',
+  'location',
+  'link',
+  'click',
+];
 
 /**
  * Messages per local day from the message log, in one pass: what fans sent, and what the account
@@ -337,4 +347,25 @@ export async function followInvite(
     .orderBy('created_at')
     .executeTakeFirst();
   return { serviceName: service.name, ticket: code?.ticket ?? null };
+}
+
+/** Every channel QR code of the merchant with its scene, for reports that name the QR behind a follow. */
+export async function qrCodeDirectory(ctx: Pick<Ctx, 'db' | 'merchantId'>) {
+  return ctx.db
+    .selectFrom('channel_qrcodes')
+    .select(['id', 'account_id', 'scene', 'name'])
+    .where('merchant_id', '=', ctx.merchantId)
+    .execute();
+}
+
+/** Followers subscribed now, per account: the figure analytics anchors its cumulative series to. */
+export async function subscribedByAccount(ctx: Pick<Ctx, 'db' | 'merchantId'>) {
+  const rows = await ctx.db
+    .selectFrom('followers')
+    .select((eb) => ['account_id', eb.fn.countAll<number>().as('n')])
+    .where('merchant_id', '=', ctx.merchantId)
+    .where('subscribed', '=', 1)
+    .groupBy('account_id')
+    .execute();
+  return rows.map((r) => ({ account_id: r.account_id, subscribed: Number(r.n) }));
 }

@@ -20,7 +20,16 @@ import type { CompiledRule } from './rule-matcher.ts';
 export const WECHAT_EVENTS = {
   /** MASSSENDJOBFINISH / TEMPLATESENDJOBFINISH: sent, filtered, errors of one send. */
   sendJobFinished: 'wechat.send_job_finished',
+  /**
+   * TEMPLATESENDJOBFINISH pushes of one account and second, told once after the second closed:
+   * WeChat pushes one per notice, and a job per push would cost more than the notice itself.
+   * Payload { accountId, from, to }; read them with templateFinishesBetween.
+   */
+  templateFinishes: 'wechat.template_finishes',
 } as const;
+
+/** How long after a second closes its template finishes are told (pushes still being written). */
+const FINISH_WINDOW_GRACE_MS = 3_000;
 
 /** Messages a fan sends (or menu clicks) open WeChat's 48-hour customer-service window. */
 const INTERACTIVE = new Set<InboundMessage['kind']>([
@@ -107,6 +116,8 @@ function contentOf(message: InboundMessage): string | null {
       return message.scene;
     case 'link':
       return message.url;
+    case 'template_send_finish':
+      return message.status.slice(0, 64);
     default:
       return null;
   }
@@ -176,9 +187,24 @@ async function recordOne(
     const reply = first.reply ? (JSON.parse(first.reply) as PassiveReply) : null;
     return { messageId: first.id, duplicate: true, reply, hasFollowup: false, touched: null };
   }
-  if (message.kind === 'template_send_finish' || message.kind === 'mass_send_finish') {
+  if (message.kind === 'template_send_finish') {
+    // The row above is the record (status in content); one event per account and second.
+    const from = Math.floor(now / 1000) * 1000;
+    await events.publish(
+      trx,
+      {
+        name: WECHAT_EVENTS.templateFinishes,
+        merchantId: account.merchant_id,
+        key: `${account.id}:${from}`,
+        payload: { accountId: account.id, from, to: from + 999 },
+        runAt: from + 1000 + FINISH_WINDOW_GRACE_MS,
+      },
+      now,
+    );
+    return { messageId, duplicate: false, reply: null, hasFollowup: false, touched: null };
+  }
+  if (message.kind === 'mass_send_finish') {
     // Whoever sent it (messaging) hears the outcome; WeChat's MsgID names the send.
-    const mass = message.kind === 'mass_send_finish';
     await events.publish(
       trx,
       {
@@ -187,13 +213,13 @@ async function recordOne(
         key: `${account.id}:${message.kind}:${message.msgId}`,
         payload: {
           accountId: account.id,
-          kind: mass ? 'mass' : 'template',
+          kind: 'mass',
           msgId: message.msgId,
           status: message.status,
-          total: mass ? message.totalCount : null,
-          filtered: mass ? message.filterCount : null,
-          sent: mass ? message.sentCount : null,
-          errors: mass ? message.errorCount : null,
+          total: message.totalCount,
+          filtered: message.filterCount,
+          sent: message.sentCount,
+          errors: message.errorCount,
           at: now,
         },
       },

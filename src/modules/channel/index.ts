@@ -8,9 +8,17 @@ import { up as fanIndex } from './migrations/0011_inbox.ts';
 
 export const channelMigrations: ModuleMigrations = { '0002_channel': channel, '0011_inbox': fanIndex };
 
-export { createQrCode, followerGrowth, followInvite, messagesByDay } from './audience.service.ts';
+export {
+  createQrCode,
+  FAN_MESSAGE_KINDS,
+  followerGrowth,
+  followInvite,
+  messagesByDay,
+  qrCodeDirectory,
+  subscribedByAccount,
+} from './audience.service.ts';
 export { callbackRoutes } from './callback.routes.ts';
-export { registerChannelJobs, scheduleMessagePruning } from './channel.jobs.ts';
+export { MESSAGE_RETENTION_MS, registerChannelJobs, scheduleMessagePruning } from './channel.jobs.ts';
 export { channelRoutes } from './channel.routes.ts';
 export type { ChannelTables, RuleKind } from './channel.schema.ts';
 export { LATE_REPLY_JOB, WECHAT_EVENTS } from './inbound.service.ts';
@@ -28,3 +36,9 @@ export {
 } from './log.service.ts';
 export { publishMenu, saveMenu } from './menus.service.ts';
 export { createRule, deleteRule, setSingletonRule, updateRule } from './replies.service.ts';
+export {
+  type TemplateFinish,
+  templateFinishesBetween,
+  templateFinishesForFans,
+  templateFinishesOf,
+} from './send-finishes.service.ts';

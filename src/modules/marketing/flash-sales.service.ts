@@ -2,12 +2,11 @@ import type { Ctx } from '../../context.ts';
 import { requireRole } from '../../platform/auth/roles.ts';
 import { expiringMap } from '../../platform/cache/cache.ts';
 import { inTransaction, isUniqueViolation } from '../../platform/db/database.ts';
-import { createGroupCommit } from '../../platform/db/group-commit.ts';
 import { AppError, badRequest, conflict, notFound } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { enqueueJob } from '../../platform/jobs/jobs.ts';
 import { getProduct } from '../catalog/index.ts';
-import { buyerOf, listAddresses, placeOrder } from '../orders/index.ts';
+import { buyerOf, listAddresses } from '../orders/index.ts';
 import {
   forgetGate,
   GATE,
@@ -18,6 +17,7 @@ import {
   readGate,
   takeFromGate,
 } from './flash-gate.ts';
+import { AlreadyInDb, MAX_WRITERS, SoldOutInDb, winnerWriter } from './flash-winners.ts';
 import type { FlashSalesTable } from './marketing.schema.ts';
 
 export const SALE = { zh: '秒杀活动', en: 'Flash sale' };
@@ -179,6 +179,20 @@ export async function reserve(ctx: Ctx, saleId: string): Promise<{ reserved: tru
   return { reserved: true };
 }
 
+/**
+ * Answers the gate gave lately, remembered in-process so that a spike's losers cost not even a
+ * gate call: "sold out" for a second (a unit given back reaches waiting fans a second later at
+ * most) and "already bought" for a minute (only that buyer's own returned unit waits that long).
+ * Both are only ever refusals: no order, and no unit, comes from here. A unit returned by this
+ * process clears both at once.
+ */
+function knownLosers(ctx: Pick<Ctx, 'deps'>) {
+  return ctx.deps.local.slot('marketing.flash_losers', () => ({
+    soldOut: expiringMap<true>(1_000, 1_000),
+    holding: expiringMap<true>(60_000, 250_000),
+  }));
+}
+
 export type BuyResult =
   | { result: 'got'; order_id: string; total: number }
   | { result: 'sold_out' | 'already_bought' | 'not_reserved' | 'not_open' | 'closed' | 'busy' };
@@ -190,67 +204,6 @@ const ANSWER: Record<Exclude<GateAnswer, 0 | -1>, Exclude<BuyResult['result'], '
   [GATE.notOpen]: 'not_open',
   [GATE.closed]: 'closed',
 };
-
-/** How many winners may be writing their order at once; beyond it the fan waits a moment and retries. */
-const MAX_WRITERS = 64;
-
-class SoldOutInDb extends Error {}
-class AlreadyInDb extends Error {}
-
-interface Winner {
-  ctx: Ctx;
-  sale: FlashSalesTable;
-  openid: string;
-  address: { address_id?: string; address?: { name: string; phone: string; region: string; detail: string } };
-}
-
-/** A winner's order at the sale price, with its pass, in the caller's transaction. */
-function placeWinnerOrder(ctx: Ctx, { sale, openid, address }: Winner) {
-  return placeOrder(
-    ctx,
-    {
-      items: [{ sku_id: sale.sku_id, quantity: 1 }],
-      payment_method: 'wechat',
-      source: 'flash_sale',
-      ...address,
-    },
-    {
-      adjust: async (_tx, priced) => [
-        {
-          kind: 'flash_sale',
-          label: sale.title,
-          amount: Math.max(0, priced.items_total - sale.price),
-          ref: sale.id,
-        },
-      ],
-      withinTransaction: (tx, placed) => recordPass(tx, sale, openid, placed.id),
-    },
-  );
-}
-
-/**
- * Winners' orders are group-committed: the winners of one moment share a transaction (one commit,
- * one fsync, instead of one each). If any of them fails (the database refused a pass the gate had
- * given, a unique key), the batch is undone and each is written alone, so one cannot sink the rest.
- */
-function winnerWriter(ctx: Ctx) {
-  return ctx.deps.local.slot('marketing.flash_winner_writer', () =>
-    createGroupCommit<Winner, { id: string; total: number }>(async (winners) => {
-      try {
-        return await inTransaction(ctx.deps.db, async (trx) => {
-          const placed: Array<{ id: string; total: number }> = [];
-          for (const winner of winners)
-            placed.push(await placeWinnerOrder({ ...winner.ctx, db: trx }, winner));
-          return placed;
-        });
-      } catch {
-        return Promise.all(
-          winners.map((winner) => placeWinnerOrder(winner.ctx, winner).catch((error: Error) => error)),
-        );
-      }
-    }, 32),
-  );
-}
 
 /**
  * One buy attempt. The gate answers every loser without the database; a winner gets an order
@@ -267,12 +220,17 @@ export async function buy(
 ): Promise<BuyResult> {
   const { openid } = buyerOf(ctx);
   const sale = await cachedSale(ctx, saleId);
+  const losers = knownLosers(ctx);
+  if (losers.holding.get(`${sale.id}:${openid}`, ctx.now)) return { result: 'already_bought' };
+  if (losers.soldOut.get(sale.id, ctx.now)) return { result: 'sold_out' };
   let answer = await takeFromGate(ctx, sale, openid, ctx.now);
   if (answer === GATE.unloaded) {
     await ensureLoaded(ctx, sale.id);
     answer = await takeFromGate(ctx, sale, openid, ctx.now);
   }
   if (answer === GATE.unloaded) return { result: 'busy' };
+  if (answer === GATE.soldOut) losers.soldOut.set(sale.id, true, ctx.now);
+  if (answer === GATE.already) losers.holding.set(`${sale.id}:${openid}`, true, ctx.now);
   if (answer !== GATE.got) return { result: ANSWER[answer] };
 
   const writers = ctx.deps.local.slot('marketing.flash_writers', () => ({ n: 0 }));
@@ -285,6 +243,7 @@ export async function buy(
     const address =
       input.address_id || input.address ? input : { address_id: (await listAddresses(ctx))[0]?.id };
     const order = await winnerWriter(ctx)({ ctx, sale, openid, address });
+    if (sale.per_buyer_limit === 1) losers.holding.set(`${sale.id}:${openid}`, true, ctx.now);
     return { result: 'got', order_id: order.id, total: order.total };
   } catch (error) {
     // The gate thought a unit was left and the database knows none is: the unit does not exist,
@@ -297,42 +256,6 @@ export async function buy(
   } finally {
     writers.n--;
   }
-}
-
-/**
- * The database's own guard, in the order's transaction: the sale's count moves only below its
- * stock, and the buyer's n-th pass is unique. Even a wrong gate can never oversell or double-sell.
- */
-async function recordPass(tx: Ctx, sale: FlashSalesTable, openid: string, orderId: string): Promise<void> {
-  const took = await tx.db
-    .updateTable('flash_sales')
-    .set((eb) => ({ sold: eb('sold', '+', 1), updated_at: tx.now }))
-    .where('id', '=', sale.id)
-    .where('sold', '<', sale.stock)
-    .executeTakeFirst();
-  if (Number(took.numUpdatedRows) === 0) throw new SoldOutInDb();
-  const mine = await tx.db
-    .selectFrom('flash_passes')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('sale_id', '=', sale.id)
-    .where('openid', '=', openid)
-    .where('seq', 'is not', null)
-    .executeTakeFirstOrThrow();
-  if (Number(mine.n) >= sale.per_buyer_limit) throw new AlreadyInDb();
-  await tx.db
-    .insertInto('flash_passes')
-    .values({
-      id: newId('flp', tx.now),
-      merchant_id: tx.merchantId,
-      sale_id: sale.id,
-      openid,
-      seq: Number(mine.n) + 1,
-      order_id: orderId,
-      status: 'held',
-      created_at: tx.now,
-      updated_at: tx.now,
-    })
-    .execute();
 }
 
 /** An unpaid winner's order was cancelled: the unit returns to the sale and to the gate, for waiting fans. */
@@ -362,6 +285,9 @@ export async function returnUnit(ctx: Ctx, orderId: string): Promise<boolean> {
   });
   if (!pass) return false;
   await giveBackToGate(ctx, pass.sale_id, pass.openid);
+  const losers = knownLosers(ctx);
+  losers.soldOut.delete(pass.sale_id);
+  losers.holding.delete(`${pass.sale_id}:${pass.openid}`);
   return true;
 }
 

@@ -206,35 +206,44 @@ export async function checkVoucher(ctx: Ctx, code: string, storeId?: string) {
 }
 
 /**
- * Redeems once: the status check is in the UPDATE, so two clerks scanning the same code at the
- * same moment get one "redeemed" and one "already redeemed". Audited in voucher_events.
+ * Redeems once: the status and dates are checked in the UPDATE, so two clerks scanning the same
+ * code at the same moment get one "redeemed" and one "already redeemed", and the happy path is
+ * that one statement and its audit row (voucher_events). A voucher of other stores is put back
+ * by the rollback; any refusal is then explained from a fresh read.
  */
 export async function redeemVoucher(ctx: Ctx, code: string, storeId?: string): Promise<VoucherView> {
   const store = await clerkStore(ctx, storeId);
-  const voucher = await findVoucher(ctx, code);
-  const why = refusal(voucher, store.id, ctx.now);
-  if (why) throw why;
   const by = actorLabel(ctx.actor);
-  const won = await inTransaction(ctx.db, async (trx) => {
-    const result = await trx
+  const redeemed = await inTransaction(ctx.db, async (trx) => {
+    const row = await trx
       .updateTable('vouchers')
       .set({ status: 'redeemed', redeemed_at: ctx.now, redeemed_store_id: store.id, redeemed_by: by })
-      .where('id', '=', voucher.id)
+      .where('merchant_id', '=', ctx.merchantId)
+      .where('code', '=', normalise(code))
       .where('status', '=', 'valid')
+      .where('valid_from', '<=', ctx.now)
+      .where((eb) => eb.or([eb('valid_until', 'is', null), eb('valid_until', '>', ctx.now)]))
+      .returningAll()
       .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) return false;
+    if (!row) return null;
+    const voucher = view(row);
+    if (voucher.store_ids.length > 0 && !voucher.store_ids.includes(store.id)) throw new WrongStore();
     await logVoucher(trx, ctx, voucher.id, 'redeem', store.id, null);
-    return true;
+    return voucher;
+  }).catch((error: unknown) => {
+    if (error instanceof WrongStore) return null;
+    throw error;
   });
-  if (!won) throw conflict('already_redeemed', '该券已核销', 'This voucher was already redeemed');
-  return {
-    ...voucher,
-    status: 'redeemed',
-    redeemed_at: ctx.now,
-    redeemed_store_id: store.id,
-    redeemed_by: by,
-  };
+  if (redeemed) return redeemed;
+  const voucher = await findVoucher(ctx, code);
+  throw (
+    refusal(voucher, store.id, ctx.now) ??
+    conflict('already_redeemed', '该券已核销', 'This voucher was already redeemed')
+  );
 }
+
+/** Undoes a redemption at a store the voucher is not valid at (the refusal is read afterwards). */
+class WrongStore extends Error {}
 
 async function logVoucher(
   db: Ctx['db'],

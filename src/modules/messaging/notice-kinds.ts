@@ -13,7 +13,7 @@ export interface KindSpec {
   chat?: string;
 }
 
-const ORDER_VARS = ['order_id', 'items', 'first_item', 'total', 'link'] as const;
+const ORDER_VARS = ['order_id', 'items', 'first_item', 'total', 'next_step', 'link'] as const;
 
 export const KINDS: Record<NoticeKind, KindSpec> = {
   order_paid: {
@@ -24,7 +24,7 @@ export const KINDS: Record<NoticeKind, KindSpec> = {
       keyword1: '{order_id}',
       keyword2: '{items}',
       keyword3: '{total}',
-      remark: '我们会尽快为您发货。',
+      remark: '{next_step}',
     },
   },
   order_shipped: {

@@ -1,16 +1,20 @@
+import { sql } from 'kysely';
 import type { Ctx } from '../../context.ts';
 import type { CacheScript } from '../../platform/cache/cache.ts';
 import { inTransaction } from '../../platform/db/database.ts';
 import { enqueueJob } from '../../platform/jobs/jobs.ts';
-import { WeChatApiError, WeChatErrorCode } from '../../wechat/api-client.ts';
+import { WeChatApiError, WeChatErrorCode, WeChatUnreachableError } from '../../wechat/api-client.ts';
 import { apiClientFor, getAccount } from '../accounts/index.ts';
 import { chinaDay, nextChinaMidnight } from './china-time.ts';
+import { fillFinishes, scheduleSettle, settleInFlight } from './notice-settle.ts';
+import { updateNoticesFrom } from './notice-updates.ts';
 import type { NoticesTable } from './notices.schema.ts';
 import { NOTICE_JOB, noticeSettings } from './notices.service.ts';
 
-const PAGE = 500;
-/** Calls in flight at once for one batch. */
-const CONCURRENCY = 32;
+/** Notices claimed, sent and recorded together. */
+const PAGE = 1_000;
+/** Calls in flight at once for one batch (the worker runs a few batches side by side). */
+const CONCURRENCY = 48;
 /** A notice that failed this often (WeChat busy, unreachable) is given up and recorded failed. */
 const MAX_ATTEMPTS = 8;
 
@@ -85,36 +89,52 @@ async function reserveDaily(ctx: Ctx, accountId: string, limit: number, n: numbe
 type Outcome =
   | { id: string; status: 'sent'; msgId: string | null }
   | { id: string; status: 'skipped' | 'failed'; error: string }
-  | { id: string; status: 'retry'; error: string };
+  | { id: string; status: 'retry'; error: string }
+  /** No answer (timeout, connection lost): WeChat may have sent it; settled on evidence later. */
+  | { id: string; status: 'unknown' };
 
-/** Records a page's outcomes in one transaction; rows already final are left alone. */
-async function record(ctx: Ctx, outcomes: Outcome[]) {
-  if (outcomes.length === 0) return;
+/**
+ * Records a page's outcomes in one transaction, a few set-based statements. Only rows this
+ * sender marked 'sending' change (a settle that already decided a row wins); rows never called
+ * (WeChat's daily limit hit mid-page) go back to 'pending'.
+ */
+async function record(ctx: Ctx, outcomes: Outcome[], untried: string[]) {
   const now = ctx.deps.clock.now();
+  const sent = outcomes.flatMap((o) => (o.status === 'sent' ? [[o.id, o.msgId]] : []));
+  const final = outcomes.flatMap((o) =>
+    o.status === 'skipped' || o.status === 'failed' ? [[o.id, o.status, o.error]] : [],
+  );
+  const retry = outcomes.flatMap((o) => (o.status === 'retry' ? [[o.id, o.error]] : []));
+  const { dialect } = ctx.deps;
   await inTransaction(ctx.db, async (trx) => {
-    const sentNoId = outcomes.filter((o) => o.status === 'sent' && o.msgId === null).map((o) => o.id);
-    if (sentNoId.length)
+    await updateNoticesFrom(
+      trx,
+      dialect,
+      sent,
+      sql`status = 'sent', msg_id = v.column2, sent_at = ${now}, error = null, attempts = attempts + 1`,
+      sql`notices.id = v.column1 and notices.status = 'sending'`,
+    );
+    await updateNoticesFrom(
+      trx,
+      dialect,
+      final,
+      sql`status = v.column2, error = v.column3, attempts = attempts + 1`,
+      sql`notices.id = v.column1 and notices.status = 'sending'`,
+    );
+    await updateNoticesFrom(
+      trx,
+      dialect,
+      retry,
+      sql`status = 'pending', error = v.column2, attempts = attempts + 1`,
+      sql`notices.id = v.column1 and notices.status = 'sending'`,
+    );
+    for (let i = 0; i < untried.length; i += 500)
       await trx
         .updateTable('notices')
-        .set((eb) => ({ status: 'sent', sent_at: now, attempts: eb('attempts', '+', 1) }))
-        .where('id', 'in', sentNoId)
-        .where('status', '=', 'pending')
+        .set({ status: 'pending' })
+        .where('id', 'in', untried.slice(i, i + 500))
+        .where('status', '=', 'sending')
         .execute();
-    for (const o of outcomes) {
-      if (o.status === 'sent' && o.msgId === null) continue;
-      const set =
-        o.status === 'sent'
-          ? { status: 'sent' as const, msg_id: o.msgId, sent_at: now, error: null }
-          : o.status === 'retry'
-            ? { error: o.error }
-            : { status: o.status, error: o.error };
-      await trx
-        .updateTable('notices')
-        .set((eb) => ({ ...set, attempts: eb('attempts', '+', 1) }))
-        .where('id', '=', o.id)
-        .where('status', '=', 'pending')
-        .execute();
-    }
   });
 }
 
@@ -147,7 +167,11 @@ async function sendOne(
       if (error.errcode !== WeChatErrorCode.SYSTEM_BUSY)
         return { id: row.id, status: 'failed', error: `${error.errcode}: ${error.errmsg}` };
     }
+    // Timed out or cut off: the request may have reached WeChat, which then sent it.
+    if (error instanceof WeChatUnreachableError && row.via === 'template')
+      return { id: row.id, status: 'unknown' };
     const message = (error as Error).message.slice(0, 300);
+    // attempts counts finished calls; this one is the (attempts + 1)th.
     return row.attempts + 1 >= MAX_ATTEMPTS
       ? { id: row.id, status: 'failed', error: message }
       : { id: row.id, status: 'retry', error: message };
@@ -185,16 +209,41 @@ async function resumeTomorrow(ctx: Ctx, batchId: string) {
 }
 
 /**
- * Sends a batch's pending notices: within today's allowance and the account's pace, many calls in
- * flight, outcomes recorded a page at a time. A worker that dies re-sends at most the page it had
- * in flight (WeChat's template API has no idempotency key); every other notice is sent once.
- * Returns the notices still pending for a retry (WeChat busy or unreachable).
+ * Marks a page 'sending' (sent_at = when) before any call: a worker that dies mid-page leaves
+ * rows whose fate is unknown, and those are settled on WeChat's evidence, never resent blindly.
+ */
+async function markSending(ctx: Ctx, ids: string[], at: number): Promise<Set<string>> {
+  // Only the rows this call moved are this sender's: another sender of the batch (a settle
+  // resending) may have claimed some since they were read.
+  return inTransaction(ctx.db, async (trx) => {
+    const claimed = new Set<string>();
+    for (let i = 0; i < ids.length; i += 500)
+      for (const row of await trx
+        .updateTable('notices')
+        .set({ status: 'sending', sent_at: at })
+        .where('id', 'in', ids.slice(i, i + 500))
+        .where('status', '=', 'pending')
+        .returning('id')
+        .execute())
+        claimed.add(row.id);
+    return claimed;
+  });
+}
+
+/**
+ * Sends a batch's pending notices: within today's allowance and the account's pace, a page of
+ * PAGE claimed at a time, CONCURRENCY calls in flight (keep-alive connections), the page's
+ * outcomes recorded in one transaction. Rows a dead worker left 'sending' are settled first
+ * (notice-settle.ts). Memory holds one page, however large the batch. Returns the notices
+ * still pending for a retry (WeChat busy).
  */
 export async function sendNoticeBatch(ctx: Ctx, batchId: string): Promise<{ sent: number; pending: number }> {
+  await settleInFlight(ctx, batchId);
   const settings = await noticeSettings(ctx);
   let sent = 0;
   let retry = 0;
   let after = '';
+  let client: ReturnType<typeof apiClientFor> | null = null;
   for (;;) {
     const rows = await ctx.db
       .selectFrom('notices')
@@ -209,42 +258,47 @@ export async function sendNoticeBatch(ctx: Ctx, batchId: string): Promise<{ sent
     if (rows.length === 0) break;
     after = rows.at(-1)!.id;
     const accountId = rows[0]!.account_id;
-    const account = await getAccount(ctx, accountId);
-    const client = apiClientFor(ctx.deps, account);
+    client ??= apiClientFor(ctx.deps, await getAccount(ctx, accountId));
     const templates = rows.filter((r) => r.via === 'template').length;
     const granted = templates ? await reserveDaily(ctx, accountId, settings.daily_limit, templates) : 0;
     let allowed = granted;
-    const go = rows.filter((r) => r.via === 'chat' || allowed-- > 0);
-    await pace(ctx, accountId, settings.per_second, go.length);
+    const allowedRows = rows.filter((r) => r.via === 'chat' || allowed-- > 0);
+    await pace(ctx, accountId, settings.per_second, allowedRows.length);
+    const claimed = await markSending(
+      ctx,
+      allowedRows.map((r) => r.id),
+      ctx.deps.clock.now(),
+    );
+    const go = allowedRows.filter((r) => claimed.has(r.id));
     let limited = false;
+    const api = client;
     const outcomes = await pool(go, CONCURRENCY, async (row) => {
       if (limited) return null;
       try {
-        return await sendOne(client, row);
+        return await sendOne(api, row);
       } catch {
         limited = true; // 45009: WeChat's own daily limit; the rest waits for tomorrow
         return null;
       }
     });
     const done = outcomes.filter((o): o is Outcome => o !== null);
-    await record(ctx, done);
+    await record(
+      ctx,
+      done,
+      go.flatMap((r, i) => (outcomes[i] === null ? [r.id] : [])),
+    );
+    await fillFinishes(
+      ctx,
+      accountId,
+      done.flatMap((o) => (o.status === 'sent' && o.msgId ? [o.msgId] : [])),
+    );
     sent += done.filter((o) => o.status === 'sent').length;
     retry += done.filter((o) => o.status === 'retry').length;
-    if (limited || go.length < rows.length) {
+    if (done.some((o) => o.status === 'unknown')) await scheduleSettle(ctx, batchId);
+    if (limited || allowedRows.length < rows.length) {
       await resumeTomorrow(ctx, batchId);
       return { sent, pending: 0 };
     }
   }
   return { sent, pending: retry };
-}
-
-/** TEMPLATESENDJOBFINISH: WeChat's word on whether the notice reached the fan. */
-export async function recordTemplateFinish(ctx: Ctx, accountId: string, msgId: string, status: string) {
-  await ctx.db
-    .updateTable('notices')
-    .set({ finish_status: status.slice(0, 64) })
-    .where('merchant_id', '=', ctx.merchantId)
-    .where('account_id', '=', accountId)
-    .where('msg_id', '=', msgId)
-    .execute();
 }

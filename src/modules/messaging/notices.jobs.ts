@@ -8,7 +8,8 @@ import { getMember, snapshotAudience, snapshotRules } from '../crm/index.ts';
 import { orderVouchers, VOUCHER_EVENTS } from '../marketing/index.ts';
 import { getOrder, ORDER_EVENTS, type OrderView } from '../orders/index.ts';
 import { chinaDay } from './china-time.ts';
-import { recordTemplateFinish, sendNoticeBatch } from './notice-sender.ts';
+import { sendNoticeBatch } from './notice-sender.ts';
+import { recordFinishWindow, recordTemplateFinish, SETTLE_JOB } from './notice-settle.ts';
 import type { NoticeKind } from './notices.schema.ts';
 import {
   BIRTHDAY_JOB,
@@ -30,8 +31,15 @@ function orderVars(order: OrderView, link: string): Record<string, string> {
     total: formatFen(order.total),
     carrier: order.carrier ?? '',
     tracking_no: order.tracking_no ?? '',
+    next_step: nextStep(order),
     link,
   };
+}
+
+/** What happens after paying: only an order with an address is shipped (deals and memberships are not). */
+function nextStep(order: OrderView): string {
+  if (order.pickup_store_id) return '请凭提货码到店提货。';
+  return order.address ? '我们会尽快为您发货。' : '感谢您的购买。';
 }
 
 const spaced = (code: string) => code.replace(/(\d{4})(?=\d)/g, '$1 ');
@@ -155,6 +163,13 @@ export function registerNoticeJobs(deps: AppDeps): void {
     if (pending > 0) throw new Error(`${pending} notices to retry`);
   });
 
+  // In-flight notices of a dead or timed-out sender, decided on WeChat's pushes; the batch's
+  // notices that never reached WeChat are sent again right here.
+  deps.jobHandlers.set(SETTLE_JOB, async (job) => {
+    const { pending } = await sendNoticeBatch(ctxOf(job.merchantId), String(job.payload.batch));
+    if (pending > 0) throw new Error(`${pending} notices to retry`);
+  });
+
   deps.jobHandlers.set(BIRTHDAY_JOB, async (job) => {
     const ctx = ctxOf(job.merchantId);
     if (!(await hasTemplate(ctx, 'birthday'))) return;
@@ -162,6 +177,15 @@ export function registerNoticeJobs(deps: AppDeps): void {
     await scheduleBirthdays(ctx);
   });
 
+  deps.events.subscribe(WECHAT_EVENTS.templateFinishes, 'messaging.template_finishes', async (event) => {
+    await recordFinishWindow(
+      ctxOf(event.merchantId),
+      String(event.payload.accountId),
+      Number(event.payload.from),
+      Number(event.payload.to),
+    );
+  });
+  // One job per push, as queued before pushes were told per second; new pushes never come here.
   deps.events.subscribe(WECHAT_EVENTS.sendJobFinished, 'messaging.template_finished', async (event) => {
     if (event.payload.kind !== 'template') return;
     await recordTemplateFinish(

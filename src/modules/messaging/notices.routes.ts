@@ -120,6 +120,7 @@ export function noticeRoutes(app: Api): void {
           status: Type.Optional(
             Type.Union([
               Type.Literal('pending'),
+              Type.Literal('sending'),
               Type.Literal('sent'),
               Type.Literal('skipped'),
               Type.Literal('failed'),

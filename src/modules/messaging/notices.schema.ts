@@ -9,7 +9,8 @@ export const NOTICE_KINDS = [
 ] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 
-export type NoticeStatus = 'pending' | 'sent' | 'skipped' | 'failed';
+/** 'sending': a call is (or was, if its worker died) in flight; sent_at is when it began. */
+export type NoticeStatus = 'pending' | 'sending' | 'sent' | 'skipped' | 'failed';
 
 /** A merchant's template for one kind: its WeChat template id and how each field is filled. */
 export interface NoticeTemplatesTable {

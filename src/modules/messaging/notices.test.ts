@@ -82,6 +82,9 @@ describe('template notices', () => {
     expect(again).toBe(first);
     await settle();
     await settle();
+    // Finish pushes are told once per account and second, a few seconds after it closed.
+    t.clock.advance(5_000);
+    await settle();
     const got = templates('o_n0');
     expect(got).toHaveLength(1);
     expect(got[0]!.message).toMatchObject({

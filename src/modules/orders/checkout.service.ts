@@ -65,7 +65,7 @@ const newPickupCode = () => `${randomInt(1, 10)}${randomInt(0, 1_000_000_000).to
 
 const PHONE = /^1\d{10}$|^0\d{2,3}-?\d{7,8}$/;
 
-function validateAddress(address: AddressInput): void {
+export function validateAddress(address: AddressInput): void {
   if (!address.name.trim() || !address.region.trim() || !address.detail.trim()) {
     throw badRequest(
       'invalid_address',

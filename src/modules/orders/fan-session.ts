@@ -45,26 +45,64 @@ export async function resolveFan(
   const found = await accountForCallback(deps, appid, now);
   if (!found) return null;
   // A flash sale's fans call many times a second: a session read from the database is kept a few
-  // seconds in-process (sessions are never revoked, only expire), so a loser's answer needs no query.
+  // minutes in-process (sessions are never revoked, only expire, and the entry keeps the expiry),
+  // so a loser's answer needs no query.
   const cache = deps.local.slot('orders.fan_sessions', () =>
-    expiringMap<{ fan: FanSession; expiresAt: number }>(SESSION_CACHE_MS, 200_000),
+    expiringMap<{ fan: FanSession; expiresAt: number }>(SESSION_CACHE_MS, 250_000),
   );
   const key = `${found.account.id}:${token}`;
   const hit = cache.get(key, now);
   if (hit) return hit.expiresAt < now ? null : hit.fan;
-  const session = await deps.db
-    .selectFrom('fan_sessions')
-    .select(['merchant_id', 'account_id', 'openid', 'expires_at'])
-    .where('token_hash', '=', hashToken(token))
-    .where('account_id', '=', found.account.id)
-    .executeTakeFirst();
-  if (!session || session.expires_at < now) return null;
+  const session = await sessionLoader(deps)(hashToken(token));
+  if (!session || session.account_id !== found.account.id || session.expires_at < now) return null;
   const fan = { merchantId: session.merchant_id, accountId: session.account_id, openid: session.openid };
   cache.set(key, { fan, expiresAt: session.expires_at }, now);
   return fan;
 }
 
-const SESSION_CACHE_MS = 30_000;
+const SESSION_CACHE_MS = 300_000;
+
+type SessionRow = {
+  token_hash: string;
+  merchant_id: string;
+  account_id: string;
+  openid: string;
+  expires_at: number;
+};
+
+/**
+ * Session reads asked for in the same turn of the event loop share one query: when a sale opens,
+ * thousands of fans arrive at once, and one `IN (…)` read costs about what a single one does.
+ */
+function sessionLoader(deps: AppDeps): (tokenHash: string) => Promise<SessionRow | undefined> {
+  return deps.local.slot('orders.fan_session_loader', () => {
+    let waiting = new Map<string, Array<(row: SessionRow | undefined, error?: unknown) => void>>();
+    const flush = async () => {
+      const batch = waiting;
+      if (batch.size === 0) return;
+      waiting = new Map();
+      try {
+        const rows = await deps.db
+          .selectFrom('fan_sessions')
+          .select(['token_hash', 'merchant_id', 'account_id', 'openid', 'expires_at'])
+          .where('token_hash', 'in', [...batch.keys()])
+          .execute();
+        const byHash = new Map(rows.map((r) => [r.token_hash, r]));
+        for (const [hash, callers] of batch) for (const done of callers) done(byHash.get(hash));
+      } catch (error) {
+        for (const callers of batch.values()) for (const done of callers) done(undefined, error);
+      }
+    };
+    return (tokenHash) =>
+      new Promise((resolve, reject) => {
+        if (waiting.size === 0) setImmediate(() => void flush());
+        if (waiting.size >= 500) void flush();
+        const callers = waiting.get(tokenHash) ?? [];
+        callers.push((row, error) => (error ? reject(error) : resolve(row)));
+        waiting.set(tokenHash, callers);
+      });
+  });
+}
 
 /** The service context of a signed-in fan. */
 export function fanCtx(deps: AppDeps, fan: FanSession): Ctx {

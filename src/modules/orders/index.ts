@@ -15,6 +15,11 @@ export const ordersMigrations: ModuleMigrations = {
   '0022_store_pickup': storePickup,
 };
 
+export {
+  type BatchOrder,
+  type PlacedInBatch,
+  placeOrdersTogether,
+} from './batch-checkout.service.ts';
 export { buyerOf } from './buyer.ts';
 export {
   listAddresses,

@@ -3,7 +3,7 @@ import type { Ctx } from '../../context.ts';
 import type { Api, AppDeps } from '../../deps.ts';
 import { withErrors } from '../../platform/http/schemas.ts';
 import { type CardUse, cardOfFan, cardPart, getProgram, settleCoveredOrder } from '../loyalty/index.ts';
-import { couponPart, priceItems } from '../marketing/index.ts';
+import { couponOptions, couponPart, priceItems } from '../marketing/index.ts';
 import {
   buyerOf,
   type CheckoutPart,
@@ -47,7 +47,13 @@ const CheckoutBody = Type.Object({
   idempotency_key: Type.Optional(Type.String({ maxLength: 64 })),
   ...Extras,
 });
-const QuoteBody = Type.Object({ items: Items, ...Extras });
+const QuoteBody = Type.Object({
+  items: Items,
+  ...Extras,
+  best_coupon: Type.Optional(
+    Type.Boolean({ description: '未指定券时自动选最优券 / pick the best coupon when none is named' }),
+  ),
+});
 const Quote = Type.Object({
   items_total: Type.Integer(),
   shipping_fee: Type.Integer(),
@@ -56,6 +62,7 @@ const Quote = Type.Object({
   ),
   discount: Type.Integer(),
   total: Type.Integer(),
+  coupon: Type.Union([Type.Object({ coupon_id: Type.String(), name: Type.String() }), Type.Null()]),
   card: Type.Union([
     Type.Object({ points: Type.Integer(), balance: Type.Integer(), points_per_yuan: Type.Integer() }),
     Type.Null(),
@@ -98,11 +105,22 @@ export function checkoutApiRoutes(app: Api, deps: AppDeps): void {
       const ctx = await requireFan(deps, request);
       const lines = await priceItems(ctx, request.body.items);
       const priced = { items_total: lines.reduce((s, l) => s + l.subtotal, 0), shipping_fee: 0, lines };
-      const quote = await quoteCheckout(ctx, priced, await checkoutParts(ctx, request.body));
+      // A cart has no coupon picked on the page: the server suggests the best, as the product page does.
+      const best =
+        !request.body.coupon_id && request.body.best_coupon
+          ? (await couponOptions(ctx, lines))[0]
+          : undefined;
+      const coupon_id = request.body.coupon_id ?? best?.coupon_id;
+      const quote = await quoteCheckout(
+        ctx,
+        priced,
+        await checkoutParts(ctx, { ...request.body, coupon_id }),
+      );
       const { accountId, openid } = buyerOf(ctx);
       const [card, program] = await Promise.all([cardOfFan(ctx, accountId, openid), getProgram(ctx)]);
       return {
         ...quote,
+        coupon: best ? { coupon_id: best.coupon_id, name: best.name } : null,
         card: card
           ? { points: card.points, balance: card.balance, points_per_yuan: program.points_per_yuan }
           : null,

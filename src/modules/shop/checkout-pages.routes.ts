@@ -36,6 +36,13 @@ const STATUS_TEXT: Record<string, string> = {
   refunded: '已退款',
 };
 
+/** A paid order waits for shipping only when it has an address: deals and memberships have none. */
+function orderStatusText(order: Pick<OrderView, 'status' | 'pickup_store_id' | 'address'>): string {
+  if (order.status !== 'paid') return STATUS_TEXT[order.status] ?? order.status;
+  if (order.pickup_store_id) return '支付成功，待到店提货';
+  return order.address ? '支付成功，等待发货' : '支付成功';
+}
+
 /**
  * The buyer's pages: product with one-tap checkout, order result, order list. The fan is signed in
  * silently through WeChat OAuth (snsapi_base) on first visit; a returning buyer's address is
@@ -201,10 +208,7 @@ ${reviewsBlock}
       order.status === 'pending_payment' && order.payment_method === 'wechat'
         ? `<form id="checkout" data-appid="${html(request.params.appid)}" data-order="${html(order.id)}" data-simulator="${deps.config.simulator ? html(deps.config.wechatApiBase) : ''}"><p class="error" id="error" role="alert"></p><div class="bar"><button class="btn" name="method" value="wechat" id="pay">微信支付 ${formatFen(order.total)}</button></div></form>`
         : '';
-    const statusText =
-      order.pickup_store_id && order.status === 'paid'
-        ? '支付成功，待到店提货'
-        : (STATUS_TEXT[order.status] ?? order.status);
+    const statusText = orderStatusText(order);
     return mobilePage(
       reply,
       statusText,
@@ -220,7 +224,10 @@ ${pickup}${vouchers}${invite}${actions}<div class="card"><a href="/shop/${html(r
   app.get<{ Params: { appid: string } }>('/shop/:appid/cart', async (request, reply) => {
     const fan = await fanOrRedirect(request, reply);
     if (!fan) return reply;
-    const addresses = await listAddresses(ctxOf(fan));
+    const [addresses, member] = await Promise.all([
+      listAddresses(ctxOf(fan)),
+      memberBlock(fanCtx(deps, fan), fan.accountId, fan.openid),
+    ]);
     const saved = addresses[0];
     const addressBlock = saved
       ? `<div class="card" id="address" data-address-id="${html(saved.id)}">送至：${html(saved.name)} ${html(saved.phone)}<div class="muted">${html(saved.region)} ${html(saved.detail)}</div></div>`
@@ -229,7 +236,7 @@ ${pickup}${vouchers}${invite}${actions}<div class="card"><a href="/shop/${html(r
       reply,
       '购物车',
       `<form id="checkout" data-appid="${html(request.params.appid)}" data-cart="1" data-simulator="${deps.config.simulator ? html(deps.config.wechatApiBase) : ''}">
-<div class="card" id="cart-items"><span class="muted">购物车是空的</span></div>${addressBlock}<p class="error" id="error" role="alert"></p>
+<div class="card" id="cart-items"><span class="muted">购物车是空的</span></div><div class="card" id="coupon" hidden></div>${member}${addressBlock}<p class="error" id="error" role="alert"></p>
 <div class="bar"><button class="btn" name="method" value="wechat" id="pay" disabled>微信支付</button></div></form>`,
       { scripts: ['/shop/assets/checkout.js'] },
     );
@@ -242,7 +249,7 @@ ${pickup}${vouchers}${invite}${actions}<div class="card"><a href="/shop/${html(r
     const rows = items
       .map(
         (o) =>
-          `<div class="card"><a href="orders/${html(o.id)}">${html(o.items[0]?.title ?? o.id)}</a><div class="muted">${html(STATUS_TEXT[o.status] ?? o.status)} · ${formatFen(o.total)}</div></div>`,
+          `<div class="card"><a href="orders/${html(o.id)}">${html(o.items[0]?.title ?? o.id)}</a><div class="muted">${html(orderStatusText(o))} · ${formatFen(o.total)}</div></div>`,
       )
       .join('');
     return mobilePage(reply, '我的订单', rows || '<div class="card">还没有订单。</div>');

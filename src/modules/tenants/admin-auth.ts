@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../deps.ts';
 import { unauthorized } from '../../platform/http/errors.ts';
+import { cachedApiToken } from './api-token-cache.ts';
 import { apiTokenGuard } from './auth-failures.ts';
 import { resolveApiToken, resolveSession } from './tenants.service.ts';
 
@@ -11,7 +12,7 @@ export async function principalOf(deps: AppDeps, request: FastifyRequest, now = 
   const system = { db: deps.db, dialect: deps.dialect, now };
   const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
   const cookie = request.cookies?.[SESSION_COOKIE];
-  if (bearer) return resolveApiToken(system, bearer);
+  if (bearer) return cachedApiToken(deps, now, bearer, () => resolveApiToken(system, bearer));
   return cookie ? resolveSession(system, cookie) : null;
 }
 

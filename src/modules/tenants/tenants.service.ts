@@ -5,6 +5,7 @@ import { hashToken } from '../../platform/auth/secrets.ts';
 import { inTransaction } from '../../platform/db/database.ts';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../../platform/http/errors.ts';
 import { newId, newSecret } from '../../platform/ids.ts';
+import { forgetApiToken } from './api-token-cache.ts';
 import type { MerchantsTable } from './tenants.schema.ts';
 
 export const SESSION_TTL_MS = 7 * 24 * 3_600_000;
@@ -356,14 +357,17 @@ export async function listApiTokens(ctx: Ctx): Promise<ApiTokenView[]> {
 
 export async function revokeApiToken(ctx: Ctx, id: string): Promise<void> {
   requireRole(ctx, 'owner');
-  const result = await ctx.db
+  const revoked = await ctx.db
     .updateTable('api_tokens')
     .set({ revoked_at: ctx.now })
     .where('merchant_id', '=', ctx.merchantId)
     .where('id', '=', id)
     .where('revoked_at', 'is', null)
+    .returning('token_hash')
     .executeTakeFirst();
-  if (Number(result.numUpdatedRows) === 0) throw notFound({ zh: 'API 令牌', en: 'API token' });
+  if (!revoked) throw notFound({ zh: 'API 令牌', en: 'API token' });
+  // Verified tokens are cached in-process for a few seconds: the revoked one must stop now.
+  await forgetApiToken(ctx.deps, revoked.token_hash);
 }
 
 const TOKEN_TOUCH_INTERVAL_MS = 60_000;

@@ -111,6 +111,8 @@ export async function redisCache(url: string, prefix = 'weiloop:'): Promise<Cach
     maxRetriesPerRequest: 2,
     connectTimeout: 3000,
     keyPrefix: prefix,
+    // Commands issued in one turn of the event loop go out in one write (a spike's many gate calls).
+    enableAutoPipelining: true,
   });
   client.on('error', () => {}); // surfaced through the failing command instead
   try {
@@ -120,6 +122,8 @@ export async function redisCache(url: string, prefix = 'weiloop:'): Promise<Cach
     client.disconnect();
     throw new Error(`cannot reach Redis at REDIS_URL: ${(error as Error).message}`);
   }
+  // The scripts' ids, hashed once per script rather than once per call (this client's own state).
+  const shas = new Map<string, string>();
   return {
     kind: 'redis',
     get: (key) => client.get(key),
@@ -142,7 +146,11 @@ export async function redisCache(url: string, prefix = 'weiloop:'): Promise<Cach
     },
     eval: async (script, keys, args) => {
       // EVALSHA first (the script body is not resent on every call), EVAL once after a restart.
-      const sha = shaOf(script.lua);
+      let sha = shas.get(script.lua);
+      if (!sha) {
+        sha = shaOf(script.lua);
+        shas.set(script.lua, sha);
+      }
       try {
         return (await client.evalsha(sha, keys.length, ...keys, ...args)) as never;
       } catch (error) {
@@ -177,6 +185,9 @@ export function expiringMap<V>(ttlMs: number, max = 10_000) {
     },
     delete(key: string): void {
       entries.delete(key);
+    },
+    clear(): void {
+      entries.clear();
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { JobTables } from '../jobs/jobs.schema.ts';
-import { enqueueJob } from '../jobs/jobs.ts';
+import { enqueueJob, enqueueJobs } from '../jobs/jobs.ts';
 import type { JobHandler } from '../jobs/worker.ts';
 
 type Scalar = string | number | boolean | null;
@@ -13,6 +13,8 @@ export interface DomainEvent {
   key: string;
   /** Ids, not snapshots: subscribers read fresh rows through the owner's service. */
   payload: Record<string, Scalar>;
+  /** When subscribers should hear it (default: now), e.g. after a window of pushes has closed. */
+  runAt?: number;
 }
 
 export interface ReceivedEvent {
@@ -33,6 +35,8 @@ export interface EventBus {
   /** Registers `subscriber` (a stable name, e.g. "payments.close") for events called `name`. */
   subscribe(name: string, subscriber: string, handler: EventHandler): void;
   publish<T extends JobTables>(db: Kysely<T>, event: DomainEvent, now: number): Promise<void>;
+  /** Publishes many events in one statement (a batch written in one transaction). */
+  publishMany<T extends JobTables>(db: Kysely<T>, events: readonly DomainEvent[], now: number): Promise<void>;
 }
 
 export function createEventBus(jobHandlers: Map<string, JobHandler>): EventBus {
@@ -51,10 +55,27 @@ export function createEventBus(jobHandlers: Map<string, JobHandler>): EventBus {
       for (const type of subscribers.get(event.name) ?? []) {
         await enqueueJob(
           db,
-          { type, key: event.key, merchantId: event.merchantId, payload: event.payload },
+          {
+            type,
+            key: event.key,
+            merchantId: event.merchantId,
+            payload: event.payload,
+            ...(event.runAt === undefined ? {} : { runAt: event.runAt }),
+          },
           now,
         );
       }
+    },
+    async publishMany(db, events, now) {
+      const jobs = events.flatMap((event) =>
+        (subscribers.get(event.name) ?? []).map((type) => ({
+          type,
+          key: event.key,
+          merchantId: event.merchantId,
+          payload: event.payload,
+        })),
+      );
+      if (jobs.length > 0) await enqueueJobs(db, jobs, now);
     },
   };
 }

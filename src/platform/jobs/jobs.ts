@@ -26,25 +26,48 @@ export async function enqueueJob<T extends JobTables>(
   const jobs = db as unknown as Kysely<JobTables>;
   const result = await jobs
     .insertInto('jobs')
-    .values({
-      id: newId('job', now),
-      merchant_id: input.merchantId ?? null,
-      type: input.type,
-      payload: JSON.stringify(input.payload ?? {}),
-      idempotency_key: `${input.type}:${input.key}`,
-      status: 'queued',
-      attempts: 0,
-      max_attempts: input.maxAttempts ?? 8,
-      run_at: input.runAt ?? now,
-      locked_by: null,
-      locked_until: null,
-      last_error: null,
-      created_at: now,
-      finished_at: null,
-    })
+    .values(jobRow(input, now))
     .onConflict((oc) => oc.column('idempotency_key').doNothing())
     .executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+/**
+ * Adds many jobs in one statement (a batch of orders placed together): the same outbox rule and
+ * the same per-key no-op as enqueueJob, one round trip instead of one each.
+ */
+export async function enqueueJobs<T extends JobTables>(
+  db: Kysely<T>,
+  inputs: readonly EnqueueInput[],
+  now: number,
+): Promise<void> {
+  const jobs = db as unknown as Kysely<JobTables>;
+  for (let i = 0; i < inputs.length; i += 200) {
+    await jobs
+      .insertInto('jobs')
+      .values(inputs.slice(i, i + 200).map((input) => jobRow(input, now)))
+      .onConflict((oc) => oc.column('idempotency_key').doNothing())
+      .execute();
+  }
+}
+
+function jobRow(input: EnqueueInput, now: number): JobsTable {
+  return {
+    id: newId('job', now),
+    merchant_id: input.merchantId ?? null,
+    type: input.type,
+    payload: JSON.stringify(input.payload ?? {}),
+    idempotency_key: `${input.type}:${input.key}`,
+    status: 'queued',
+    attempts: 0,
+    max_attempts: input.maxAttempts ?? 8,
+    run_at: input.runAt ?? now,
+    locked_by: null,
+    locked_until: null,
+    last_error: null,
+    created_at: now,
+    finished_at: null,
+  };
 }
 
 /**

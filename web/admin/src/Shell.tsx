@@ -16,6 +16,9 @@ const DashboardPage = lazy(() =>
 const FollowersPage = lazy(() =>
   import('./pages/FollowersPage.tsx').then((m) => ({ default: m.FollowersPage })),
 );
+const FollowerStatsPage = lazy(() =>
+  import('./pages/FollowerStatsPage.tsx').then((m) => ({ default: m.FollowerStatsPage })),
+);
 const MenuPage = lazy(() => import('./pages/MenuPage.tsx').then((m) => ({ default: m.MenuPage })));
 const OrdersPage = lazy(() => import('./pages/OrdersPage.tsx').then((m) => ({ default: m.OrdersPage })));
 const QrCodesPage = lazy(() => import('./pages/QrCodesPage.tsx').then((m) => ({ default: m.QrCodesPage })));
@@ -86,6 +89,7 @@ export default function Shell({
     menu: t('自定义菜单'),
     qrcodes: t('渠道二维码'),
     followers: t('粉丝'),
+    'follower-stats': t('粉丝分析'),
     inbox: t('客服消息'),
     broadcasts: t('群发'),
     members: t('会员'),
@@ -183,6 +187,7 @@ export default function Shell({
                 {page === 'menu' && account && <MenuPage account={account} />}
                 {page === 'qrcodes' && account && <QrCodesPage account={account} />}
                 {page === 'followers' && <FollowersPage accounts={accounts} />}
+                {page === 'follower-stats' && <FollowerStatsPage accounts={accounts} />}
                 {page === 'inbox' && <InboxPage accounts={accounts} />}
                 {page === 'broadcasts' && <BroadcastsPage accounts={accounts} />}
                 {page === 'members' && <MembersPage />}

@@ -4,6 +4,7 @@ export type Lang = 'zh' | 'en';
 
 const EN: Record<string, string> = {
   登录: 'Sign in',
+  粉丝分析: 'Follower analytics',
   配送: 'Delivery',
   菜单点击: 'Menu click',
   扫渠道二维码: 'Channel QR scan',

@@ -9,6 +9,7 @@ export const PAGES = [
   'menu',
   'qrcodes',
   'followers',
+  'follower-stats',
   'inbox',
   'broadcasts',
   'members',

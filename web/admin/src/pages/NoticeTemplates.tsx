@@ -31,6 +31,7 @@ interface Draft {
 
 const STATUS_COLOR: Record<string, string> = {
   pending: 'blue',
+  sending: 'cyan',
   sent: 'green',
   skipped: 'default',
   failed: 'red',
@@ -98,6 +99,7 @@ export function NoticeTemplates() {
   const label = (k: KindView) => tr(k.label.zh, k.label.en);
   const statusText: Record<string, string> = {
     pending: tr('待发送', 'Pending'),
+    sending: tr('发送中', 'Sending'),
     sent: tr('已发送', 'Sent'),
     skipped: tr('已跳过', 'Skipped'),
     failed: tr('失败', 'Failed'),

@@ -1,0 +1,151 @@
+import { sql } from 'kysely';
+import type { Ctx } from '../../context.ts';
+import { inTransaction } from '../../platform/db/database.ts';
+import { enqueueJob } from '../../platform/jobs/jobs.ts';
+import {
+  type TemplateFinish,
+  templateFinishesBetween,
+  templateFinishesForFans,
+  templateFinishesOf,
+} from '../channel/index.ts';
+import { updateNoticesFrom } from './notice-updates.ts';
+
+export const SETTLE_JOB = 'messaging.notice_settle';
+/**
+ * How long after a call began its fate is decided. WeChat pushes TEMPLATESENDJOBFINISH within
+ * moments of accepting a notice and retries an unanswered push three times, five seconds
+ * apart; after this, no push means the call never reached WeChat.
+ */
+export const SETTLE_AFTER_MS = 15_000;
+/** Clock difference tolerated between the sending worker and the server that logged the push. */
+const CLOCK_MARGIN_MS = 2_000;
+
+/** Settles the batch's in-flight rows once SETTLE_AFTER_MS has passed since `at`. */
+export async function scheduleSettle(ctx: Ctx, batchId: string, at?: number) {
+  const runAt = at ?? ctx.deps.clock.now() + SETTLE_AFTER_MS;
+  await enqueueJob(
+    ctx.db,
+    {
+      type: SETTLE_JOB,
+      key: `${batchId}@${runAt}`,
+      merchantId: ctx.merchantId,
+      payload: { batch: batchId },
+      runAt,
+      maxAttempts: 12,
+    },
+    ctx.deps.clock.now(),
+  );
+}
+
+/**
+ * Decides the notices of a batch left 'sending' (their worker died mid-call, or the call timed
+ * out). WeChat's template API has no idempotency key and no way to ask "did message X go out",
+ * so a blind resend may deliver twice and dropping them may lose them. What WeChat does offer is
+ * its TEMPLATESENDJOBFINISH push, which names the fan (FromUserName) and comes whether or not our
+ * caller lived: a push for the fan since the call began, not already owned by another notice,
+ * means WeChat took the call — the notice is sent (with that MsgID). No push within
+ * SETTLE_AFTER_MS means it never got there — the notice goes back to 'pending' and is sent again.
+ * Left open: a push WeChat failed to deliver (our server down for all three tries) makes a
+ * resend, i.e. a duplicate; two notices to one fan in flight at the same kill can swap MsgIDs
+ * (both counted sent, rightly). Customer-service (chat) notices have no push and are resent.
+ * Returns how many went back to 'pending'.
+ */
+export async function settleInFlight(ctx: Ctx, batchId: string): Promise<number> {
+  const now = ctx.deps.clock.now();
+  const rows = await ctx.db
+    .selectFrom('notices')
+    .select(['id', 'account_id', 'openid', 'via', 'sent_at'])
+    .where('merchant_id', '=', ctx.merchantId)
+    .where('batch_id', '=', batchId)
+    .where('status', '=', 'sending')
+    .execute();
+  if (rows.length === 0) return 0;
+  const claimedAt = (r: (typeof rows)[number]) => Number(r.sent_at ?? 0);
+  const due = rows.filter((r) => claimedAt(r) + SETTLE_AFTER_MS <= now);
+  const waiting = rows.filter((r) => claimedAt(r) + SETTLE_AFTER_MS > now);
+  if (waiting.length)
+    await scheduleSettle(ctx, batchId, Math.max(...waiting.map(claimedAt)) + SETTLE_AFTER_MS);
+  if (due.length === 0) return 0;
+
+  const accountId = due[0]!.account_id;
+  const templates = due.filter((r) => r.via === 'template');
+  const since = Math.min(...due.map(claimedAt)) - CLOCK_MARGIN_MS;
+  const finishes = templates.length
+    ? await templateFinishesForFans(ctx, accountId, [...new Set(templates.map((r) => r.openid))], since)
+    : [];
+  const owned = await ownedMsgIds(
+    ctx,
+    accountId,
+    finishes.map((f) => f.msgId),
+  );
+  const unclaimed = new Map<string, TemplateFinish[]>();
+  for (const f of finishes)
+    if (!owned.has(f.msgId)) unclaimed.set(f.openid, [...(unclaimed.get(f.openid) ?? []), f]);
+  const landed: Array<[string, string, string]> = [];
+  const unsent: string[] = [];
+  for (const row of due) {
+    const list = row.via === 'template' ? unclaimed.get(row.openid) : undefined;
+    const index = list?.findIndex((f) => f.at >= claimedAt(row) - CLOCK_MARGIN_MS) ?? -1;
+    if (list && index >= 0) {
+      const [finish] = list.splice(index, 1);
+      landed.push([row.id, finish!.msgId, finish!.status]);
+    } else unsent.push(row.id);
+  }
+  await inTransaction(ctx.db, async (trx) => {
+    await updateNoticesFrom(
+      trx,
+      ctx.deps.dialect,
+      landed,
+      sql`status = 'sent', msg_id = v.column2, finish_status = v.column3, error = null, attempts = attempts + 1`,
+      sql`notices.id = v.column1 and notices.status = 'sending'`,
+    );
+    for (let i = 0; i < unsent.length; i += 500)
+      await trx
+        .updateTable('notices')
+        .set({ status: 'pending' })
+        .where('id', 'in', unsent.slice(i, i + 500))
+        .where('status', '=', 'sending')
+        .execute();
+  });
+  return unsent.length;
+}
+
+async function ownedMsgIds(ctx: Ctx, accountId: string, msgIds: string[]): Promise<Set<string>> {
+  const owned = new Set<string>();
+  for (let i = 0; i < msgIds.length; i += 500)
+    for (const r of await ctx.db
+      .selectFrom('notices')
+      .select('msg_id')
+      .where('account_id', '=', accountId)
+      .where('msg_id', 'in', msgIds.slice(i, i + 500))
+      .execute())
+      if (r.msg_id) owned.add(r.msg_id);
+  return owned;
+}
+
+/** Writes WeChat's finish statuses onto the notices they name, set-based; first word stands. */
+async function applyFinishes(ctx: Ctx, accountId: string, finishes: TemplateFinish[]) {
+  await updateNoticesFrom(
+    ctx.db,
+    ctx.deps.dialect,
+    finishes.map((f) => [f.msgId, f.status.slice(0, 64)]),
+    sql`finish_status = v.column2`,
+    sql`notices.merchant_id = ${ctx.merchantId} and notices.account_id = ${accountId} and notices.msg_id = v.column1 and notices.finish_status is null`,
+  );
+}
+
+/** The pushes that beat the API's answers of a page just recorded (WeChat pushes at once). */
+export async function fillFinishes(ctx: Ctx, accountId: string, msgIds: string[]) {
+  if (msgIds.length === 0) return;
+  await applyFinishes(ctx, accountId, await templateFinishesOf(ctx, accountId, msgIds));
+}
+
+/** One account's pushes of one second (WECHAT_EVENTS.templateFinishes): one job, not one each. */
+export async function recordFinishWindow(ctx: Ctx, accountId: string, from: number, to: number) {
+  await applyFinishes(ctx, accountId, await templateFinishesBetween(ctx, accountId, from, to));
+}
+
+/** TEMPLATESENDJOBFINISH heard one at a time (events queued before windows existed). */
+export async function recordTemplateFinish(ctx: Ctx, accountId: string, msgId: string, status: string) {
+  await applyFinishes(ctx, accountId, [{ openid: '', msgId, status, at: 0 }]);
+}

@@ -1,0 +1,30 @@
+import { type RawBuilder, sql } from 'kysely';
+import type { Db } from '../../database.ts';
+import type { DialectName } from '../../platform/db/database.ts';
+
+/** Rows per statement: a few hundred, well under either engine's parameter limit. */
+const ROWS_PER_STATEMENT = 250;
+
+/**
+ * `update notices set … from (values …) as v where …`: a page of outcomes in a few statements,
+ * not a statement per notice (both engines speak UPDATE … FROM VALUES; the columns are
+ * v.column1, v.column2 …). `set` and `where` name the values as v.columnN.
+ */
+export async function updateNoticesFrom(
+  db: Db,
+  dialect: DialectName,
+  rows: Array<Array<string | null>>,
+  set: RawBuilder<unknown>,
+  where: RawBuilder<unknown>,
+): Promise<void> {
+  if (rows.length === 0) return;
+  const width = rows[0]!.length;
+  const alias =
+    dialect === 'postgres'
+      ? sql.raw(`v(${Array.from({ length: width }, (_, i) => `column${i + 1}`).join(', ')})`)
+      : sql.raw('v');
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+    const tuples = sql.join(rows.slice(i, i + ROWS_PER_STATEMENT).map((r) => sql`(${sql.join(r)})`));
+    await sql`update notices set ${set} from (values ${tuples}) as ${alias} where ${where}`.execute(db);
+  }
+}
