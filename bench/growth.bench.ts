@@ -23,8 +23,12 @@ import {
   claimRedPacket,
   createRedPacketCampaign,
   createTrial,
+  drawTrial,
+  drawWinners,
+  seedHash,
   trialTail,
 } from '../src/modules/growth/index.ts';
+import { createCampaign } from '../src/modules/marketing/index.ts';
 import { createMerchant } from '../src/modules/tenants/index.ts';
 import { callbackSignature } from '../src/wechat/signature.ts';
 import { renderWeChatXml } from '../src/wechat/xml.ts';
@@ -79,7 +83,17 @@ const product = await createProduct(ctx, {
   status: 'on_sale',
   skus: [{ spec: {}, price: 29_900, stock: 100 }],
 });
+// Losers get a consolation coupon: the draw queues a job for every entry, as a real round does.
+const consolation = await createCampaign(ctx, {
+  name: '试用安慰券',
+  kind: 'fixed',
+  value: 500,
+  total_limit: FANS,
+  per_fan_limit: 1,
+  valid_days: 7,
+});
 const trial = await createTrial(ctx, {
+  consolation_campaign_id: consolation.id,
   account_id: account.id,
   title: '保湿精华试用',
   sku_id: product.skus[0]!.id,
@@ -159,6 +173,26 @@ const entered = await send(pushes);
 const cpu = process.cpuUsage(cpuBefore);
 await trialTail(weiloop.deps)();
 const recordedSeconds = (performance.now() - started) / 1000;
+// The operator's draw over the whole round (winners, losers, their jobs in one transaction), then
+// anyone's re-check: the revealed seed matches the hash published at creation and picks the same winners.
+const drawStarted = performance.now();
+const drawn = await drawTrial(ctx, trial.id, { mode: 'random' });
+const drawSeconds = (performance.now() - drawStarted) / 1000;
+const drawnEntries = await weiloop.deps.db
+  .selectFrom('growth_trial_entries')
+  .select(['id', 'status'])
+  .where('trial_id', '=', trial.id)
+  .execute();
+const recomputed = new Set(
+  drawWinners(
+    drawn.seed ?? '',
+    drawnEntries.map((e) => e.id),
+    trial.units,
+  ),
+);
+const drawReproducible =
+  seedHash(drawn.seed ?? '') === trial.seed_hash &&
+  drawnEntries.every((e) => (e.status === 'won') === recomputed.has(e.id));
 // ¥10,000 of packets of 0.10–0.40 yuan: about 40,000 packets' worth, so the budget runs out mid-rush.
 const packets = await createRedPacketCampaign(ctx, {
   account_id: account.id,
@@ -258,6 +292,10 @@ console.log(
     reference_inbound_p50_ms: ref.p50,
     reference_inbound_p99_ms: ref.p99,
     trial_all_recorded_seconds: Number(recordedSeconds.toFixed(2)),
+    trial_draw_entries: drawnEntries.length,
+    trial_draw_winners: drawnEntries.filter((e) => e.status === 'won').length,
+    trial_draw_seconds: Number(drawSeconds.toFixed(2)),
+    trial_draw_reproducible: drawReproducible,
     red_packet_budget: BUDGET,
     red_packet_claims: claimants.length,
     red_packet_concurrency: CLAIM_CONCURRENCY,

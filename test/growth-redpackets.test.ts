@@ -3,7 +3,7 @@ import { merchantCtx } from '../src/context.ts';
 import { provisionSimulatedPay } from '../src/demo-pay.ts';
 import { claimRedPacket, trialTail } from '../src/modules/growth/index.ts';
 import { transfersTo } from '../src/simulator/transfers.ts';
-import { fanSession, shop } from './support/shopper.ts';
+import { confirmPay, fanSession, shop, until } from './support/shopper.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { connectAccount, say } from './support/wechat-fan.ts';
 
@@ -131,5 +131,48 @@ describe('red packets', () => {
       trigger: 'link',
     });
     expect(refused.status).toBe(403);
+  });
+  it('after payment: a paid order of at least the minimum earns one packet, once per fan, through the real pay path', async () => {
+    const product = (
+      await t.call(token, 'POST', '/api/v1/products', {
+        title: '蚕丝面膜',
+        status: 'on_sale',
+        skus: [{ spec: {}, price: 6_000, stock: 100 }],
+      })
+    ).body;
+    const id = await campaign({
+      budget: 10_000,
+      amount_min: 120,
+      amount_max: 120,
+      trigger: 'paid',
+      min_order_total: 10_000,
+    });
+    const address = { name: '周七', phone: '13500135000', region: '成都市武侯区', detail: '人民南路 7 号' };
+    const buy = async (openid: string, quantity: number) => {
+      const cookie = await fanSession(t, account.appid, openid);
+      const order = await shop(t, cookie, account.appid, 'POST', '/checkout', {
+        items: [{ sku_id: product.skus[0].id, quantity }],
+        address,
+        payment_method: 'wechat',
+      });
+      expect(order.status, JSON.stringify(order.body)).toBe(201);
+      const pay = await shop(t, cookie, account.appid, 'POST', `/orders/${order.body.id}/pay`);
+      expect((await confirmPay(t, pay.body.pay_params, openid)).status).toBe(200);
+      await until(
+        async () => {
+          await t.worker.drain();
+          return (await t.call(token, 'GET', `/api/v1/orders/${order.body.id}`)).body.status;
+        },
+        (status) => status === 'paid',
+      );
+      await t.worker.drain();
+    };
+    await buy('o_paid_big', 2); // ¥120: earns one
+    await buy('o_paid_big', 3); // a second order: still one per fan
+    await buy('o_paid_small', 1); // ¥60: under the minimum
+    await t.worker.drain();
+    const rows = await packets(id);
+    expect(rows).toEqual([expect.objectContaining({ openid: 'o_paid_big', amount: 120, status: 'paid' })]);
+    expect(transfersTo(t.simulator!.sim, 'o_paid_big').map((x) => x.amount)).toContain(120);
   });
 });

@@ -64,6 +64,8 @@ const EN: Record<string, string> = {
   '渠道二维码场景值（扫码关注）': 'QR scene (follow via QR)',
   '已发/预算': 'Paid / budget',
   领取人数: 'Claims',
+  已显示: 'Showing',
+  加载更多报名: 'Load more entries',
   你的角色无法使用此页面: 'Your role cannot use this page',
   链接: 'Link',
   已抢完: 'Exhausted',

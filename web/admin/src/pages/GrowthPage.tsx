@@ -51,6 +51,7 @@ interface RedPackets {
   trigger: 'keyword' | 'paid' | 'link' | 'follow';
   keyword: string | null;
   scene: string | null;
+  min_order_total: number;
   status: string;
 }
 
@@ -71,12 +72,26 @@ function TrialEntries({ trial, onDrawn }: { trial: Trial; onDrawn: () => void })
   const t = useT();
   const canEdit = useCanEdit();
   const [entries, setEntries] = useState<Entry[]>([]);
+  const [next, setNext] = useState<string | null>(null);
   const [picked, setPicked] = useState<string[]>([]);
-  const load = useCallback(
-    async () =>
-      setEntries((await get<{ items: Entry[] }>(`/growth/trials/${trial.id}/entries?limit=100`)).items),
+  // Thousands of entries a round: a page of 100 at a time, more on request (picking by hand needs them).
+  const fetchPage = useCallback(
+    (cursor: string | null) =>
+      get<{ items: Entry[]; next_cursor: string | null }>(
+        `/growth/trials/${trial.id}/entries?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      ),
     [trial.id],
   );
+  const load = useCallback(async () => {
+    const page = await fetchPage(null);
+    setEntries(page.items);
+    setNext(page.next_cursor);
+  }, [fetchPage]);
+  const loadMore = async () => {
+    const page = await fetchPage(next);
+    setEntries((shown) => [...shown, ...page.items]);
+    setNext(page.next_cursor);
+  };
   useEffect(() => {
     void load();
   }, [load]);
@@ -129,6 +144,12 @@ function TrialEntries({ trial, onDrawn }: { trial: Trial; onDrawn: () => void })
           },
         ]}
       />
+      <Space>
+        <Typography.Text type="secondary">
+          {t('已显示')} {entries.length} / {trial.entry_count}
+        </Typography.Text>
+        {next && <Button onClick={() => void loadMore()}>{t('加载更多报名')}</Button>}
+      </Space>
       {canEdit && trial.status !== 'drawn' && (
         <Space>
           <Button type="primary" onClick={() => draw({ mode: 'random' })}>
@@ -241,7 +262,9 @@ export function GrowthPage({ accounts }: { accounts: Account[] }) {
             {
               title: t('发放方式'),
               render: (_, r) =>
-                `${t(TRIGGERS[r.trigger])}${r.keyword ? `「${r.keyword}」` : ''}${r.scene ? ` (${r.scene})` : ''}`,
+                `${t(TRIGGERS[r.trigger])}${r.keyword ? `「${r.keyword}」` : ''}${r.scene ? ` (${r.scene})` : ''}${
+                  r.trigger === 'paid' && r.min_order_total > 0 ? ` ≥ ${fen(r.min_order_total)}` : ''
+                }`,
             },
             {
               title: t('金额'),
@@ -283,6 +306,7 @@ export function GrowthPage({ accounts }: { accounts: Account[] }) {
               trigger: v.trigger,
               keyword: v.keyword ?? null,
               scene: v.trigger === 'follow' ? v.scene || null : null,
+              min_order_total: v.trigger === 'paid' ? Math.round(Number(v.min_order ?? 0) * 100) : undefined,
             }))}
           >
             <Form.Item name="name" rules={[{ required: true }]}>
@@ -299,6 +323,15 @@ export function GrowthPage({ accounts }: { accounts: Account[] }) {
             </Form.Item>
             <Form.Item name="scene">
               <Input placeholder={t('渠道二维码场景值（扫码关注）')} maxLength={64} />
+            </Form.Item>
+            <Form.Item noStyle shouldUpdate={(a, b) => a.trigger !== b.trigger}>
+              {({ getFieldValue }) =>
+                getFieldValue('trigger') === 'paid' && (
+                  <Form.Item name="min_order" label={t('订单满（元）')}>
+                    <InputNumber min={0} />
+                  </Form.Item>
+                )
+              }
             </Form.Item>
             <Form.Item name="budget" label={t('预算（元）')}>
               <InputNumber min={1} />
