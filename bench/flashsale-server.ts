@@ -131,7 +131,8 @@ process.on('message', async (message: { type: string }) => {
     .select('stock')
     .where('id', '=', product.skus[0]!.id)
     .executeTakeFirstOrThrow();
-  process.send?.({
+  // At full scale the answer is megabytes: exit only once it has left through the IPC pipe.
+  await sendAndWait({
     orders: orders.map((o) => o.id),
     distinct_buyers: new Set(orders.map((o) => o.openid)).size,
     orders_without_pass: orders.filter((o) => !withPass.has(o.id)).length,
@@ -142,3 +143,9 @@ process.on('message', async (message: { type: string }) => {
   await weiloop.close();
   process.exit(0);
 });
+
+function sendAndWait(message: unknown): Promise<void> {
+  return new Promise((resolve, reject) => {
+    process.send?.(message, undefined, {}, (error) => (error ? reject(error) : resolve()));
+  });
+}

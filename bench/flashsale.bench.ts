@@ -22,6 +22,13 @@ const server = fork(join(here, 'flashsale-server.ts'), {
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   env: { ...process.env, FS_UNITS: String(UNITS), FS_BUYERS: String(BUYERS) },
 });
+// A server that dies (out of memory, a crash) must say so, not leave the bench waiting silently.
+server.on('exit', (code, signal) => {
+  if (code !== 0) {
+    process.stderr.write(`flashsale server exited: code ${code} signal ${signal}\n`);
+    process.exit(1);
+  }
+});
 const ready = await new Promise<{ address: string; appid: string; saleId: string; tokenPrefix: string }>(
   (resolve) => server.once('message', (m) => resolve(m as never)),
 );

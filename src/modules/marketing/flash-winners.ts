@@ -10,6 +10,9 @@ import type { FlashSalesTable } from './marketing.schema.ts';
 /** How many winners may be writing their order at once; beyond it the fan waits a moment and retries. */
 export const MAX_WRITERS = 256;
 
+/** Batches of winners written at once on PostgreSQL (each on its own pooled connection). */
+const BATCHES_IN_FLIGHT = 3;
+
 export class SoldOutInDb extends Error {}
 export class AlreadyInDb extends Error {}
 
@@ -45,41 +48,45 @@ function placeWinnerOrder(ctx: Ctx, { sale, openid, address }: Winner) {
  */
 export function winnerWriter(ctx: Ctx) {
   return ctx.deps.local.slot('marketing.flash_winner_writer', () =>
-    createGroupCommit<Winner, { id: string; total: number }>(async (winners) => {
-      try {
-        return await inTransaction(ctx.deps.db, async (trx) => {
-          const placed = new Map<Winner, { id: string; total: number }>();
-          for (const sameSale of groupBySale(winners)) {
-            const { sale } = sameSale[0]!;
-            const orders = await placeOrdersTogether(
-              { ...sameSale[0]!.ctx, db: trx },
-              sameSale.map((w) => ({
-                buyer: buyerOf(w.ctx),
-                sku_id: sale.sku_id,
-                quantity: 1,
-                ...w.address,
-              })),
-              {
-                source: 'flash_sale',
-                adjust: (priced) => [salePriceAdjustment(sale, priced.items_total)],
-                withinTransaction: (tx, rows) =>
-                  recordPasses(
-                    tx,
-                    sale,
-                    rows.map((row, i) => ({ openid: sameSale[i]!.openid, orderId: row.id })),
-                  ),
-              },
-            );
-            for (const [i, w] of sameSale.entries()) placed.set(w, orders[i]!);
-          }
-          return winners.map((w) => placed.get(w)!);
-        });
-      } catch {
-        return Promise.all(
-          winners.map((winner) => placeWinnerOrder(winner.ctx, winner).catch((error: Error) => error)),
-        );
-      }
-    }, MAX_WRITERS),
+    createGroupCommit<Winner, { id: string; total: number }>(
+      async (winners) => {
+        try {
+          return await inTransaction(ctx.deps.db, async (trx) => {
+            const placed = new Map<Winner, { id: string; total: number }>();
+            for (const sameSale of groupBySale(winners)) {
+              const { sale } = sameSale[0]!;
+              const orders = await placeOrdersTogether(
+                { ...sameSale[0]!.ctx, db: trx },
+                sameSale.map((w) => ({
+                  buyer: buyerOf(w.ctx),
+                  sku_id: sale.sku_id,
+                  quantity: 1,
+                  ...w.address,
+                })),
+                {
+                  source: 'flash_sale',
+                  adjust: (priced) => [salePriceAdjustment(sale, priced.items_total)],
+                  withinTransaction: (tx, rows) =>
+                    recordPasses(
+                      tx,
+                      sale,
+                      rows.map((row, i) => ({ openid: sameSale[i]!.openid, orderId: row.id })),
+                    ),
+                },
+              );
+              for (const [i, w] of sameSale.entries()) placed.set(w, orders[i]!);
+            }
+            return winners.map((w) => placed.get(w)!);
+          });
+        } catch {
+          return Promise.all(
+            winners.map((winner) => placeWinnerOrder(winner.ctx, winner).catch((error: Error) => error)),
+          );
+        }
+      },
+      MAX_WRITERS,
+      ctx.deps.dialect === 'postgres' ? BATCHES_IN_FLIGHT : 1,
+    ),
   );
 }
 
@@ -106,21 +113,19 @@ async function recordPasses(
   sale: FlashSalesTable,
   winners: ReadonlyArray<{ openid: string; orderId: string }>,
 ): Promise<void> {
-  const took = await tx.db
-    .updateTable('flash_sales')
-    .set((eb) => ({ sold: eb('sold', '+', winners.length), updated_at: tx.now }))
-    .where('id', '=', sale.id)
-    .where('sold', '<=', sale.stock - winners.length)
-    .executeTakeFirst();
-  if (Number(took.numUpdatedRows) === 0) throw new SoldOutInDb();
-  const held = await tx.db
-    .selectFrom('flash_passes')
-    .select((eb) => ['openid', eb.fn.countAll<number>().as('n')])
-    .where('sale_id', '=', sale.id)
-    .where('openid', 'in', [...new Set(winners.map((w) => w.openid))])
-    .where('seq', 'is not', null)
-    .groupBy('openid')
-    .execute();
+  // With one per buyer (the usual sale) every live pass is seq 1 and the unique key alone refuses
+  // a second; only a larger limit needs the buyers' counts.
+  const held =
+    sale.per_buyer_limit === 1
+      ? []
+      : await tx.db
+          .selectFrom('flash_passes')
+          .select((eb) => ['openid', eb.fn.countAll<number>().as('n')])
+          .where('sale_id', '=', sale.id)
+          .where('openid', 'in', [...new Set(winners.map((w) => w.openid))])
+          .where('seq', 'is not', null)
+          .groupBy('openid')
+          .execute();
   const count = new Map(held.map((h) => [h.openid, Number(h.n)]));
   const rows = winners.map((w) => {
     const seq = (count.get(w.openid) ?? 0) + 1;
@@ -139,4 +144,12 @@ async function recordPasses(
     };
   });
   await tx.db.insertInto('flash_passes').values(rows).execute();
+  // The sale's counter last: its row lock is held only until the commit.
+  const took = await tx.db
+    .updateTable('flash_sales')
+    .set((eb) => ({ sold: eb('sold', '+', winners.length), updated_at: tx.now }))
+    .where('id', '=', sale.id)
+    .where('sold', '<=', sale.stock - winners.length)
+    .executeTakeFirst();
+  if (Number(took.numUpdatedRows) === 0) throw new SoldOutInDb();
 }

@@ -22,7 +22,7 @@ export interface BatchOrderOptions {
   source: string;
   /** The discounts of the n-th order, from the server's price of its line (e.g. a sale price). */
   adjust(priced: PricedOrder, index: number): OrderAdjustment[];
-  /** Runs after the orders are written, in their transaction; a throw undoes every one of them. */
+  /** Runs after the orders are written, just before the stock is taken, in their transaction; a throw undoes every one of them. */
   withinTransaction?(tx: Ctx, placed: readonly PlacedInBatch[]): Promise<void>;
 }
 
@@ -93,7 +93,6 @@ export async function placeOrdersTogether(
       if (discount > line.subtotal) throw new RangeError('discount exceeds the order');
       return { id: newId('ord', ctx.now), adjustments, discount, total: line.subtotal - discount };
     });
-    await takeStockFor(tx, lines);
 
     await insertRows(
       orders.map((order, i) => ({
@@ -158,8 +157,6 @@ export async function placeOrdersTogether(
       ),
       (rows) => trx.insertInto('order_adjustments').values(rows).execute(),
     );
-    const placed = priced.map(({ id, total, discount }) => ({ id, total, discount }));
-    await options.withinTransaction?.(tx, placed);
     await insertRows(
       orders.map((order, i) => ({
         id: newId('oev', ctx.now),
@@ -183,6 +180,12 @@ export async function placeOrdersTogether(
       })),
       ctx.now,
     );
+    // Rows every batch shares (the hook's counters, the SKU's and product's stock) are moved last:
+    // their locks are held only from here to the commit, so batches on other connections can
+    // write their own rows meanwhile.
+    const placed = priced.map(({ id, total, discount }) => ({ id, total, discount }));
+    await options.withinTransaction?.(tx, placed);
+    await takeStockFor(tx, lines);
     return placed;
   });
 }

@@ -2,40 +2,54 @@
  * Group commit: callers hand in one item each and wait; items that arrive while a batch is being
  * written go into the next batch, so N concurrent writes cost about one transaction, not N.
  * Each caller still gets its own result (or error) only after its batch is durable.
+ *
+ * `inFlight` lets up to that many batches be written at once (each its own transaction, on its own
+ * connection): on a server database a batch spends most of its time waiting for round trips and
+ * the commit's flush, which the next batch can overlap. One is right for SQLite (one writer).
  */
 export function createGroupCommit<T, R>(
   writeBatch: (items: T[]) => Promise<Array<R | Error>>,
   maxBatch = 256,
+  inFlight = 1,
 ): (item: T) => Promise<R> {
   let queue: Array<{ item: T; resolve(value: R): void; reject(error: unknown): void }> = [];
-  let writing = false;
+  let writing = 0;
+  let scheduled = false;
 
-  async function drain(): Promise<void> {
-    writing = true;
-    while (queue.length > 0) {
-      const batch = queue.slice(0, maxBatch);
-      queue = queue.slice(batch.length);
-      try {
-        const results = await writeBatch(batch.map((b) => b.item));
-        batch.forEach((entry, i) => {
-          const result = results[i];
-          if (result instanceof Error) entry.reject(result);
-          else entry.resolve(result as R);
-        });
-      } catch (error) {
-        for (const entry of batch) entry.reject(error);
-      }
+  // Wait one turn of the event loop so requests arriving together share a batch.
+  function schedule(): void {
+    if (scheduled || writing >= inFlight || queue.length === 0) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      void write();
+    });
+  }
+
+  async function write(): Promise<void> {
+    if (writing >= inFlight || queue.length === 0) return;
+    writing++;
+    const batch = queue.slice(0, maxBatch);
+    queue = queue.slice(batch.length);
+    schedule();
+    try {
+      const results = await writeBatch(batch.map((b) => b.item));
+      batch.forEach((entry, i) => {
+        const result = results[i];
+        if (result instanceof Error) entry.reject(result);
+        else entry.resolve(result as R);
+      });
+    } catch (error) {
+      for (const entry of batch) entry.reject(error);
+    } finally {
+      writing--;
+      schedule();
     }
-    writing = false;
   }
 
   return (item) =>
     new Promise<R>((resolve, reject) => {
       queue.push({ item, resolve, reject });
-      // Wait one turn of the event loop so requests arriving together share a batch.
-      if (!writing) {
-        writing = true;
-        setImmediate(() => void drain());
-      }
+      schedule();
     });
 }
