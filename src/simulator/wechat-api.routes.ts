@@ -22,11 +22,12 @@ const TAGS_PER_FAN = 20;
 export function wechatApiRoutes(app: FastifyInstance, deps: SimulatorDeps): void {
   const { sim } = deps;
   const tokenApp = (query: Query) => sim.appForToken(query.access_token);
+  // Event pushes are retried as WeChat retries every push (three tries): a server that misses
+  // one TEMPLATESENDJOBFINISH would otherwise lack the only word that a notice went out.
   const pushEvent = (appId: string, fan: SimFan, fields: XmlNode) =>
     void deliverToServer(sim, sim.app(appId), fan, fields, {
       transport: deps.transport,
       timeoutMs: deps.replyTimeoutMs,
-      attempts: 1,
     }).catch(() => {});
 
   app.get('/cgi-bin/token', (request, reply) =>

@@ -6,7 +6,8 @@ import { enqueueJob } from '../../platform/jobs/jobs.ts';
 import { WeChatApiError, WeChatErrorCode, WeChatUnreachableError } from '../../wechat/api-client.ts';
 import { apiClientFor, getAccount } from '../accounts/index.ts';
 import { chinaDay, nextChinaMidnight } from './china-time.ts';
-import { fillFinishes, scheduleSettle, settleInFlight } from './notice-settle.ts';
+import { refundDaily, reserveDaily } from './notice-allowance.ts';
+import { CALLS_WITHIN_MS, fillFinishes, scheduleSettle, settleInFlight } from './notice-settle.ts';
 import { updateNoticesFrom } from './notice-updates.ts';
 import type { NoticesTable } from './notices.schema.ts';
 import { NOTICE_JOB, noticeSettings } from './notices.service.ts';
@@ -55,37 +56,6 @@ async function pace(ctx: Ctx, accountId: string, perSecond: number, n: number): 
   }
 }
 
-/**
- * Reserves up to `n` of the account's template allowance for today (China calendar, as WeChat
- * counts it); returns how many it got. A conditional update, so two workers never overdraw.
- */
-async function reserveDaily(ctx: Ctx, accountId: string, limit: number, n: number): Promise<number> {
-  const day = chinaDay(ctx.deps.clock.now());
-  return inTransaction(ctx.db, async (trx) => {
-    await trx
-      .insertInto('notice_daily')
-      .values({ account_id: accountId, day, merchant_id: ctx.merchantId, used: 0 })
-      .onConflict((oc) => oc.columns(['account_id', 'day']).doNothing())
-      .execute();
-    const row = await trx
-      .selectFrom('notice_daily')
-      .select('used')
-      .where('account_id', '=', accountId)
-      .where('day', '=', day)
-      .executeTakeFirstOrThrow();
-    const grant = Math.max(0, Math.min(n, limit - row.used));
-    if (grant === 0) return 0;
-    const taken = await trx
-      .updateTable('notice_daily')
-      .set((eb) => ({ used: eb('used', '+', grant) }))
-      .where('account_id', '=', accountId)
-      .where('day', '=', day)
-      .where('used', '=', row.used)
-      .executeTakeFirst();
-    return Number(taken.numUpdatedRows) === 1 ? grant : 0;
-  });
-}
-
 type Outcome =
   | { id: string; status: 'sent'; msgId: string | null }
   | { id: string; status: 'skipped' | 'failed'; error: string }
@@ -94,11 +64,12 @@ type Outcome =
   | { id: string; status: 'unknown' };
 
 /**
- * Records a page's outcomes in one transaction, a few set-based statements. Only rows this
- * sender marked 'sending' change (a settle that already decided a row wins); rows never called
- * (WeChat's daily limit hit mid-page) go back to 'pending'.
+ * Records a page's outcomes in one transaction, a few set-based statements. Only rows still in
+ * this sender's claim change ('sending' with sent_at = its claim time, a token no other claim
+ * shares): a settle that already decided a row wins. Rows never called (WeChat's daily limit
+ * hit, or the page ran past CALLS_WITHIN_MS) go back to 'pending'.
  */
-async function record(ctx: Ctx, outcomes: Outcome[], untried: string[]) {
+async function record(ctx: Ctx, claimedAt: number, outcomes: Outcome[], untried: string[]) {
   const now = ctx.deps.clock.now();
   const sent = outcomes.flatMap((o) => (o.status === 'sent' ? [[o.id, o.msgId]] : []));
   const final = outcomes.flatMap((o) =>
@@ -112,21 +83,21 @@ async function record(ctx: Ctx, outcomes: Outcome[], untried: string[]) {
       dialect,
       sent,
       sql`status = 'sent', msg_id = v.column2, sent_at = ${now}, error = null, attempts = attempts + 1`,
-      sql`notices.id = v.column1 and notices.status = 'sending'`,
+      sql`notices.id = v.column1 and notices.status = 'sending' and notices.sent_at = ${claimedAt}`,
     );
     await updateNoticesFrom(
       trx,
       dialect,
       final,
       sql`status = v.column2, error = v.column3, attempts = attempts + 1`,
-      sql`notices.id = v.column1 and notices.status = 'sending'`,
+      sql`notices.id = v.column1 and notices.status = 'sending' and notices.sent_at = ${claimedAt}`,
     );
     await updateNoticesFrom(
       trx,
       dialect,
       retry,
       sql`status = 'pending', error = v.column2, attempts = attempts + 1`,
-      sql`notices.id = v.column1 and notices.status = 'sending'`,
+      sql`notices.id = v.column1 and notices.status = 'sending' and notices.sent_at = ${claimedAt}`,
     );
     for (let i = 0; i < untried.length; i += 500)
       await trx
@@ -134,6 +105,7 @@ async function record(ctx: Ctx, outcomes: Outcome[], untried: string[]) {
         .set({ status: 'pending' })
         .where('id', 'in', untried.slice(i, i + 500))
         .where('status', '=', 'sending')
+        .where('sent_at', '=', claimedAt)
         .execute();
   });
 }
@@ -264,16 +236,18 @@ export async function sendNoticeBatch(ctx: Ctx, batchId: string): Promise<{ sent
     let allowed = granted;
     const allowedRows = rows.filter((r) => r.via === 'chat' || allowed-- > 0);
     await pace(ctx, accountId, settings.per_second, allowedRows.length);
+    const claimedAt = ctx.deps.clock.now();
     const claimed = await markSending(
       ctx,
       allowedRows.map((r) => r.id),
-      ctx.deps.clock.now(),
+      claimedAt,
     );
     const go = allowedRows.filter((r) => claimed.has(r.id));
     let limited = false;
     const api = client;
     const outcomes = await pool(go, CONCURRENCY, async (row) => {
-      if (limited) return null;
+      // Past this, a settle may soon decide the page: no call starts that it could miss.
+      if (limited || ctx.deps.clock.now() - claimedAt > CALLS_WITHIN_MS) return null;
       try {
         return await sendOne(api, row);
       } catch {
@@ -284,6 +258,7 @@ export async function sendNoticeBatch(ctx: Ctx, batchId: string): Promise<{ sent
     const done = outcomes.filter((o): o is Outcome => o !== null);
     await record(
       ctx,
+      claimedAt,
       done,
       go.flatMap((r, i) => (outcomes[i] === null ? [r.id] : [])),
     );
@@ -292,8 +267,15 @@ export async function sendNoticeBatch(ctx: Ctx, batchId: string): Promise<{ sent
       accountId,
       done.flatMap((o) => (o.status === 'sent' && o.msgId ? [o.msgId] : [])),
     );
+    const viaTemplate = new Set(go.filter((r) => r.via === 'template').map((r) => r.id));
+    const tookCalls = done.filter(
+      (o) => viaTemplate.has(o.id) && (o.status === 'sent' || o.status === 'unknown'),
+    ).length;
+    await refundDaily(ctx, accountId, granted - tookCalls);
     sent += done.filter((o) => o.status === 'sent').length;
     retry += done.filter((o) => o.status === 'retry').length;
+    // Rows the page ran out of time for are pending again: look at the batch from the start.
+    if (!limited && done.length < go.length) after = '';
     if (done.some((o) => o.status === 'unknown')) await scheduleSettle(ctx, batchId);
     if (limited || allowedRows.length < rows.length) {
       await resumeTomorrow(ctx, batchId);

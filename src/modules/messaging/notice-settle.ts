@@ -8,15 +8,21 @@ import {
   templateFinishesForFans,
   templateFinishesOf,
 } from '../channel/index.ts';
+import { refundDaily } from './notice-allowance.ts';
 import { updateNoticesFrom } from './notice-updates.ts';
 
 export const SETTLE_JOB = 'messaging.notice_settle';
 /**
- * How long after a call began its fate is decided. WeChat pushes TEMPLATESENDJOBFINISH within
- * moments of accepting a notice and retries an unanswered push three times, five seconds
- * apart; after this, no push means the call never reached WeChat.
+ * A sender starts no call later than this after claiming its page; with the API client's
+ * five-second timeout, every call of a page has ended by CALLS_WITHIN_MS + 5 s.
  */
-export const SETTLE_AFTER_MS = 15_000;
+export const CALLS_WITHIN_MS = 10_000;
+/**
+ * How long after a page was claimed its leftover rows are decided: its calls have all ended, and
+ * WeChat pushes TEMPLATESENDJOBFINISH within moments of taking a call (retrying an unanswered
+ * push). A live sender never still holds a row this old, so a settle cannot race it.
+ */
+export const SETTLE_AFTER_MS = 20_000;
 /** Clock difference tolerated between the sending worker and the server that logged the push. */
 const CLOCK_MARGIN_MS = 2_000;
 
@@ -81,14 +87,14 @@ export async function settleInFlight(ctx: Ctx, batchId: string): Promise<number>
   const unclaimed = new Map<string, TemplateFinish[]>();
   for (const f of finishes)
     if (!owned.has(f.msgId)) unclaimed.set(f.openid, [...(unclaimed.get(f.openid) ?? []), f]);
-  const landed: Array<[string, string, string]> = [];
+  const landed: Array<[string, string, string, string]> = [];
   const unsent: string[] = [];
   for (const row of due) {
     const list = row.via === 'template' ? unclaimed.get(row.openid) : undefined;
     const index = list?.findIndex((f) => f.at >= claimedAt(row) - CLOCK_MARGIN_MS) ?? -1;
     if (list && index >= 0) {
       const [finish] = list.splice(index, 1);
-      landed.push([row.id, finish!.msgId, finish!.status]);
+      landed.push([row.id, finish!.msgId, finish!.status, String(claimedAt(row))]);
     } else unsent.push(row.id);
   }
   await inTransaction(ctx.db, async (trx) => {
@@ -97,7 +103,7 @@ export async function settleInFlight(ctx: Ctx, batchId: string): Promise<number>
       ctx.deps.dialect,
       landed,
       sql`status = 'sent', msg_id = v.column2, finish_status = v.column3, error = null, attempts = attempts + 1`,
-      sql`notices.id = v.column1 and notices.status = 'sending'`,
+      sql`notices.id = v.column1 and notices.status = 'sending' and notices.sent_at = cast(v.column4 as bigint)`,
     );
     for (let i = 0; i < unsent.length; i += 500)
       await trx
@@ -105,8 +111,12 @@ export async function settleInFlight(ctx: Ctx, batchId: string): Promise<number>
         .set({ status: 'pending' })
         .where('id', 'in', unsent.slice(i, i + 500))
         .where('status', '=', 'sending')
+        .where('sent_at', '<=', now - SETTLE_AFTER_MS)
         .execute();
   });
+  const landedIds = new Set(landed.map(([id]) => id));
+  // Their calls never reached WeChat: the allowance the dead sender reserved for them returns.
+  await refundDaily(ctx, accountId, due.filter((r) => r.via === 'template' && !landedIds.has(r.id)).length);
   return unsent.length;
 }
 
