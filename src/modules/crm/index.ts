@@ -7,8 +7,13 @@
 import type { ModuleMigrations } from '../../platform/db/migrate.ts';
 import { up as crm } from './migrations/0010_crm.ts';
 import { up as autotag } from './migrations/0013_crm_autotag.ts';
+import { up as speed } from './migrations/0015_crm_speed.ts';
 
-export const crmMigrations: ModuleMigrations = { '0010_crm': crm, '0013_crm_autotag': autotag };
+export const crmMigrations: ModuleMigrations = {
+  '0010_crm': crm,
+  '0013_crm_autotag': autotag,
+  '0015_crm_speed': speed,
+};
 
 export { createAttributeDef } from './attributes.service.ts';
 export { logTail, registerCrmJobs } from './crm.jobs.ts';
