@@ -19,7 +19,7 @@ export { createAttributeDef } from './attributes.service.ts';
 export { logTail, registerCrmJobs } from './crm.jobs.ts';
 export { crmRoutes } from './crm.routes.ts';
 export type { CrmTables } from './crm.schema.ts';
-export { memberOfFan, resolveFan } from './identities.service.ts';
+export { memberOfFan, membersOfFans, resolveFan } from './identities.service.ts';
 export { importNextChunk, startImport } from './import.service.ts';
 export { getMember, type MemberView } from './members.service.ts';
 export type { Condition, RuleGroup } from './segment-rules.ts';

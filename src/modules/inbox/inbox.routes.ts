@@ -3,11 +3,11 @@ import type { Api, AppDeps } from '../../deps.ts';
 import { requireRole } from '../../platform/auth/roles.ts';
 import { IdParams, Ok, withErrors } from '../../platform/http/schemas.ts';
 import { onLogWritten } from '../channel/index.ts';
+import { inboxTail } from './conversation-log.ts';
 import {
   actorId,
   assignConversation,
   inboxStats,
-  inboxTail,
   listConversations,
   overdueConversations,
   setStatus,

@@ -6,12 +6,11 @@ import { apiClientFor, getAccount, viaWeChat } from '../accounts/index.ts';
 import { AGENT_KIND, messagesOf, recordAgentMessage } from '../channel/index.ts';
 import { getMember, memberOfFan } from '../crm/index.ts';
 import { listOrders } from '../orders/index.ts';
+import { inboxTail, markAnswered } from './conversation-log.ts';
 import {
   actorId,
   conversationView,
   getConversationRow,
-  inboxTail,
-  markAnswered,
   SERVICE_WINDOW_MS,
   slaRule,
 } from './conversations.service.ts';
