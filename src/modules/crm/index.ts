@@ -31,5 +31,6 @@ export {
   snapshotRules,
   snapshotSegment,
 } from './segments.service.ts';
+export { scheduleTagPulls } from './tag-pull.jobs.ts';
 export { registerTagSyncJobs } from './tag-sync.jobs.ts';
 export { listTags, tagMembers, untagMembers } from './tags.service.ts';
