@@ -2,7 +2,8 @@ import type { Ctx } from '../../context.ts';
 import { type Actor, requireRole } from '../../platform/auth/roles.ts';
 import { found } from '../../platform/db/paging.ts';
 import { badRequest } from '../../platform/http/errors.ts';
-import { type BusinessHours, businessMs } from './business-hours.ts';
+import { getMerchant } from '../tenants/index.ts';
+import { type BusinessHours, businessMs, type ZoneOffset, zoneOffsets } from './business-hours.ts';
 import { inboxTail } from './conversation-log.ts';
 import type { InboxConversationsTable } from './inbox.schema.ts';
 import { inboxSettings } from './settings.service.ts';
@@ -27,20 +28,27 @@ export interface ConversationView extends Omit<InboxConversationsTable, 'wants_h
 
 export const SERVICE_WINDOW_MS = 48 * 3_600_000;
 
-/** What a view needs to judge waiting: the SLA and the hours it counts in. */
+/** What a view needs to judge waiting: the SLA, the hours it counts in and the merchant's clock. */
 export interface SlaRule {
   slaMs: number;
   hours: BusinessHours | null;
+  offsetAt: ZoneOffset;
 }
 
-export async function slaRule(ctx: Pick<Ctx, 'db' | 'merchantId'>): Promise<SlaRule> {
-  const settings = await inboxSettings(ctx);
-  return { slaMs: settings.sla_minutes * 60_000, hours: settings.business_hours };
+export async function slaRule(ctx: Ctx): Promise<SlaRule> {
+  const [settings, merchant] = await Promise.all([inboxSettings(ctx), getMerchant(ctx)]);
+  return {
+    slaMs: settings.sla_minutes * 60_000,
+    hours: settings.business_hours,
+    offsetAt: zoneOffsets(merchant.timezone),
+  };
 }
 
 export function conversationView(row: InboxConversationsTable, now: number, sla: SlaRule): ConversationView {
   const waited =
-    row.status === 'open' && row.waiting_since !== null ? businessMs(row.waiting_since, now, sla.hours) : 0;
+    row.status === 'open' && row.waiting_since !== null
+      ? businessMs(row.waiting_since, now, sla.hours, sla.offsetAt)
+      : 0;
   return {
     ...row,
     wants_human: row.wants_human === 1,
@@ -186,13 +194,13 @@ export async function inboxStats(ctx: Ctx) {
       resolution: 0,
       within: 0,
     };
-    const first = businessMs(row.opened_at, row.first_response_at!, sla.hours);
+    const first = businessMs(row.opened_at, row.first_response_at!, sla.hours, sla.offsetAt);
     a.conversations += 1;
     a.first += first;
     if (first <= sla.slaMs) a.within += 1;
     if (row.closed_at !== null) {
       a.resolved += 1;
-      a.resolution += businessMs(row.opened_at, row.closed_at, sla.hours);
+      a.resolution += businessMs(row.opened_at, row.closed_at, sla.hours, sla.offsetAt);
     }
     agents.set(row.assignee_id, a);
   }
