@@ -23,6 +23,7 @@ export {
   type LogReader,
   logSince,
   messagesOf,
+  NOTICE_WINDOW_MS,
   onLogWritten,
   recordAgentMessage,
 } from './log.service.ts';

@@ -2,7 +2,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { Api, AppDeps } from '../../deps.ts';
 import { requireRole } from '../../platform/auth/roles.ts';
 import { IdParams, Ok, withErrors } from '../../platform/http/schemas.ts';
-import { onLogWritten } from '../channel/index.ts';
+import { NOTICE_WINDOW_MS, onLogWritten } from '../channel/index.ts';
 import { inboxTail } from './conversation-log.ts';
 import {
   actorId,
@@ -392,13 +392,23 @@ export function inboxRoutes(app: Api, deps: AppDeps): void {
         }
       };
       void checkSla();
-      const stop = onLogWritten(deps, () => void check());
+      // Like the log readers, once per burst window rather than once per commit; by then the
+      // inbox's reader (woken by the same notice) has applied the burst.
+      let waking: ReturnType<typeof setTimeout> | null = null;
+      const stop = onLogWritten(deps, () => {
+        if (waking || closed) return;
+        waking = setTimeout(() => {
+          waking = null;
+          void check();
+        }, NOTICE_WINDOW_MS);
+      });
       const poll = setInterval(() => void check(), POLL_MS);
       const sla = setInterval(() => void checkSla(), SLA_CHECK_MS);
       const beat = setInterval(() => reply.raw.write(': beat\n\n'), HEARTBEAT_MS);
       request.raw.on('close', () => {
         closed = true;
         stop();
+        if (waking) clearTimeout(waking);
         clearInterval(poll);
         clearInterval(sla);
         clearInterval(beat);
