@@ -23,7 +23,6 @@ export {
   type LogReader,
   logSince,
   messagesOf,
-  NOTICE_WINDOW_MS,
   onLogWritten,
   recordAgentMessage,
 } from './log.service.ts';

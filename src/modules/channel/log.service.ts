@@ -147,7 +147,7 @@ const TAIL_BATCH = 1000;
  */
 const REREAD_MS = 10_000;
 /** Log notices arriving within this long wake a reader once (the inbox's screen waits this much more). */
-export const NOTICE_WINDOW_MS = 20;
+const NOTICE_WINDOW_MS = 20;
 /** Within one process, batches commit in order within about this much. */
 const LOCAL_REREAD_MS = 1_000;
 

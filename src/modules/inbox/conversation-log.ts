@@ -63,6 +63,26 @@ type Row = Array<string | number | null>;
  * their members, so a burst of a thousand fans costs a few statements, not two per message.
  */
 async function apply(deps: AppDeps, rows: LogEntry[]): Promise<void> {
+  await applyRows(deps, rows);
+  for (const listener of appliedListeners(deps)) listener();
+}
+
+type Listener = () => void;
+
+function appliedListeners(deps: Pick<AppDeps, 'local'>): Set<Listener> {
+  return deps.local.slot('inbox.applied-listeners', () => new Set<Listener>());
+}
+
+/**
+ * In-process notice that the reader committed a batch to conversations (the inbox stream reads
+ * then, without waiting for the reader to run out of log). Returns an unsubscribe.
+ */
+export function onConversationsApplied(deps: Pick<AppDeps, 'local'>, listener: Listener): () => void {
+  appliedListeners(deps).add(listener);
+  return () => appliedListeners(deps).delete(listener);
+}
+
+async function applyRows(deps: AppDeps, rows: LogEntry[]): Promise<void> {
   await inTransaction(deps.db, async (trx) => {
     let run: LogEntry[] = [];
     let keys = new Set<string>();
