@@ -22,7 +22,7 @@ import {
   communityShopRoutes,
   registerCommunityJobs,
 } from './modules/community/index.ts';
-import { crmRoutes, registerCrmJobs, registerTagSyncJobs } from './modules/crm/index.ts';
+import { crmRoutes, registerCrmJobs, registerTagSyncJobs, scheduleTagPulls } from './modules/crm/index.ts';
 import {
   agentAdminRoutes,
   distributionAdminRoutes,
@@ -323,6 +323,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await scheduleMessagePruning(deps, deps.clock.now());
       await scheduleBirthdays(deps, deps.clock.now());
       await scheduleAnalytics(deps, deps.clock.now());
+      await scheduleTagPulls(deps);
     },
     async close() {
       await app.close();

@@ -29,6 +29,8 @@ function roleOption(values: Values): (typeof ROLES)[number] {
   return role;
 }
 
+/** Pending connections the listening socket queues (see serve). */
+const LISTEN_BACKLOG = 4096;
 const env = () => loadConfig(process.env);
 
 const commands: Record<string, Command> = {
@@ -50,7 +52,14 @@ const commands: Record<string, Command> = {
         await weiloop.scheduleMaintenance();
         weiloop.worker.start();
       }
-      const address = await weiloop.app.listen({ port: config.port, host: config.host });
+      // WeChat pushes a burst (a broadcast answered by a thousand fans) as that many connections at
+      // once; Node's default queue of 511 pending connections drops the rest to a SYN retry (1 s+).
+      // The kernel caps it at net.core.somaxconn.
+      const address = await weiloop.app.listen({
+        port: config.port,
+        host: config.host,
+        backlog: LISTEN_BACKLOG,
+      });
       if (config.simulator && !isLoopback(config.host)) {
         // Only an explicit SIMULATOR=on gets here. Anyone who reaches /sim can play WeChat: be any
         // fan, read their orders, pay. Say so where nobody can miss it.

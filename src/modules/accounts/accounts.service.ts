@@ -181,6 +181,13 @@ export async function listAccounts(ctx: Ctx): Promise<Account[]> {
   return Promise.all(rows.map((row) => openSecrets(ctx.deps.vault, row)));
 }
 
+/** Every merchant's accounts, ids only (no secrets): for system jobs that visit each account. */
+export async function listAllAccountIds(
+  db: AppDeps['db'],
+): Promise<Array<{ id: string; merchant_id: string; type: AccountType }>> {
+  return db.selectFrom('official_accounts').select(['id', 'merchant_id', 'type']).orderBy('id').execute();
+}
+
 export async function getAccount(ctx: Ctx, id: string): Promise<Account> {
   const account = await ctx.db
     .selectFrom('official_accounts')

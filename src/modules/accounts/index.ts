@@ -15,6 +15,7 @@ export {
   createAccount,
   getAccount,
   listAccounts,
+  listAllAccountIds,
   sealStoredAccountSecrets,
   viaWeChat,
 } from './accounts.service.ts';

@@ -146,6 +146,8 @@ const TAIL_BATCH = 1000;
  * reader's saved position trails the clock by this much and the last seconds are read again.
  */
 const REREAD_MS = 10_000;
+/** Log notices arriving within this long wake a reader once (the inbox's screen waits this much more). */
+const NOTICE_WINDOW_MS = 20;
 /** Within one process, batches commit in order within about this much. */
 const LOCAL_REREAD_MS = 1_000;
 
@@ -212,8 +214,18 @@ export function followLog(
       })();
       return running;
     };
+    // A burst of commits (a thousand fans at once commit one by one when the process is busy)
+    // wakes the reader once per short window, not once per commit: every run costs a cursor read,
+    // a log read and a cursor write for each reader, which was a large share of a burst's work.
+    let waking: ReturnType<typeof setTimeout> | null = null;
     onLogWritten(deps, () => {
-      catchUp().catch((error) => deps.logger.error({ err: error, reader: reader.name }, 'log reader failed'));
+      if (waking) return;
+      waking = setTimeout(() => {
+        waking = null;
+        catchUp().catch((error) =>
+          deps.logger.error({ err: error, reader: reader.name }, 'log reader failed'),
+        );
+      }, NOTICE_WINDOW_MS);
     });
     return catchUp;
   });

@@ -190,6 +190,41 @@ describe('tags both ways with WeChat', () => {
     expect(t.simulator!.sim.fan(account.appid, 'o_wx1').tagIds).not.toContain(made.id);
   });
 
+  it('pulls every account on its own every six hours, spread over the interval, once per round', async () => {
+    await say(t, account.appid, 'o_wx_sched', '你好');
+    await settle();
+    const ctx = merchantCtx(t.deps, merchantId);
+    const client = apiClientFor(t.deps, await getAccount(ctx, account.id));
+    const made = (await client.createTag('定时拉取')).tag;
+    await client.tagFans(made.id, ['o_wx_sched']);
+    // Two processes starting at once schedule one sweep.
+    await t.scheduleMaintenance();
+    await t.scheduleMaintenance();
+    const sweeps = () =>
+      t.deps.db
+        .selectFrom('jobs')
+        .select(['run_at', 'status'])
+        .where('type', '=', 'crm.tag_pull_sweep')
+        .execute();
+    expect((await sweeps()).filter((j) => j.status === 'queued')).toHaveLength(1);
+    // Within one interval the account's pull has run, with nobody asking.
+    t.clock.advance(6 * 3_600_000);
+    await settle();
+    expect(await tagsOf((await memberByOpenid('o_wx_sched')).id)).toContain('定时拉取');
+    const pulls = await t.deps.db
+      .selectFrom('jobs')
+      .select(['payload', 'run_at'])
+      .where('type', '=', 'crm.tag_pull')
+      .where('idempotency_key', 'like', `crm.tag_pull:${account.id}:%`)
+      .execute();
+    expect(pulls.length).toBeGreaterThanOrEqual(1);
+    expect(JSON.parse(pulls[0]!.payload)).toEqual({ account_id: account.id });
+    // The next sweep waits for the next round.
+    const next = (await sweeps()).filter((j) => j.status === 'queued');
+    expect(next).toHaveLength(1);
+    expect(next[0]!.run_at).toBeGreaterThan(t.clock.now());
+  });
+
   it("keeps WeChat's 100 tags per account and agents out of the pull", async () => {
     const existing = (await t.call(token, 'GET', '/api/v1/crm/tags')).body.filter(
       (x: { sync: boolean }) => x.sync,

@@ -120,3 +120,23 @@ export async function resolveFan(ctx: Ctx, fan: FanFacts): Promise<string> {
 export async function memberOfFan(ctx: Ctx, accountId: string, openid: string): Promise<string | null> {
   return (await ownerOf(ctx, 'openid', openidKey(accountId, openid))) ?? null;
 }
+
+/** Members of many fans at once (one query per few hundred), keyed by `openidKey`; unknown fans are absent. */
+export async function membersOfFans(
+  ctx: Pick<Ctx, 'db' | 'merchantId'>,
+  fans: ReadonlyArray<{ accountId: string; openid: string }>,
+): Promise<Map<string, string>> {
+  const keys = [...new Set(fans.map((f) => openidKey(f.accountId, f.openid)))];
+  const owners = new Map<string, string>();
+  for (let i = 0; i < keys.length; i += 500) {
+    const rows = await ctx.db
+      .selectFrom('crm_identities')
+      .select(['value', 'member_id'])
+      .where('merchant_id', '=', ctx.merchantId)
+      .where('kind', '=', 'openid')
+      .where('value', 'in', keys.slice(i, i + 500))
+      .execute();
+    for (const row of rows) owners.set(row.value, row.member_id);
+  }
+  return owners;
+}

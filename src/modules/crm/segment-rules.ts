@@ -84,6 +84,9 @@ const text = (s: unknown, what: string): string => {
   return s;
 };
 
+/** Behaviour checked by a subquery per member when a selective sibling narrows the group. */
+const PER_MEMBER = new Set<unknown>(['spent']);
+
 /** Conditions that by themselves keep few members: behaviour beside them is checked per member. */
 function selective(rule: Condition | RuleGroup): boolean {
   if (!rule || typeof rule !== 'object' || 'rules' in rule) return false;
@@ -177,14 +180,30 @@ export function compileRules(
     if (typeof g !== 'object' || g === null || !Array.isArray(g.rules)) throw invalid('group');
     if (g.op !== 'and' && g.op !== 'or') throw invalid(`operator ${String(g.op)}`);
     const narrowed = g.op === 'and' && g.rules.some(selective);
-    const parts = g.rules.map((rule) => {
-      if (rule && typeof rule === 'object' && 'rules' in rule) return walk(rule, depth + 1);
+    const cheap: RawBuilder<SqlBool>[] = [];
+    const perMember: RawBuilder<SqlBool>[] = [];
+    for (const rule of g.rules) {
+      if (rule && typeof rule === 'object' && 'rules' in rule) {
+        cheap.push(walk(rule, depth + 1));
+        continue;
+      }
       conditions += 1;
       if (conditions > MAX_CONDITIONS) throw invalid('too many conditions');
-      return condition(dialect, rule, now, merchantId, narrowed, rfm);
-    });
-    if (parts.length === 0) return sql<SqlBool>`1 = 1`;
-    return sql<SqlBool>`(${sql.join(parts, sql.raw(g.op === 'and' ? ' and ' : ' or '))})`;
+      const compiled = condition(dialect, rule, now, merchantId, narrowed, rfm);
+      (narrowed && PER_MEMBER.has(rule?.type) ? perMember : cheap).push(compiled);
+    }
+    if (cheap.length + perMember.length === 0) return sql<SqlBool>`1 = 1`;
+    if (g.op === 'or') return sql<SqlBool>`(${sql.join(cheap, sql.raw(' or '))})`;
+    if (dialect === 'postgres' && perMember.length > 0 && cheap.length > 0) {
+      // PostgreSQL evaluates a per-member subquery as soon as the scan has the member, before
+      // joining the tag's list: at a million members that was a subquery (and an index probe) per
+      // member of the region, most of them then dropped by the tag. Behind the fence (OFFSET 0)
+      // the cheap conditions meet first, as two ordered index-only scans merged, and the orders
+      // are summed only for the few left. (SQLite already runs the IN list first.)
+      const few = sql<SqlBool>`crm_members.id in (select crm_members.id from crm_members where crm_members.merchant_id = ${merchantId} and crm_members.merged_into is null and ${sql.join(cheap, sql.raw(' and '))} offset 0)`;
+      return sql<SqlBool>`(${sql.join([few, ...perMember], sql.raw(' and '))})`;
+    }
+    return sql<SqlBool>`(${sql.join([...cheap, ...perMember], sql.raw(' and '))})`;
   };
   return walk(group, 1);
 }

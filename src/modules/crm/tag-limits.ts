@@ -9,3 +9,12 @@ export const TAG_UNSYNC_JOB = 'crm.tag_unsync';
 export const TAG_REMOTE_JOB = 'crm.tag_remote';
 /** Reads tags and their fans back from WeChat. */
 export const TAG_PULL_JOB = 'crm.tag_pull';
+/** Visits every account and queues its scheduled pull (a system job that re-queues itself). */
+export const TAG_PULL_SWEEP_JOB = 'crm.tag_pull_sweep';
+/**
+ * How often each account's tags are read back from WeChat on their own: tags made in WeChat's
+ * back office show in CRM within hours without anyone asking. Each pull costs a call per tag
+ * and per 10,000 fans of it, against WeChat's daily quota: four a day leaves room for the
+ * operator's own pulls.
+ */
+export const TAG_PULL_EVERY_MS = 6 * 3_600_000;

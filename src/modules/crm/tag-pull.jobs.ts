@@ -2,13 +2,14 @@ import { type Ctx, merchantCtx } from '../../context.ts';
 import type { AppDeps } from '../../deps.ts';
 import { inTransaction } from '../../platform/db/database.ts';
 import { newId } from '../../platform/ids.ts';
+import { enqueueJob } from '../../platform/jobs/jobs.ts';
 import { PermanentJobError } from '../../platform/jobs/worker.ts';
 import { WeChatApiError } from '../../wechat/api-client.ts';
-import { type Account, apiClientFor, listAccounts } from '../accounts/index.ts';
+import { type Account, apiClientFor, listAccounts, listAllAccountIds } from '../accounts/index.ts';
 import { queueAutotag } from './autotag.service.ts';
 import { openidKey, resolveFan } from './identities.service.ts';
 import { addEvent } from './member-events.ts';
-import { TAG_PULL_JOB, TAG_REMOTE_JOB } from './tag-limits.ts';
+import { TAG_PULL_EVERY_MS, TAG_PULL_JOB, TAG_PULL_SWEEP_JOB, TAG_REMOTE_JOB } from './tag-limits.ts';
 
 const IN_LIST = 400;
 
@@ -130,10 +131,11 @@ async function pullFans(ctx: Ctx, account: Account, tag: { id: string; name: str
  * Reads every account's tags and their fans back from WeChat: tags made or renamed there appear
  * in CRM, fans tagged there carry the tag here; a link to a tag deleted there is dropped.
  */
-export async function pullTags(ctx: Ctx): Promise<{ tags: number; tagged: number }> {
+export async function pullTags(ctx: Ctx, accountId?: string): Promise<{ tags: number; tagged: number }> {
   let tags = 0;
   let tagged = 0;
-  for (const account of await listAccounts(ctx)) {
+  const accounts = (await listAccounts(ctx)).filter((a) => !accountId || a.id === accountId);
+  for (const account of accounts) {
     const client = apiClientFor(ctx.deps, account);
     let remote: Array<{ id: number; name: string }>;
     try {
@@ -170,7 +172,31 @@ export async function pullTags(ctx: Ctx): Promise<{ tags: number; tagged: number
 export function registerTagPullJobs(deps: AppDeps): void {
   deps.jobHandlers.set(TAG_PULL_JOB, async (job) => {
     if (!job.merchantId) throw new PermanentJobError('tag pull without merchant');
-    await pullTags(merchantCtx(deps, job.merchantId));
+    const accountId = typeof job.payload.account_id === 'string' ? job.payload.account_id : undefined;
+    await pullTags(merchantCtx(deps, job.merchantId), accountId);
+    deps.wakeJobs();
+  });
+
+  // Every few hours, each account's own pull, spread over the interval so a thousand accounts
+  // do not all call WeChat in the same minute; then the next sweep.
+  deps.jobHandlers.set(TAG_PULL_SWEEP_JOB, async () => {
+    const slot = Math.floor(deps.clock.now() / TAG_PULL_EVERY_MS) * TAG_PULL_EVERY_MS;
+    for (const account of await listAllAccountIds(deps.db)) {
+      await enqueueJob(
+        deps.db,
+        {
+          type: TAG_PULL_JOB,
+          key: `${account.id}:${slot}`,
+          merchantId: account.merchant_id,
+          payload: { account_id: account.id },
+          runAt: slot + spread(account.id),
+          // A failed pull waits for the next round rather than retrying against the quota.
+          maxAttempts: 2,
+        },
+        deps.clock.now(),
+      );
+    }
+    await scheduleTagPulls(deps, slot + TAG_PULL_EVERY_MS);
     deps.wakeJobs();
   });
 
@@ -195,4 +221,18 @@ export function registerTagPullJobs(deps: AppDeps): void {
       }
     }
   });
+}
+
+/** A stable offset inside the interval for an account (its id's hash), so pulls are spread out. */
+function spread(accountId: string): number {
+  let hash = 0;
+  for (let i = 0; i < accountId.length; i++) hash = (hash * 31 + accountId.charCodeAt(i)) >>> 0;
+  return hash % TAG_PULL_EVERY_MS;
+}
+
+/** Queues the sweep that schedules every account's tag pull; one per interval whatever the number of processes. */
+export async function scheduleTagPulls(deps: Pick<AppDeps, 'db' | 'clock'>, at?: number): Promise<void> {
+  const now = deps.clock.now();
+  const runAt = at ?? Math.floor(now / TAG_PULL_EVERY_MS) * TAG_PULL_EVERY_MS;
+  await enqueueJob(deps.db, { type: TAG_PULL_SWEEP_JOB, key: String(runAt), runAt }, now);
 }

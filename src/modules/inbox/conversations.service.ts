@@ -1,148 +1,20 @@
-import { sql } from 'kysely';
 import type { Ctx } from '../../context.ts';
-import { merchantCtx } from '../../context.ts';
-import type { AppDeps } from '../../deps.ts';
 import { type Actor, requireRole } from '../../platform/auth/roles.ts';
-import { inTransaction } from '../../platform/db/database.ts';
 import { found } from '../../platform/db/paging.ts';
 import { badRequest } from '../../platform/http/errors.ts';
-import { newId } from '../../platform/ids.ts';
-import { AGENT_KIND, followLog, type LogEntry } from '../channel/index.ts';
-import { memberOfFan } from '../crm/index.ts';
-import { type BusinessHours, businessMs } from './business-hours.ts';
+import { getMerchant } from '../tenants/index.ts';
+import { type BusinessHours, businessMs, type ZoneOffset, zoneOffsets } from './business-hours.ts';
+import { inboxTail } from './conversation-log.ts';
 import type { InboxConversationsTable } from './inbox.schema.ts';
 import { inboxSettings } from './settings.service.ts';
 
 export const CONVERSATION = { zh: '会话', en: 'Conversation' };
-/** Messages a fan writes: these open or continue a conversation. */
-const TALK = new Set(['text', 'image', 'voice', 'video', 'shortvideo', 'location', 'link']);
-/** Events that also open WeChat's 48-hour window without being a message to answer. */
-const WINDOW_ONLY = new Set(['click', 'scancode_waitmsg', 'location_select']);
-const WANTS_HUMAN = /人工|客服|真人|转人工/;
-const CURSOR = 'inbox.log';
 
 /** The id agents are known by: the console user, or the API token. */
 export function actorId(actor: Actor): string {
   if (actor.kind === 'user') return actor.userId;
   if (actor.kind === 'token') return actor.tokenId;
   throw badRequest('agent_required', '需要以客服身份操作', 'Only an agent can do this');
-}
-
-const later = (column: string, value: number) =>
-  sql<number>`case when ${sql.ref(column)} is null or ${sql.ref(column)} < ${value} then ${value} else ${sql.ref(column)} end`;
-
-/** Applies log rows to conversations. Idempotent: every change moves a time forward or is a max. */
-async function apply(deps: AppDeps, rows: LogEntry[]): Promise<void> {
-  // One transaction per batch: a commit per row was most of the reader's cost in a burst.
-  await inTransaction(deps.db, async (trx) => {
-    for (const row of rows) await applyRow({ ...merchantCtx(deps, row.merchant_id), db: trx }, row);
-  });
-}
-
-async function applyRow(ctx: Ctx, row: LogEntry): Promise<void> {
-  const { deps } = ctx;
-  const at = row.created_at;
-  if (TALK.has(row.kind)) {
-    const preview = (row.content ?? `[${row.kind}]`).slice(0, 120);
-    // The merchant's handoff words answer with transfer_customer_service; the defaults count too.
-    const transferred = (row.reply ?? '').includes('"transfer_customer_service"');
-    const human = transferred || (row.kind === 'text' && WANTS_HUMAN.test(row.content ?? '')) ? 1 : 0;
-    const memberId = await memberOfFan(ctx, row.account_id, row.openid);
-    await ctx.db
-      .insertInto('inbox_conversations')
-      .values({
-        id: newId('cnv', at),
-        merchant_id: row.merchant_id,
-        account_id: row.account_id,
-        openid: row.openid,
-        member_id: memberId,
-        status: 'open',
-        assignee_id: null,
-        last_inbound_at: at,
-        last_agent_at: null,
-        last_message_at: at,
-        preview,
-        waiting_since: at,
-        wants_human: human,
-        opened_at: at,
-        first_response_at: null,
-        closed_at: null,
-        updated_at: deps.clock.now(),
-      })
-      .onConflict((oc) =>
-        oc.columns(['account_id', 'openid']).doUpdateSet({
-          member_id: sql`coalesce(inbox_conversations.member_id, excluded.member_id)`,
-          last_inbound_at: later('inbox_conversations.last_inbound_at', at),
-          preview: sql`case when inbox_conversations.last_message_at <= ${at} then ${preview} else inbox_conversations.preview end`,
-          last_message_at: later('inbox_conversations.last_message_at', at),
-          // A message after the agent's last answer waits; the earliest such message counts.
-          waiting_since: sql`case when inbox_conversations.last_agent_at is not null and inbox_conversations.last_agent_at >= ${at} then inbox_conversations.waiting_since when inbox_conversations.waiting_since is null or inbox_conversations.waiting_since > ${at} then ${at} else inbox_conversations.waiting_since end`,
-          // A closed conversation reopens when the fan writes after it was closed.
-          status: sql`case when inbox_conversations.closed_at is not null and inbox_conversations.closed_at < ${at} then 'open' else inbox_conversations.status end`,
-          opened_at: sql`case when inbox_conversations.closed_at is not null and inbox_conversations.closed_at < ${at} then ${at} else inbox_conversations.opened_at end`,
-          first_response_at: sql`case when inbox_conversations.closed_at is not null and inbox_conversations.closed_at < ${at} then null else inbox_conversations.first_response_at end`,
-          wants_human: sql`case when ${human} = 1 then 1 else inbox_conversations.wants_human end`,
-          updated_at: deps.clock.now(),
-        }),
-      )
-      .execute();
-  } else if (row.kind === AGENT_KIND) {
-    await markAnswered(ctx, row.account_id, row.openid, at, row.reply);
-  } else if (WINDOW_ONLY.has(row.kind)) {
-    await ctx.db
-      .updateTable('inbox_conversations')
-      .set({ last_inbound_at: later('last_inbound_at', at) })
-      .where('account_id', '=', row.account_id)
-      .where('openid', '=', row.openid)
-      .execute();
-  }
-}
-
-/** An agent answered at `at`: nothing waits any more, and the first response is recorded. */
-export async function markAnswered(
-  ctx: Pick<Ctx, 'db' | 'now'>,
-  accountId: string,
-  openid: string,
-  at: number,
-  replyJson: string | null,
-) {
-  const text = replyJson ? ((JSON.parse(replyJson) as { content?: string }).content ?? '') : '';
-  await ctx.db
-    .updateTable('inbox_conversations')
-    .set({
-      last_agent_at: later('last_agent_at', at),
-      waiting_since: sql`case when waiting_since is not null and waiting_since <= ${at} then null else waiting_since end`,
-      first_response_at: sql`case when first_response_at is null and ${at} >= opened_at then ${at} else first_response_at end`,
-      preview: sql`case when last_message_at <= ${at} then ${text.slice(0, 120)} else preview end`,
-      last_message_at: later('last_message_at', at),
-      updated_at: ctx.now,
-    })
-    .where('account_id', '=', accountId)
-    .where('openid', '=', openid)
-    .execute();
-}
-
-/** Keeps conversations current from channel's log; `catchUp` also runs before each read. */
-export function inboxTail(deps: AppDeps): () => Promise<void> {
-  return followLog(deps, {
-    name: CURSOR,
-    load: async () =>
-      (
-        await deps.db
-          .selectFrom('inbox_cursors')
-          .select('position')
-          .where('name', '=', CURSOR)
-          .executeTakeFirst()
-      )?.position ?? null,
-    save: async (position) => {
-      await deps.db
-        .insertInto('inbox_cursors')
-        .values({ name: CURSOR, position, updated_at: deps.clock.now() })
-        .onConflict((oc) => oc.column('name').doUpdateSet({ position, updated_at: deps.clock.now() }))
-        .execute();
-    },
-    apply: (rows) => apply(deps, rows),
-  });
 }
 
 export interface ConversationView extends Omit<InboxConversationsTable, 'wants_human'> {
@@ -156,20 +28,27 @@ export interface ConversationView extends Omit<InboxConversationsTable, 'wants_h
 
 export const SERVICE_WINDOW_MS = 48 * 3_600_000;
 
-/** What a view needs to judge waiting: the SLA and the hours it counts in. */
+/** What a view needs to judge waiting: the SLA, the hours it counts in and the merchant's clock. */
 export interface SlaRule {
   slaMs: number;
   hours: BusinessHours | null;
+  offsetAt: ZoneOffset;
 }
 
-export async function slaRule(ctx: Pick<Ctx, 'db' | 'merchantId'>): Promise<SlaRule> {
-  const settings = await inboxSettings(ctx);
-  return { slaMs: settings.sla_minutes * 60_000, hours: settings.business_hours };
+export async function slaRule(ctx: Ctx): Promise<SlaRule> {
+  const [settings, merchant] = await Promise.all([inboxSettings(ctx), getMerchant(ctx)]);
+  return {
+    slaMs: settings.sla_minutes * 60_000,
+    hours: settings.business_hours,
+    offsetAt: zoneOffsets(merchant.timezone),
+  };
 }
 
 export function conversationView(row: InboxConversationsTable, now: number, sla: SlaRule): ConversationView {
   const waited =
-    row.status === 'open' && row.waiting_since !== null ? businessMs(row.waiting_since, now, sla.hours) : 0;
+    row.status === 'open' && row.waiting_since !== null
+      ? businessMs(row.waiting_since, now, sla.hours, sla.offsetAt)
+      : 0;
   return {
     ...row,
     wants_human: row.wants_human === 1,
@@ -315,13 +194,13 @@ export async function inboxStats(ctx: Ctx) {
       resolution: 0,
       within: 0,
     };
-    const first = businessMs(row.opened_at, row.first_response_at!, sla.hours);
+    const first = businessMs(row.opened_at, row.first_response_at!, sla.hours, sla.offsetAt);
     a.conversations += 1;
     a.first += first;
     if (first <= sla.slaMs) a.within += 1;
     if (row.closed_at !== null) {
       a.resolved += 1;
-      a.resolution += businessMs(row.opened_at, row.closed_at, sla.hours);
+      a.resolution += businessMs(row.opened_at, row.closed_at, sla.hours, sla.offsetAt);
     }
     agents.set(row.assignee_id, a);
   }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/test-app.ts';
 import { connectAccount, say } from '../../../test/support/wechat-fan.ts';
-import { businessMs } from './business-hours.ts';
+import { businessMs, zoneOffsets } from './business-hours.ts';
 
 let t: TestApp;
 let owner: string;
@@ -45,12 +45,31 @@ afterAll(() => t.close());
 describe('business hours', () => {
   it('counts only the open hours of open days', () => {
     const hours = { days: [1, 2, 3, 4, 5], start: '09:00', end: '18:00' };
-    expect(businessMs(mondayAt('08:00'), mondayAt('09:30'), hours)).toBe(30 * MIN);
+    const shanghai = zoneOffsets('Asia/Shanghai');
+    expect(businessMs(mondayAt('08:00'), mondayAt('09:30'), hours, shanghai)).toBe(30 * MIN);
     // Friday 17:50 → Monday 09:05: ten minutes on Friday, five on Monday.
     const friday = Date.parse('2026-11-27T17:50:00+08:00');
     const monday = Date.parse('2026-11-30T09:05:00+08:00');
-    expect(businessMs(friday, monday, hours)).toBe(15 * MIN);
-    expect(businessMs(friday, monday, null)).toBe(monday - friday);
+    expect(businessMs(friday, monday, hours, shanghai)).toBe(15 * MIN);
+    expect(businessMs(friday, monday, null, shanghai)).toBe(monday - friday);
+  });
+
+  it("reads the hours on the merchant's own clock, daylight saving included", () => {
+    const hours = { days: [1, 2, 3, 4, 5], start: '09:00', end: '18:00' };
+    // 08:30 → 09:30 in Shanghai is 01:30 → 02:30 in London: closed there.
+    const from = Date.parse('2026-11-30T08:30:00+08:00');
+    const to = Date.parse('2026-11-30T09:30:00+08:00');
+    expect(businessMs(from, to, hours, zoneOffsets('Asia/Shanghai'))).toBe(30 * MIN);
+    expect(businessMs(from, to, hours, zoneOffsets('Europe/London'))).toBe(0);
+    // New York in summer (UTC−4): Monday 2026-07-06 08:50 → 09:10 local is ten open minutes.
+    const ny = zoneOffsets('America/New_York');
+    expect(
+      businessMs(Date.parse('2026-07-06T12:50:00Z'), Date.parse('2026-07-06T13:10:00Z'), hours, ny),
+    ).toBe(10 * MIN);
+    // …and in winter (UTC−5) the same UTC instants are 07:50 → 08:10: closed.
+    expect(
+      businessMs(Date.parse('2026-12-07T12:50:00Z'), Date.parse('2026-12-07T13:10:00Z'), hours, ny),
+    ).toBe(0);
   });
 });
 

@@ -2,12 +2,11 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { Api, AppDeps } from '../../deps.ts';
 import { requireRole } from '../../platform/auth/roles.ts';
 import { IdParams, Ok, withErrors } from '../../platform/http/schemas.ts';
-import { onLogWritten } from '../channel/index.ts';
+import { inboxTail, onConversationsApplied } from './conversation-log.ts';
 import {
   actorId,
   assignConversation,
   inboxStats,
-  inboxTail,
   listConversations,
   overdueConversations,
   setStatus,
@@ -328,8 +327,10 @@ export function inboxRoutes(app: Api, deps: AppDeps): void {
     async (request, reply) => {
       const ctx = request.ctx;
       await listConversations(ctx, { view: 'all', limit: 1 });
-      const latest = async () => {
-        await inboxTail(deps)();
+      // `fresh`: the reader just applied a batch, so only read. Otherwise (the poll, for writes
+      // another process made) catch the reader up first.
+      const latest = async (fresh = false) => {
+        if (!fresh) await inboxTail(deps)();
         const row = await deps.db
           .selectFrom('inbox_conversations')
           .select((eb) => eb.fn.max('updated_at').as('at'))
@@ -349,7 +350,7 @@ export function inboxRoutes(app: Api, deps: AppDeps): void {
       let checking = false;
       // A write noticed while a check runs gets its own check right after, not the next poll.
       let again = false;
-      const check = async () => {
+      const check = async (fresh = false) => {
         if (closed) return;
         if (checking) {
           again = true;
@@ -358,8 +359,9 @@ export function inboxRoutes(app: Api, deps: AppDeps): void {
         checking = true;
         try {
           do {
+            const readOnly = fresh || again;
             again = false;
-            const at = await latest();
+            const at = await latest(readOnly);
             if (at > seen) {
               seen = at;
               reply.raw.write(`event: changed\ndata: ${JSON.stringify({ at })}\n\n`);
@@ -392,7 +394,9 @@ export function inboxRoutes(app: Api, deps: AppDeps): void {
         }
       };
       void checkSla();
-      const stop = onLogWritten(deps, () => void check());
+      // Told by the inbox's reader as each batch commits: waiting for the reader to finish
+      // instead kept the screen blank for as long as a burst lasted (it keeps finding more).
+      const stop = onConversationsApplied(deps, () => void check(true));
       const poll = setInterval(() => void check(), POLL_MS);
       const sla = setInterval(() => void checkSla(), SLA_CHECK_MS);
       const beat = setInterval(() => reply.raw.write(': beat\n\n'), HEARTBEAT_MS);

@@ -9,6 +9,6 @@ import { up as hours } from './migrations/0014_inbox_hours.ts';
 
 export const inboxMigrations: ModuleMigrations = { '0011_inbox': inbox, '0014_inbox_hours': hours };
 
-export { inboxTail } from './conversations.service.ts';
+export { inboxTail } from './conversation-log.ts';
 export { inboxRoutes } from './inbox.routes.ts';
 export type { InboxTables } from './inbox.schema.ts';

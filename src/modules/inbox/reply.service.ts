@@ -1,17 +1,18 @@
 import type { Ctx } from '../../context.ts';
 import { requireRole } from '../../platform/auth/roles.ts';
+import { zoneOffsetMs } from '../../platform/db/day-buckets.ts';
 import { conflict } from '../../platform/http/errors.ts';
 import { WeChatApiError } from '../../wechat/api-client.ts';
 import { apiClientFor, getAccount, viaWeChat } from '../accounts/index.ts';
 import { AGENT_KIND, messagesOf, recordAgentMessage } from '../channel/index.ts';
 import { getMember, memberOfFan } from '../crm/index.ts';
 import { listOrders } from '../orders/index.ts';
+import { getMerchant } from '../tenants/index.ts';
+import { inboxTail, markAnswered } from './conversation-log.ts';
 import {
   actorId,
   conversationView,
   getConversationRow,
-  inboxTail,
-  markAnswered,
   SERVICE_WINDOW_MS,
   slaRule,
 } from './conversations.service.ts';
@@ -164,8 +165,9 @@ export async function replyToConversation(ctx: Ctx, id: string, text: string) {
   return { id: entry.id, at: entry.created_at, from: 'agent' as const, kind: 'text', text, agent };
 }
 
-/** Shanghai wall-clock "YYYY-MM-DD HH:MM" for a template's time field. */
-const localTime = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
+/** The merchant's wall-clock "YYYY-MM-DD HH:MM" for a template's time field. */
+const localTime = (ms: number, timeZone: string) =>
+  new Date(ms + zoneOffsetMs(timeZone, ms)).toISOString().slice(0, 16).replace('T', ' ');
 
 /**
  * Outside the 48-hour window WeChat refuses customer-service messages; a template notice (a
@@ -194,6 +196,7 @@ export async function sendNotice(ctx: Ctx, id: string, text: string) {
       'No template notice fits (a service account with a template id in the inbox settings)',
     );
   const agent = actorId(ctx.actor);
+  const timeZone = (await getMerchant(ctx)).timezone;
   await viaWeChat(async () => {
     try {
       await apiClientFor(ctx.deps, account).sendTemplate({
@@ -202,7 +205,7 @@ export async function sendNotice(ctx: Ctx, id: string, text: string) {
         data: {
           first: { value: text },
           keyword1: { value: persona?.name ?? account.name },
-          keyword2: { value: localTime(ctx.now) },
+          keyword2: { value: localTime(ctx.now, timeZone) },
           remark: { value: '回复本公众号即可继续对话' },
         },
       });

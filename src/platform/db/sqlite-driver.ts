@@ -14,11 +14,16 @@ function bind(parameters: ReadonlyArray<unknown>): SQLInputValue[] {
  */
 export function openNodeSqlite(path: string): SqliteDatabase & { raw: DatabaseSync } {
   const raw = new DatabaseSync(path);
+  // A 64 MiB page cache (SQLite's default is 2 MiB) keeps the hot index pages of a large import or
+  // segment in memory; checkpointing every 64 MiB of WAL instead of 4 MiB writes a page that a run
+  // of transactions keeps touching (a tag's index leaf) to the database file once, not each time.
   raw.exec(`
     PRAGMA journal_mode = WAL;
     PRAGMA synchronous = NORMAL;
     PRAGMA busy_timeout = 5000;
     PRAGMA foreign_keys = ON;
+    PRAGMA cache_size = -65536;
+    PRAGMA wal_autocheckpoint = 16384;
   `);
   // Kysely prepares every query afresh; preparing is a large share of a small query's cost.
   const cache = new Map<string, { stmt: StatementSync; reader: boolean }>();
