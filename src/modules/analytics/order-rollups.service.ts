@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { type Ctx, merchantCtx } from '../../context.ts';
 import type { Db } from '../../database.ts';
 import type { AppDeps } from '../../deps.ts';
+import { positionIn } from '../../platform/db/cursor-table.ts';
 import { inTransaction } from '../../platform/db/database.ts';
 import { DAY_MS, type DayRange, fillDays, zoneOffsetMs } from '../../platform/db/day-buckets.ts';
 import { idFloor } from '../../platform/ids.ts';
@@ -211,13 +212,10 @@ const BACKFILL_BATCH = 1000;
  * applying an order twice changes nothing, so a crash mid-way is harmless.
  */
 export async function backfillOrders(deps: AppDeps): Promise<number> {
-  const cursorRow = await deps.db
-    .selectFrom('analytics_cursors')
-    .select('position')
-    .where('name', '=', BACKFILL_CURSOR)
-    .executeTakeFirst();
-  if (cursorRow?.position === BACKFILL_DONE) return 0;
-  let cursor = cursorRow?.position ?? idFloor('ord', 0);
+  const position = positionIn(deps.db, deps.clock, 'analytics_cursors', BACKFILL_CURSOR);
+  const saved = await position.load();
+  if (saved === BACKFILL_DONE) return 0;
+  let cursor = saved ?? idFloor('ord', 0);
   const zones = new Map<string, string>();
   let applied = 0;
   for (;;) {
@@ -228,12 +226,7 @@ export async function backfillOrders(deps: AppDeps): Promise<number> {
     await applyOrders(deps.db, page, (merchantId) => zones.get(merchantId)!);
     applied += page.length;
     cursor = page.length < BACKFILL_BATCH ? BACKFILL_DONE : page.at(-1)!.id;
-    const now = deps.clock.now();
-    await deps.db
-      .insertInto('analytics_cursors')
-      .values({ name: BACKFILL_CURSOR, position: cursor, updated_at: now })
-      .onConflict((oc) => oc.column('name').doUpdateSet({ position: cursor, updated_at: now }))
-      .execute();
+    await position.save(cursor);
     if (cursor === BACKFILL_DONE) return applied;
   }
 }

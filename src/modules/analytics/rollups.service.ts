@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { type Ctx, merchantCtx } from '../../context.ts';
 import type { Db } from '../../database.ts';
 import type { AppDeps } from '../../deps.ts';
+import { positionIn } from '../../platform/db/cursor-table.ts';
 import { inTransaction } from '../../platform/db/database.ts';
 import { DAY_MS, zoneOffsetMs } from '../../platform/db/day-buckets.ts';
 import { badRequest } from '../../platform/http/errors.ts';
@@ -171,22 +172,7 @@ export async function applyLogRows(deps: AppDeps, rows: LogEntry[]): Promise<voi
 export function rollupTail(deps: AppDeps): () => Promise<void> {
   return followLog(deps, {
     name: `analytics:${CURSOR}`,
-    load: async () =>
-      (
-        await deps.db
-          .selectFrom('analytics_cursors')
-          .select('position')
-          .where('name', '=', CURSOR)
-          .executeTakeFirst()
-      )?.position ?? null,
-    save: async (position) => {
-      const now = deps.clock.now();
-      await deps.db
-        .insertInto('analytics_cursors')
-        .values({ name: CURSOR, position, updated_at: now })
-        .onConflict((oc) => oc.column('name').doUpdateSet({ position, updated_at: now }))
-        .execute();
-    },
+    ...positionIn(deps.db, deps.clock, 'analytics_cursors', CURSOR),
     apply: (rows) => applyLogRows(deps, rows),
   });
 }

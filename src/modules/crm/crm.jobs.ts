@@ -1,5 +1,6 @@
 import { type Ctx, merchantCtx } from '../../context.ts';
 import type { AppDeps } from '../../deps.ts';
+import { positionIn } from '../../platform/db/cursor-table.ts';
 import { inTransaction } from '../../platform/db/database.ts';
 import { PermanentJobError } from '../../platform/jobs/worker.ts';
 import { getProduct } from '../catalog/index.ts';
@@ -76,21 +77,7 @@ async function applyLog(deps: AppDeps, rows: LogEntry[]): Promise<void> {
 export function logTail(deps: AppDeps): () => Promise<void> {
   return followLog(deps, {
     name: CURSOR,
-    load: async () =>
-      (
-        await deps.db
-          .selectFrom('crm_cursors')
-          .select('position')
-          .where('name', '=', CURSOR)
-          .executeTakeFirst()
-      )?.position ?? null,
-    save: async (position) => {
-      await deps.db
-        .insertInto('crm_cursors')
-        .values({ name: CURSOR, position, updated_at: deps.clock.now() })
-        .onConflict((oc) => oc.column('name').doUpdateSet({ position, updated_at: deps.clock.now() }))
-        .execute();
-    },
+    ...positionIn(deps.db, deps.clock, 'crm_cursors', CURSOR),
     apply: (rows) => applyLog(deps, rows),
   });
 }

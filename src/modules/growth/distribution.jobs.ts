@@ -1,5 +1,6 @@
 import { merchantCtx } from '../../context.ts';
 import type { AppDeps } from '../../deps.ts';
+import { positionIn } from '../../platform/db/cursor-table.ts';
 import { AppError } from '../../platform/http/errors.ts';
 import { PermanentJobError } from '../../platform/jobs/worker.ts';
 import { PayApiError } from '../../wechat/pay/pay-client.ts';
@@ -44,21 +45,7 @@ async function applyReferralLog(deps: AppDeps, rows: LogEntry[]): Promise<void> 
 export function referralTail(deps: AppDeps): () => Promise<void> {
   return followLog(deps, {
     name: CURSOR,
-    load: async () =>
-      (
-        await deps.db
-          .selectFrom('growth_cursors')
-          .select('position')
-          .where('name', '=', CURSOR)
-          .executeTakeFirst()
-      )?.position ?? null,
-    save: async (position) => {
-      await deps.db
-        .insertInto('growth_cursors')
-        .values({ name: CURSOR, position, updated_at: deps.clock.now() })
-        .onConflict((oc) => oc.column('name').doUpdateSet({ position, updated_at: deps.clock.now() }))
-        .execute();
-    },
+    ...positionIn(deps.db, deps.clock, 'growth_cursors', CURSOR),
     apply: (rows) => applyReferralLog(deps, rows),
   });
 }

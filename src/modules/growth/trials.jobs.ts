@@ -1,5 +1,6 @@
 import { type Ctx, merchantCtx } from '../../context.ts';
 import type { AppDeps } from '../../deps.ts';
+import { positionIn } from '../../platform/db/cursor-table.ts';
 import { inTransaction } from '../../platform/db/database.ts';
 import { AppError, conflict, forbidden } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
@@ -96,21 +97,7 @@ export async function applyTrialLog(deps: AppDeps, rows: LogEntry[]): Promise<vo
 export function trialTail(deps: AppDeps): () => Promise<void> {
   return followLog(deps, {
     name: CURSOR,
-    load: async () =>
-      (
-        await deps.db
-          .selectFrom('growth_cursors')
-          .select('position')
-          .where('name', '=', CURSOR)
-          .executeTakeFirst()
-      )?.position ?? null,
-    save: async (position) => {
-      await deps.db
-        .insertInto('growth_cursors')
-        .values({ name: CURSOR, position, updated_at: deps.clock.now() })
-        .onConflict((oc) => oc.column('name').doUpdateSet({ position, updated_at: deps.clock.now() }))
-        .execute();
-    },
+    ...positionIn(deps.db, deps.clock, 'growth_cursors', CURSOR),
     apply: async (rows) => {
       await applyTrialLog(deps, rows);
       await applyRedPacketLog(deps, rows);

@@ -1,6 +1,7 @@
 import { CompiledQuery, sql } from 'kysely';
 import type { Ctx } from '../../context.ts';
 import type { AppDeps } from '../../deps.ts';
+import { positionIn } from '../../platform/db/cursor-table.ts';
 import { inTransaction } from '../../platform/db/database.ts';
 import { newId } from '../../platform/ids.ts';
 import { AGENT_KIND, followLog, type LogEntry } from '../channel/index.ts';
@@ -175,21 +176,7 @@ export async function markAnswered(
 export function inboxTail(deps: AppDeps): () => Promise<void> {
   return followLog(deps, {
     name: CURSOR,
-    load: async () =>
-      (
-        await deps.db
-          .selectFrom('inbox_cursors')
-          .select('position')
-          .where('name', '=', CURSOR)
-          .executeTakeFirst()
-      )?.position ?? null,
-    save: async (position) => {
-      await deps.db
-        .insertInto('inbox_cursors')
-        .values({ name: CURSOR, position, updated_at: deps.clock.now() })
-        .onConflict((oc) => oc.column('name').doUpdateSet({ position, updated_at: deps.clock.now() }))
-        .execute();
-    },
+    ...positionIn(deps.db, deps.clock, 'inbox_cursors', CURSOR),
     apply: (rows) => apply(deps, rows),
   });
 }
