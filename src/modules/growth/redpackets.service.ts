@@ -121,8 +121,10 @@ export class AlreadyClaimed extends Error {}
 /**
  * One packet for one fan. The budget guard is a single UPDATE (`spent + amount <= budget`) whose
  * row lock queues concurrent claims on PostgreSQL (SQLite has one writer), so the sum of packets
- * can never pass the budget; the unique (campaign, fan) index makes a second claim roll the whole
- * transaction back, budget included. The payout is a job in the same transaction.
+ * can never pass the budget. The packet row goes in first: the unique (campaign, fan) index turns
+ * a repeat away before it touches the campaign, and the guarded UPDATE is the transaction's last
+ * statement, so the campaign's row — which every claim queues on — is held only for the commit.
+ * The payout is a job in the same transaction.
  */
 export async function claimRedPacket(
   ctx: Ctx,
@@ -131,54 +133,65 @@ export async function claimRedPacket(
 ): Promise<GrowthRedpacketsTable> {
   try {
     return await inTransaction(ctx.db, async (trx) => {
-      for (let attempt = 0; attempt < GUARD_RETRIES; attempt++) {
-        const campaign = await getRedPacketCampaign({ db: trx, merchantId: ctx.merchantId }, campaignId);
+      const read = () => getRedPacketCampaign({ db: trx, merchantId: ctx.merchantId }, campaignId);
+      let campaign = await read();
+      const pick = () => {
         if (campaign.status === 'exhausted') throw gone();
         if (campaign.status !== 'active' || campaign.account_id !== fan.accountId)
           throw conflict('campaign_closed', '活动已结束', 'This campaign has ended');
-        const remaining = Number(campaign.budget) - Number(campaign.spent);
-        const top = Math.min(Number(campaign.amount_max), remaining);
-        if (top < Number(campaign.amount_min)) throw gone();
+        const top = Math.min(Number(campaign.amount_max), Number(campaign.budget) - Number(campaign.spent));
         const min = Number(campaign.amount_min);
-        const amount = top === min ? min : randomInt(min, top + 1);
+        if (top < min) throw gone();
+        return top === min ? min : randomInt(min, top + 1);
+      };
+      const packet: GrowthRedpacketsTable = {
+        id: newId('rpk', ctx.now),
+        merchant_id: ctx.merchantId,
+        campaign_id: campaignId,
+        account_id: fan.accountId,
+        openid: fan.openid,
+        amount: pick(),
+        status: 'paying',
+        source_ref: fan.sourceRef.slice(0, 64),
+        batch_id: null,
+        error: null,
+        created_at: ctx.now,
+        paid_at: null,
+      };
+      await trx.insertInto('growth_redpackets').values(packet).execute();
+      await enqueueJob(
+        trx,
+        {
+          type: RED_PACKET_PAY_JOB,
+          key: packet.id,
+          merchantId: ctx.merchantId,
+          payload: { packetId: packet.id },
+        },
+        ctx.now,
+      );
+      for (let attempt = 0; attempt < GUARD_RETRIES; attempt++) {
+        if (attempt > 0) {
+          // What is left changed under us: a smaller packet may still fit.
+          campaign = await read();
+          packet.amount = pick();
+          await trx
+            .updateTable('growth_redpackets')
+            .set({ amount: packet.amount })
+            .where('id', '=', packet.id)
+            .execute();
+        }
         const took = await trx
           .updateTable('growth_redpacket_campaigns')
           .set((eb) => ({
-            spent: eb('spent', '+', amount),
+            spent: eb('spent', '+', packet.amount),
             claims: eb('claims', '+', 1),
             updated_at: ctx.now,
           }))
           .where('id', '=', campaignId)
           .where('status', '=', 'active')
-          .where((eb) => eb(eb('spent', '+', amount), '<=', eb.ref('budget')))
+          .where((eb) => eb(eb('spent', '+', packet.amount), '<=', eb.ref('budget')))
           .executeTakeFirst();
-        if (Number(took.numUpdatedRows) === 0) continue;
-        const packet: GrowthRedpacketsTable = {
-          id: newId('rpk', ctx.now),
-          merchant_id: ctx.merchantId,
-          campaign_id: campaignId,
-          account_id: fan.accountId,
-          openid: fan.openid,
-          amount,
-          status: 'paying',
-          source_ref: fan.sourceRef.slice(0, 64),
-          batch_id: null,
-          error: null,
-          created_at: ctx.now,
-          paid_at: null,
-        };
-        await trx.insertInto('growth_redpackets').values(packet).execute();
-        await enqueueJob(
-          trx,
-          {
-            type: RED_PACKET_PAY_JOB,
-            key: packet.id,
-            merchantId: ctx.merchantId,
-            payload: { packetId: packet.id },
-          },
-          ctx.now,
-        );
-        return packet;
+        if (Number(took.numUpdatedRows) > 0) return packet;
       }
       throw conflict('red_packets_busy', '抢红包的人太多，请稍后再试', 'Too many claims at once; try again');
     });

@@ -237,11 +237,13 @@ export function LuckyDrawsCard({ accounts }: { accounts: Account[] }) {
                     <Form.Item name={[field.name, 'sku_id']}>
                       <Input placeholder={tr('SKU ID（实物奖品）', 'SKU ID (goods prize)')} />
                     </Form.Item>
-                    <Form.Item
-                      name={[field.name, 'points']}
-                      label={tr('积分（积分奖品）', 'Points (points prize)')}
-                    >
-                      <InputNumber min={1} max={1_000_000} />
+                    <Form.Item name={[field.name, 'points']}>
+                      <InputNumber
+                        min={1}
+                        max={1_000_000}
+                        style={{ width: 150 }}
+                        placeholder={tr('积分（积分奖品）', 'Points (points prize)')}
+                      />
                     </Form.Item>
                     <Form.Item name={[field.name, 'percent']} label={tr('概率 %', 'Odds %')}>
                       <InputNumber min={0} max={100} step={0.01} />
