@@ -185,14 +185,41 @@ describe('who may see and rebuild', () => {
       account_id: account.id,
     });
     expect(pull.status).toBe(404);
-    expect(
-      (await report(other.token, '2026-11-20', '2026-11-23', `&account_id=${account.id}`)).body.summary.end,
-    ).toBe(0);
+    // Naming A's account in the query is refused as unknown, not answered with zeros.
+    const named = await report(other.token, '2026-11-20', '2026-11-23', `&account_id=${account.id}`);
+    expect(named.status).toBe(404);
+    expect(named.body.error.code).toBe('not_found');
   });
 });
 
 describe('range checks', () => {
   it('refuses backwards ranges', async () => {
     expect((await t.call(owner.token, 'GET', '/api/v1/analytics/followers?from=10&to=5')).status).toBe(400);
+  });
+
+  it('answers 400, not 500, for times and days no calendar has', async () => {
+    // Past JavaScript's last date a time has no local day: refused by the schema.
+    const far = 9_000_000_000_000_000;
+    const followers = await t.call(
+      owner.token,
+      'GET',
+      `/api/v1/analytics/followers?from=${far}&to=${far + 1}`,
+    );
+    expect(followers.status).toBe(400);
+    expect(followers.body.error.code).toBeTruthy();
+    for (const body of [
+      { from: '0000-00-00', to: '2026-11-20' },
+      { from: '2026-11-20', to: '2026-11-31' },
+    ]) {
+      const pull = await t.call(owner.token, 'POST', '/api/v1/analytics/wechat-users/pull', body);
+      expect(pull.status, JSON.stringify(body)).toBe(400);
+      expect(pull.body.error.code).toBe('invalid_day');
+    }
+    // 2026-11-31 would roll over to December 1st: a rebuild refuses it rather than guessing.
+    const rebuild = await t.call(owner.token, 'POST', '/api/v1/analytics/rollups/rebuild', {
+      from: '2026-11-20',
+      to: '2026-11-31',
+    });
+    expect(rebuild.status).toBe(400);
   });
 });
