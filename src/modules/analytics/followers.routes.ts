@@ -9,7 +9,7 @@ import { rebuildRollups } from './rollups.service.ts';
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()]);
 /** 2100-01-01: past it a time has no calendar day to report on (Date stops at ±8.64e15). */
-const LATEST_MS = 4_102_444_800_000;
+export const LATEST_MS = 4_102_444_800_000;
 const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'a local day, 2026-11-25' });
 
 const FollowerReport = Type.Object({

@@ -207,6 +207,8 @@ describe('range checks', () => {
     );
     expect(followers.status).toBe(400);
     expect(followers.body.error.code).toBeTruthy();
+    for (const path of ['/api/v1/analytics/overview', '/api/v1/orders/funnel'])
+      expect((await t.call(owner.token, 'GET', `${path}?from=${far}&to=${far + 1}`)).status, path).toBe(400);
     for (const body of [
       { from: '0000-00-00', to: '2026-11-20' },
       { from: '2026-11-20', to: '2026-11-31' },
