@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { csvCell } from '../web/admin/src/csv-cell.ts';
+import { csvCell } from '../../web/admin/src/csv-cell.ts';
 
 describe("the console's CSV cells (follower analytics, send reports)", () => {
   it('defuses text a spreadsheet would run as a formula, the full-width and whitespace-led forms too', () => {
