@@ -4,6 +4,7 @@ import { requireRole } from '../../platform/auth/roles.ts';
 import { withErrors } from '../../platform/http/schemas.ts';
 import { pullWechatUsersNow } from './datacube.service.ts';
 import { followerReport } from './followers.service.ts';
+import { oneAtATime } from './one-at-a-time.ts';
 import { rebuildRollups } from './rollups.service.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
@@ -94,7 +95,7 @@ export function followerRoutes(app: Api): void {
     },
     (request) => {
       requireRole(request.ctx, 'operator');
-      return rebuildRollups(request.ctx, request.body);
+      return oneAtATime(request.ctx, 'rebuild', () => rebuildRollups(request.ctx, request.body));
     },
   );
   app.post(

@@ -192,6 +192,30 @@ describe('who may see and rebuild', () => {
   });
 });
 
+describe('heavy actions', () => {
+  it('runs one rebuild and one WeChat pull at a time per merchant; another merchant is not held up', async () => {
+    const rebuild = { from: '2026-11-20', to: '2026-11-22' };
+    const path = '/api/v1/analytics/rollups/rebuild';
+    const pull = '/api/v1/analytics/wechat-users/pull';
+    // A rebuild and a pull of this merchant are running (in this process or another).
+    for (const action of ['rebuild', 'wechat_pull'])
+      expect(await t.deps.cache.setIfAbsent(`analytics:${action}:${owner.id}`, '1', 60_000)).toBe(true);
+    const refused = await t.call(owner.token, 'POST', path, rebuild);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('already_running');
+    expect((await t.call(owner.token, 'POST', pull, {})).status).toBe(409);
+    const rival = await t.merchant('heavy-rival');
+    expect((await t.call(rival.token, 'POST', path, rebuild)).status).toBe(200);
+    // Once they are over, the next ones run, and each run frees the mark when it ends.
+    for (const action of ['rebuild', 'wechat_pull'])
+      await t.deps.cache.delete(`analytics:${action}:${owner.id}`);
+    expect((await t.call(owner.token, 'POST', path, rebuild)).status).toBe(200);
+    expect((await t.call(owner.token, 'POST', path, rebuild)).status).toBe(200);
+    expect((await t.call(owner.token, 'POST', pull, {})).status).toBe(200);
+    expect((await t.call(owner.token, 'POST', pull, {})).status).toBe(200);
+  });
+});
+
 describe('range checks', () => {
   it('refuses backwards ranges', async () => {
     expect((await t.call(owner.token, 'GET', '/api/v1/analytics/followers?from=10&to=5')).status).toBe(400);
