@@ -249,6 +249,35 @@ describe('lucky draws with points (through loyalty’s ledger)', () => {
     expect(await reconcile(merchantCtx(t.deps, merchantId))).toBe(0);
   });
 
+  it('concurrent winners never take a points prize past its stock, and each winner is paid once', async () => {
+    const draw = await createDraw({
+      entry_rule: 'points',
+      entry_points: 10,
+      prizes: [{ name: '大奖 1000 积分', kind: 'points', points: 1000, odds: 10_000, stock: 2 }],
+    });
+    const fans = Array.from({ length: 8 }, (_, i) => `o_pts_stock_${i}`);
+    const cards = new Map<string, string>();
+    for (const openid of fans) cards.set(openid, (await member(openid, 10)).cardId);
+    const results = await Promise.all(fans.map((openid) => play(fanCtx(openid), draw.id)));
+    expect(results.filter((r) => r.outcome === 'won')).toHaveLength(2);
+    expect(results.filter((r) => r.outcome === 'out_of_stock')).toHaveLength(6);
+    // Every play was paid for, won or not; the prize jobs run, and a second drain gives nothing more.
+    await t.worker.drain();
+    await t.worker.drain();
+    const points = await Promise.all(
+      fans.map(async (openid) => (await cardOf(cards.get(openid)!)).card.points),
+    );
+    expect(points.sort((a, b) => a - b)).toEqual([0, 0, 0, 0, 0, 0, 1000, 1000]);
+    const view = (await t.call(owner, 'GET', `/api/v1/growth/draws/${draw.id}`)).body;
+    expect(view).toMatchObject({ plays: 8 });
+    expect(view.prizes[0].won).toBe(2);
+    const audit = (await t.call(owner, 'GET', `/api/v1/growth/draws/${draw.id}/audit`)).body;
+    expect(audit.results.reduce((s: number, r: { points_awarded: number }) => s + r.points_awarded, 0)).toBe(
+      2000,
+    );
+    expect(await reconcile(merchantCtx(t.deps, merchantId))).toBe(0);
+  });
+
   it('a points prize won by a fan without a card issues the card with the points on it', async () => {
     const draw = await createDraw({
       entry_rule: 'once',

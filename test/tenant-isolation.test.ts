@@ -887,6 +887,18 @@ describe('tenant isolation', () => {
     ).toEqual(['click:A_LIST', 'keyword:A 的秘密'].sort());
   });
 
+  it("refuses merchant B's reads that name merchant A's account in the query", async () => {
+    const day = 24 * 3_600_000;
+    const reads = [
+      `/api/v1/analytics/followers?from=${t.clock.now() - 7 * day}&to=${t.clock.now()}&account_id=${accountInA}`,
+    ];
+    for (const path of reads) {
+      const response = await t.call(b.token, 'GET', path);
+      expect(response.status, path).toBe(404);
+      expect(response.body.error.code, path).toBe('not_found');
+    }
+  });
+
   it("never finds merchant A's products or stores in merchant B's search, deals or nearest stores", async () => {
     const search = await t.call(b.token, 'GET', `/api/v1/search?q=${encodeURIComponent('连衣裙')}`);
     expect(search.body.items).toEqual([]);

@@ -2,7 +2,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { Api } from '../../deps.ts';
 import { withErrors } from '../../platform/http/schemas.ts';
 import { orderFunnel, overview } from './analytics.service.ts';
-import { followerRoutes } from './followers.routes.ts';
+import { followerRoutes, LATEST_MS } from './followers.routes.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()]);
@@ -29,8 +29,8 @@ export function analyticsRoutes(app: Api): void {
         tags: ['analytics'],
         summary: '经营看板：粉丝、消息、下单与支付 / Dashboard: followers, messages, orders and sales',
         querystring: Type.Object({
-          from: Type.Integer({ minimum: 0, description: 'epoch ms' }),
-          to: Type.Integer({ minimum: 0, description: 'epoch ms (exclusive)' }),
+          from: Type.Integer({ minimum: 0, maximum: LATEST_MS, description: 'epoch ms' }),
+          to: Type.Integer({ minimum: 0, maximum: LATEST_MS, description: 'epoch ms (exclusive)' }),
           account_id: Type.Optional(Type.String({ maxLength: 64 })),
         }),
         response: withErrors({
@@ -68,8 +68,8 @@ export function analyticsRoutes(app: Api): void {
         response: withErrors({ 200: Funnel }),
         querystring: Type.Object({
           account_id: Type.Optional(Type.String({ maxLength: 64 })),
-          from: Type.Integer({ minimum: 0 }),
-          to: Type.Integer({ minimum: 0 }),
+          from: Type.Integer({ minimum: 0, maximum: LATEST_MS }),
+          to: Type.Integer({ minimum: 0, maximum: LATEST_MS }),
         }),
       },
     },

@@ -4,6 +4,8 @@ import { inTransaction } from '../../platform/db/database.ts';
 import { DAY_MS } from '../../platform/db/day-buckets.ts';
 import { badRequest } from '../../platform/http/errors.ts';
 import { apiClientFor, getAccount, listAccounts, viaWeChat } from '../accounts/index.ts';
+import { oneAtATime } from './one-at-a-time.ts';
+import { dayNumber } from './rollups.service.ts';
 
 const CHINA_OFFSET_MS = 8 * 3_600_000;
 /** WeChat answers getusersummary / getusercumulate for at most seven days per call. */
@@ -90,6 +92,8 @@ export async function pullWechatUsersNow(
   const yesterday = chinaDay(ctx.now - DAY_MS);
   const to = input.to ?? yesterday;
   const from = input.from ?? addDays(to, -(DATACUBE_MAX_DAYS - 1));
+  if (!Number.isFinite(dayNumber(from)) || !Number.isFinite(dayNumber(to)))
+    throw badRequest('invalid_day', '日期无效', 'Not a calendar day');
   if (to > yesterday)
     throw badRequest(
       'range_not_closed',
@@ -105,11 +109,13 @@ export async function pullWechatUsersNow(
       `At most ${MAX_PULL_DAYS} days per pull`,
     );
   const accounts = input.account_id ? [await getAccount(ctx, input.account_id)] : await listAccounts(ctx);
-  const pulled: Array<{ account_id: string; days: number }> = [];
-  for (const account of accounts)
-    pulled.push({
-      account_id: account.id,
-      days: await viaWeChat(() => pullWechatUsers(ctx, account.id, { from, to })),
-    });
-  return { from, to, accounts: pulled };
+  return oneAtATime(ctx, 'wechat_pull', async () => {
+    const pulled: Array<{ account_id: string; days: number }> = [];
+    for (const account of accounts)
+      pulled.push({
+        account_id: account.id,
+        days: await viaWeChat(() => pullWechatUsers(ctx, account.id, { from, to })),
+      });
+    return { from, to, accounts: pulled };
+  });
 }

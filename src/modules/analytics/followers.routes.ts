@@ -4,10 +4,13 @@ import { requireRole } from '../../platform/auth/roles.ts';
 import { withErrors } from '../../platform/http/schemas.ts';
 import { pullWechatUsersNow } from './datacube.service.ts';
 import { followerReport } from './followers.service.ts';
+import { oneAtATime } from './one-at-a-time.ts';
 import { rebuildRollups } from './rollups.service.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()]);
+/** 2100-01-01: past it a time has no calendar day to report on (Date stops at ±8.64e15). */
+export const LATEST_MS = 4_102_444_800_000;
 const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'a local day, 2026-11-25' });
 
 const FollowerReport = Type.Object({
@@ -63,8 +66,8 @@ export function followerRoutes(app: Api): void {
         tags: ['analytics'],
         summary: '粉丝增长：新增、取关、净增、累计、复合增长、渠道二维码 / Follower growth',
         querystring: Type.Object({
-          from: Type.Integer({ minimum: 0, description: 'epoch ms' }),
-          to: Type.Integer({ minimum: 0, description: 'epoch ms (exclusive)' }),
+          from: Type.Integer({ minimum: 0, maximum: LATEST_MS, description: 'epoch ms' }),
+          to: Type.Integer({ minimum: 0, maximum: LATEST_MS, description: 'epoch ms (exclusive)' }),
           account_id: Type.Optional(Type.String({ maxLength: 64 })),
           granularity: Type.Optional(Type.Union([Type.Literal('day'), Type.Literal('week')])),
         }),
@@ -92,7 +95,7 @@ export function followerRoutes(app: Api): void {
     },
     (request) => {
       requireRole(request.ctx, 'operator');
-      return rebuildRollups(request.ctx, request.body);
+      return oneAtATime(request.ctx, 'rebuild', () => rebuildRollups(request.ctx, request.body));
     },
   );
   app.post(

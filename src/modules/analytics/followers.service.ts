@@ -2,6 +2,7 @@ import type { Ctx } from '../../context.ts';
 import { requireRole } from '../../platform/auth/roles.ts';
 import { DAY_MS, dayLabel, zoneOffsetMs } from '../../platform/db/day-buckets.ts';
 import { badRequest } from '../../platform/http/errors.ts';
+import { getAccount } from '../accounts/index.ts';
 import { qrCodeDirectory } from '../channel/index.ts';
 import { getMerchant } from '../tenants/index.ts';
 
@@ -60,6 +61,8 @@ export async function followerReport(
       `时间范围最多 ${MAX_RANGE_DAYS} 天`,
       `The range is limited to ${MAX_RANGE_DAYS} days`,
     );
+  // Another merchant's (or no) account is not found, as everywhere else, rather than a report of zeros.
+  if (input.account_id) await getAccount(ctx, input.account_id);
   const granularity = input.granularity ?? 'day';
   const merchant = await getMerchant(ctx);
   const firstDay = Math.floor((input.from + zoneOffsetMs(merchant.timezone, input.from)) / DAY_MS);

@@ -185,14 +185,67 @@ describe('who may see and rebuild', () => {
       account_id: account.id,
     });
     expect(pull.status).toBe(404);
-    expect(
-      (await report(other.token, '2026-11-20', '2026-11-23', `&account_id=${account.id}`)).body.summary.end,
-    ).toBe(0);
+    // Naming A's account in the query is refused as unknown, not answered with zeros.
+    const named = await report(other.token, '2026-11-20', '2026-11-23', `&account_id=${account.id}`);
+    expect(named.status).toBe(404);
+    expect(named.body.error.code).toBe('not_found');
+  });
+});
+
+describe('heavy actions', () => {
+  it('runs one rebuild and one WeChat pull at a time per merchant; another merchant is not held up', async () => {
+    const rebuild = { from: '2026-11-20', to: '2026-11-22' };
+    const path = '/api/v1/analytics/rollups/rebuild';
+    const pull = '/api/v1/analytics/wechat-users/pull';
+    // A rebuild and a pull of this merchant are running (in this process or another).
+    for (const action of ['rebuild', 'wechat_pull'])
+      expect(await t.deps.cache.setIfAbsent(`analytics:${action}:${owner.id}`, '1', 60_000)).toBe(true);
+    const refused = await t.call(owner.token, 'POST', path, rebuild);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('already_running');
+    expect((await t.call(owner.token, 'POST', pull, {})).status).toBe(409);
+    const rival = await t.merchant('heavy-rival');
+    expect((await t.call(rival.token, 'POST', path, rebuild)).status).toBe(200);
+    // Once they are over, the next ones run, and each run frees the mark when it ends.
+    for (const action of ['rebuild', 'wechat_pull'])
+      await t.deps.cache.delete(`analytics:${action}:${owner.id}`);
+    expect((await t.call(owner.token, 'POST', path, rebuild)).status).toBe(200);
+    expect((await t.call(owner.token, 'POST', path, rebuild)).status).toBe(200);
+    expect((await t.call(owner.token, 'POST', pull, {})).status).toBe(200);
+    expect((await t.call(owner.token, 'POST', pull, {})).status).toBe(200);
   });
 });
 
 describe('range checks', () => {
   it('refuses backwards ranges', async () => {
     expect((await t.call(owner.token, 'GET', '/api/v1/analytics/followers?from=10&to=5')).status).toBe(400);
+  });
+
+  it('answers 400, not 500, for times and days no calendar has', async () => {
+    // Past JavaScript's last date a time has no local day: refused by the schema.
+    const far = 9_000_000_000_000_000;
+    const followers = await t.call(
+      owner.token,
+      'GET',
+      `/api/v1/analytics/followers?from=${far}&to=${far + 1}`,
+    );
+    expect(followers.status).toBe(400);
+    expect(followers.body.error.code).toBeTruthy();
+    for (const path of ['/api/v1/analytics/overview', '/api/v1/orders/funnel'])
+      expect((await t.call(owner.token, 'GET', `${path}?from=${far}&to=${far + 1}`)).status, path).toBe(400);
+    for (const body of [
+      { from: '0000-00-00', to: '2026-11-20' },
+      { from: '2026-11-20', to: '2026-11-31' },
+    ]) {
+      const pull = await t.call(owner.token, 'POST', '/api/v1/analytics/wechat-users/pull', body);
+      expect(pull.status, JSON.stringify(body)).toBe(400);
+      expect(pull.body.error.code).toBe('invalid_day');
+    }
+    // 2026-11-31 would roll over to December 1st: a rebuild refuses it rather than guessing.
+    const rebuild = await t.call(owner.token, 'POST', '/api/v1/analytics/rollups/rebuild', {
+      from: '2026-11-20',
+      to: '2026-11-31',
+    });
+    expect(rebuild.status).toBe(400);
   });
 });

@@ -4,7 +4,7 @@ import type { Db } from '../../database.ts';
 import type { AppDeps } from '../../deps.ts';
 import { positionIn } from '../../platform/db/cursor-table.ts';
 import { inTransaction } from '../../platform/db/database.ts';
-import { DAY_MS, zoneOffsetMs } from '../../platform/db/day-buckets.ts';
+import { DAY_MS, dayLabel, zoneOffsetMs } from '../../platform/db/day-buckets.ts';
 import { badRequest } from '../../platform/http/errors.ts';
 import { idFloor } from '../../platform/ids.ts';
 import {
@@ -179,9 +179,11 @@ export function rollupTail(deps: AppDeps): () => Promise<void> {
 
 export const DAY_LABEL = /^\d{4}-\d{2}-\d{2}$/;
 
-/** The local day number of a "2026-11-25" label. */
+/** The local day number of a "2026-11-25" label; NaN for a day no calendar has (2026-02-30, 2026-13-01). */
 export function dayNumber(label: string): number {
-  return Math.floor(Date.parse(`${label}T00:00:00Z`) / DAY_MS);
+  const day = Math.floor(Date.parse(`${label}T00:00:00Z`) / DAY_MS);
+  // Date.parse rolls 2026-02-30 over to March 2nd: only a label that round-trips is a day.
+  return Number.isFinite(day) && dayLabel(day) === label ? day : Number.NaN;
 }
 
 /**

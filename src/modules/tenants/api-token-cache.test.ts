@@ -31,6 +31,21 @@ describe('the API-token cache', () => {
     expect(await cachedApiToken(a, 1_100, 'wl_x', resolve)).toBeNull();
   });
 
+  it('clears other processes even when the shared epoch was lost (key expired, Redis restarted empty)', async () => {
+    const cache = sharedRedis();
+    const a = { local: createLocalState(), cache };
+    const b = { local: createLocalState(), cache };
+    let revoked = false;
+    const resolve = async () => (revoked ? null : { merchantId: 'mch_1' });
+    await forgetApiToken(b, hashToken('wl_other'));
+    expect(await cachedApiToken(a, 0, 'wl_w', resolve)).toEqual({ merchantId: 'mch_1' });
+    // Redis forgets the epoch a saw; then b revokes wl_w. A counter would be back at the value a saw.
+    await cache.delete('tenants:api_token_epoch');
+    revoked = true;
+    await forgetApiToken(b, hashToken('wl_w'));
+    expect(await cachedApiToken(a, 1_000, 'wl_w', resolve)).toBeNull();
+  });
+
   it('does not keep a token whose read began before it was revoked', async () => {
     const deps = { local: createLocalState(), cache: memoryCache() };
     let release: () => void = () => {};

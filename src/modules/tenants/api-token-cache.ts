@@ -1,6 +1,7 @@
 import type { AppDeps } from '../../deps.ts';
 import { hashToken } from '../../platform/auth/secrets.ts';
 import { expiringMap } from '../../platform/cache/cache.ts';
+import { newSecret } from '../../platform/ids.ts';
 
 /**
  * A verified API token is kept in-process for a few seconds, so a clerk scanning vouchers (or an
@@ -57,5 +58,7 @@ export async function forgetApiToken(
   const state = tokenCache(deps);
   state.entries.delete(tokenHash);
   state.generation++;
-  if (deps.cache.kind === 'redis') await deps.cache.increment(EPOCH_KEY, 30 * 24 * 3_600_000);
+  // A fresh random epoch, not a counter: a counter whose key expired (or a Redis restarted without
+  // its data) counts 1, 2, … again and may land on the very value a process last saw.
+  if (deps.cache.kind === 'redis') await deps.cache.set(EPOCH_KEY, newSecret(), 30 * 24 * 3_600_000);
 }

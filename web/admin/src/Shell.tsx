@@ -187,7 +187,9 @@ export default function Shell({
                 {page === 'menu' && account && <MenuPage account={account} />}
                 {page === 'qrcodes' && account && <QrCodesPage account={account} />}
                 {page === 'followers' && <FollowersPage accounts={accounts} />}
-                {page === 'follower-stats' && <FollowerStatsPage accounts={accounts} />}
+                {page === 'follower-stats' && canSeePage(page, me.actor.role) && (
+                  <FollowerStatsPage accounts={accounts} canPull={me.actor.role !== 'agent'} />
+                )}
                 {page === 'inbox' && <InboxPage accounts={accounts} />}
                 {page === 'broadcasts' && <BroadcastsPage accounts={accounts} />}
                 {page === 'members' && <MembersPage />}

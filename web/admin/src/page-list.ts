@@ -38,6 +38,8 @@ export const isPage = (value: string): value is Page => (PAGES as readonly strin
  */
 const PAGE_ROLES: Partial<Record<Page, readonly string[]>> = {
   growth: ['owner', 'operator'],
+  // Follower analytics: operators and customer service read it; only operators pull from WeChat.
+  'follower-stats': ['owner', 'operator', 'agent'],
   distribution: ['owner', 'operator', 'agent'],
 };
 

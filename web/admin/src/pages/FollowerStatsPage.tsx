@@ -50,7 +50,7 @@ const pct = (v: number | null, digits = 1) => (v === null ? '—' : `${(v * 100)
  * against the seeds' 20% bar, the channel QR codes that brought them, WeChat's own figures beside
  * ours; every chart and table exports CSV. Days are the merchant's (the report says which zone).
  */
-export function FollowerStatsPage({ accounts }: { accounts: Account[] }) {
+export function FollowerStatsPage({ accounts, canPull }: { accounts: Account[]; canPull: boolean }) {
   const tr = useTr();
   const { message } = App.useApp();
   const [days, setDays] = useState(30);
@@ -253,11 +253,13 @@ export function FollowerStatsPage({ accounts }: { accounts: Account[] }) {
             options={accounts.map((a) => ({ value: a.id, label: a.name }))}
           />
         </Col>
-        <Col>
-          <Button onClick={pull} loading={pulling}>
-            {tr('从微信拉取', 'Pull from WeChat')}
-          </Button>
-        </Col>
+        {canPull && (
+          <Col>
+            <Button onClick={pull} loading={pulling}>
+              {tr('从微信拉取', 'Pull from WeChat')}
+            </Button>
+          </Col>
+        )}
         <Col>
           <span style={{ color: '#888' }}>{tr(`时区：${data.timezone}`, `Time zone: ${data.timezone}`)}</span>
         </Col>

@@ -4,6 +4,7 @@ import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/compon
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
 import { useEffect, useRef } from 'react';
+import { csvCell } from '../csv-cell.ts';
 
 echarts.use([
   LineChart,
@@ -42,16 +43,9 @@ export function EChart({
   return <div ref={ref} role="img" aria-label={label} className="chart" style={{ height }} />;
 }
 
-const cell = (v: unknown) => {
-  const s = String(v ?? '');
-  // Quoted when needed; a leading = + - @ is defused so a spreadsheet never runs it as a formula.
-  const safe = /^[=+\-@]/.test(s) ? `'${s}` : s;
-  return /[",\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-};
-
 /** Saves rows as a CSV file (UTF-8 with BOM, so Excel shows Chinese). */
 export function downloadCsv(name: string, header: string[], rows: unknown[][]) {
-  const text = `\uFEFF${[header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n')}\r\n`;
+  const text = `\uFEFF${[header, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n')}\r\n`;
   const url = URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' }));
   const a = document.createElement('a');
   a.href = url;
