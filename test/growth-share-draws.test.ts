@@ -260,13 +260,26 @@ describe('lucky draws', () => {
     expect(first.status, JSON.stringify(first.body)).toBe(201);
     expect(first.body).toMatchObject({ outcome: 'won', prize: { name: '10 元券' } });
     expect(first.body.entry_ref).toMatch(/^day:\d{4}-\d{2}-\d{2}$/);
+    // The day is the merchant's own: a merchant in Los Angeles plays on Los Angeles' calendar.
+    expect(
+      (await t.call(token, 'PATCH', '/api/v1/merchant', { timezone: 'America/Los_Angeles' })).status,
+    ).toBe(200);
+    const laDay = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Los_Angeles' }).format(t.clock.now());
+    const abroad = await shop(t, cookie, account.appid, 'POST', `/draws/${daily.id}/play`, {});
+    expect(abroad.body.entry_ref ?? abroad.body.error?.code).toBe(
+      first.body.entry_ref === `day:${laDay}` ? 'already_played' : `day:${laDay}`,
+    );
+    expect((await t.call(token, 'PATCH', '/api/v1/merchant', { timezone: 'Asia/Shanghai' })).status).toBe(
+      200,
+    );
     const again = await shop(t, cookie, account.appid, 'POST', `/draws/${daily.id}/play`, {});
     expect(again.body.error.code).toBe('already_played');
     t.clock.advance(24 * 3_600_000);
     expect((await shop(t, cookie, account.appid, 'POST', `/draws/${daily.id}/play`, {})).status).toBe(201);
     await t.worker.drain();
     const results = (await shop(t, cookie, account.appid, 'GET', '/draw-results')).body;
-    expect(results).toHaveLength(2);
+    // Two Shanghai days, and Los Angeles' day when it was another one.
+    expect(results).toHaveLength(abroad.status === 201 ? 3 : 2);
     expect(results.every((r: { coupon_id: string | null }) => r.coupon_id?.startsWith('cpn_'))).toBe(true);
     const prizes = await t.app.inject({ url: `/shop/${account.appid}/prizes`, headers: { cookie } });
     expect(prizes.body).toContain('幸运大转盘');

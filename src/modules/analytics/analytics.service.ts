@@ -1,6 +1,8 @@
 import type { Ctx } from '../../context.ts';
+import { requireRole } from '../../platform/auth/roles.ts';
 import { DAY_MS, zoneOffsetMs } from '../../platform/db/day-buckets.ts';
 import { badRequest } from '../../platform/http/errors.ts';
+import { getAccount } from '../accounts/index.ts';
 import { sendFigures, YARDSTICKS } from '../messaging/index.ts';
 import { orderOutcomes } from '../orders/index.ts';
 import { getMerchant } from '../tenants/index.ts';
@@ -17,6 +19,10 @@ const MAX_RANGE_DAYS = 92;
  * the days the range touches (`/orders/funnel` counts the exact range from the orders).
  */
 export async function overview(ctx: Ctx, input: { from: number; to: number; account_id?: string }) {
+  // Sales and funnels are the operators' and customer service's, not a store clerk's.
+  requireRole(ctx, 'operator', 'agent');
+  // Another merchant's account is not found, rather than a page of zeros.
+  if (input.account_id) await getAccount(ctx, input.account_id);
   if (input.to <= input.from)
     throw badRequest('invalid_range', '结束时间必须晚于开始时间', 'The range must end after it starts');
   if (input.to - input.from > MAX_RANGE_DAYS * DAY_MS) {
@@ -67,6 +73,7 @@ function yardsticks(sends: Awaited<ReturnType<typeof sendFigures>>, paidRate: nu
  * A service account that gets only a third of its orders paid shows it here.
  */
 export async function orderFunnel(ctx: Ctx, filter: { account_id?: string; from: number; to: number }) {
+  requireRole(ctx, 'operator', 'agent');
   const rows = await orderOutcomes(ctx, filter);
   const placed = rows.length;
   const paid = rows.filter(

@@ -5,6 +5,7 @@ import { connectAccount, fan, say } from '../../../test/support/wechat-fan.ts';
 import { merchantCtx } from '../../context.ts';
 import { provisionSimulatedPay } from '../../demo-pay.ts';
 import { zoneOffsetMs } from '../../platform/db/day-buckets.ts';
+import { createApiToken } from '../tenants/index.ts';
 import { backfillOrders, orderChanged } from './order-rollups.service.ts';
 import { rollupTail } from './rollups.service.ts';
 
@@ -105,6 +106,20 @@ describe('dashboard', () => {
       (await t.call(token, 'GET', `/api/v1/analytics/overview?from=0&to=${100 * 86_400_000}`)).body.error
         .code,
     ).toBe('range_too_long');
+  });
+
+  it('shows sales to operators and customer service only, and only for its own accounts', async () => {
+    const { token: clerk } = await createApiToken(
+      { ...t.system(), merchantId },
+      { name: 'till', role: 'clerk' },
+    );
+    const range = `from=${t.clock.now() - 86_400_000}&to=${t.clock.now()}`;
+    expect((await t.call(clerk, 'GET', `/api/v1/analytics/overview?${range}`)).status).toBe(403);
+    expect((await t.call(clerk, 'GET', `/api/v1/orders/funnel?${range}`)).status).toBe(403);
+    const other = await t.merchant('dashboard-other');
+    const theirs = await connectAccount(t, other.token);
+    const peek = await t.call(token, 'GET', `/api/v1/analytics/overview?${range}&account_id=${theirs.id}`);
+    expect(peek.status).toBe(404);
   });
 
   it('knows a zone’s offset', () => {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Ctx } from '../../context.ts';
 import { requireRole } from '../../platform/auth/roles.ts';
 import { inTransaction, isUniqueViolation } from '../../platform/db/database.ts';
+import { zoneOffsetMs } from '../../platform/db/day-buckets.ts';
 import { found } from '../../platform/db/paging.ts';
 import { badRequest, conflict, forbidden } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
@@ -10,6 +11,7 @@ import { getAccount } from '../accounts/index.ts';
 import { skusForOrder } from '../catalog/index.ts';
 import { getCampaign } from '../marketing/index.ts';
 import { getOrder } from '../orders/index.ts';
+import { getMerchant } from '../tenants/index.ts';
 import { fanPoints, requireCardProgram, spendOnPlay } from './draw-points.ts';
 import type {
   DrawEntryRule,
@@ -223,8 +225,11 @@ export async function endDraw(ctx: Ctx, id: string): Promise<DrawView> {
   return drawView(ctx, id);
 }
 
-/** The day in the merchant's zone (Asia/Shanghai): the daily check-in's play. */
-const dayOf = (now: number) => new Date(now + 8 * 3_600_000).toISOString().slice(0, 10);
+/** The day in the merchant's own zone (daylight saving included): the daily check-in's play. */
+async function localDay(ctx: Ctx): Promise<string> {
+  const { timezone } = await getMerchant(ctx);
+  return new Date(ctx.now + zoneOffsetMs(timezone, ctx.now)).toISOString().slice(0, 10);
+}
 
 /**
  * A bought play's entry: `points:<n>`, the fan's nth in this draw, counted inside the play's
@@ -247,7 +252,7 @@ async function nextPointsEntry(tx: Ctx, drawId: string, accountId: string, openi
 async function entryRef(fan: Ctx, draw: GrowthDrawsTable, orderId: string | undefined): Promise<string> {
   if (draw.entry_rule === 'points') return 'points';
   if (draw.entry_rule === 'once') return 'once';
-  if (draw.entry_rule === 'daily') return `day:${dayOf(fan.now)}`;
+  if (draw.entry_rule === 'daily') return `day:${await localDay(fan)}`;
   if (!orderId)
     throw badRequest('order_required', '请选择一笔已支付的订单', 'Pick a paid order to play with');
   const order = await getOrder(fan, orderId).catch(() => null);

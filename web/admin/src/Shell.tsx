@@ -181,7 +181,9 @@ export default function Shell({
           <Layout.Content style={{ margin: 24 }}>
             <CanEditContext.Provider value={me.actor.role === 'owner' || me.actor.role === 'operator'}>
               <Suspense fallback={<Spin style={{ margin: 80 }} />}>
-                {page === 'dashboard' && <DashboardPage accounts={accounts} />}
+                {page === 'dashboard' && canSeePage(page, me.actor.role) && (
+                  <DashboardPage accounts={accounts} />
+                )}
                 {page === 'accounts' && <AccountsPage accounts={accounts} onChange={onReload} />}
                 {page === 'replies' && account && <RepliesPage account={account} />}
                 {page === 'menu' && account && <MenuPage account={account} />}
@@ -204,7 +206,13 @@ export default function Shell({
                 {page === 'vouchers' && <VouchersPage isOwner={me.actor.role === 'owner'} />}
                 {page === 'flash' && <FlashSalesPage accounts={accounts} />}
                 {!canSeePage(page, me.actor.role) && (
-                  <Alert type="info" title={t('你的角色无法使用此页面')} />
+                  <Alert
+                    type="info"
+                    title={t('你的角色无法使用此页面')}
+                    description={
+                      me.actor.role === 'clerk' ? <a href="/clerk">{t('打开店员核销页')}</a> : undefined
+                    }
+                  />
                 )}
                 {page === 'growth' && canSeePage(page, me.actor.role) && <GrowthPage accounts={accounts} />}
                 {page === 'distribution' && canSeePage(page, me.actor.role) && (

@@ -67,6 +67,7 @@ const EN: Record<string, string> = {
   已显示: 'Showing',
   加载更多报名: 'Load more entries',
   你的角色无法使用此页面: 'Your role cannot use this page',
+  打开店员核销页: "Open the clerk's redeem page",
   链接: 'Link',
   已抢完: 'Exhausted',
   '预算（元）': 'Budget (yuan)',

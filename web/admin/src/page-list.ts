@@ -37,6 +37,8 @@ export const isPage = (value: string): value is Page => (PAGES as readonly strin
  * campaigns are the operators'; distribution shows agents (customer service) its list and tree.
  */
 const PAGE_ROLES: Partial<Record<Page, readonly string[]>> = {
+  // Sales figures: not a store clerk's (the clerk's page is /clerk on the phone).
+  dashboard: ['owner', 'operator', 'agent'],
   growth: ['owner', 'operator'],
   // Follower analytics: operators and customer service read it; only operators pull from WeChat.
   'follower-stats': ['owner', 'operator', 'agent'],
