@@ -185,6 +185,28 @@ describe('tags', () => {
       member_ids: [alice.id],
     });
     expect(tagged.body).toEqual({ added: 1, refused: [] });
+    // A tag beside "spent": the cheap conditions (a nested group too) narrow first, then the sum.
+    const segment = (minFen: number) => ({
+      op: 'and',
+      rules: [
+        { type: 'tag', tag_id: tag.id },
+        { type: 'spent', min_fen: minFen, days: 90 },
+        {
+          op: 'or',
+          rules: [
+            { type: 'talked', hours: 24 * 365 },
+            { type: 'silent', days: 1 },
+          ],
+        },
+      ],
+    });
+    const narrowed = (await t.call(token, 'POST', '/api/v1/crm/members/query', { rules: segment(1) })).body;
+    expect(narrowed.count).toBe(1);
+    expect(narrowed.items.map((m: { id: string }) => m.id)).toEqual([alice.id]);
+    expect(
+      (await t.call(token, 'POST', '/api/v1/crm/members/query', { rules: segment(100_000_000), limit: 0 }))
+        .body.count,
+    ).toBe(0);
     await settle();
     const tags = (await t.call(token, 'GET', '/api/v1/crm/tags')).body;
     const synced = tags.find((x: { id: string }) => x.id === tag.id);

@@ -200,8 +200,11 @@ export function compileRules(
       // member of the region, most of them then dropped by the tag. Behind the fence (OFFSET 0)
       // the cheap conditions meet first, as two ordered index-only scans merged, and the orders
       // are summed only for the few left. (SQLite already runs the IN list first.)
-      const few = sql<SqlBool>`crm_members.id in (select crm_members.id from crm_members where crm_members.merchant_id = ${merchantId} and crm_members.merged_into is null and ${sql.join(cheap, sql.raw(' and '))} offset 0)`;
-      return sql<SqlBool>`(${sql.join([few, ...perMember], sql.raw(' and '))})`;
+      // The sums run inside too, on the fenced ids (the derived table is named crm_members, so
+      // the per-member conditions read its id): the outer query then fetches only the members
+      // that match, not every member the cheap conditions left.
+      const few = sql`select crm_members.id from crm_members where crm_members.merchant_id = ${merchantId} and crm_members.merged_into is null and ${sql.join(cheap, sql.raw(' and '))} offset 0`;
+      return sql<SqlBool>`crm_members.id in (select crm_members.id from (${few}) as crm_members where ${sql.join(perMember, sql.raw(' and '))})`;
     }
     return sql<SqlBool>`(${sql.join([...cheap, ...perMember], sql.raw(' and '))})`;
   };

@@ -16,6 +16,7 @@ const list = async (view: string, tk = agent) =>
     overdue: boolean;
     waiting_since: number | null;
     wants_human: boolean;
+    preview: string;
   }>;
 const find = async (openid: string, view = 'all') => (await list(view)).find((c) => c.openid === openid);
 
@@ -125,6 +126,28 @@ describe('inbox', () => {
     t.clock.advance(1000);
     await say(t, account.appid, 'o_cat', '还有个问题');
     expect((await find('o_cat'))?.id).toBe(c.id);
+  });
+
+  it('folds a burst into one conversation per fan: the newest preview, the earliest wait', async () => {
+    const start = t.clock.now();
+    await say(t, account.appid, 'o_burst1', '第一句');
+    t.clock.advance(1000);
+    // Written together, applied by the reader as one batch (one upsert for several fans).
+    await Promise.all([
+      say(t, account.appid, 'o_burst1', '第二句'),
+      say(t, account.appid, 'o_burst2', '你好'),
+      say(t, account.appid, 'o_burst3', '在吗'),
+    ]);
+    const all = (await list('all')).filter((c) => c.openid.startsWith('o_burst'));
+    expect(all.map((c) => c.openid).sort()).toEqual(['o_burst1', 'o_burst2', 'o_burst3']);
+    expect(all.find((c) => c.openid === 'o_burst1')).toMatchObject({
+      waiting_since: start,
+      preview: '第二句',
+    });
+    expect(all.find((c) => c.openid === 'o_burst3')).toMatchObject({
+      waiting_since: start + 1000,
+      preview: '在吗',
+    });
   });
 
   it('keeps clerks out and other merchants blind', async () => {
