@@ -78,6 +78,8 @@ sim.record = (fan, entry) => {
 /** The worker's peak resident memory, read from /proc while it runs. */
 const workerPeaks: number[] = [];
 const children: ChildProcess[] = [];
+/** Workers this bench stopped itself (SIGTERM ends one cleanly, with exit code 0). */
+const stopping = new Set<ChildProcess>();
 function startWorker(): ChildProcess {
   const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'src', 'main.ts'), 'worker'], {
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -107,7 +109,7 @@ function startWorker(): ChildProcess {
   child.once('exit', (code, signal) => {
     clearInterval(sampler);
     // A worker that dies on its own (not our SIGKILL/SIGTERM) would leave the bench waiting.
-    if (signal === null) {
+    if (signal === null && !stopping.has(child)) {
       process.stderr.write(`worker exited with ${code}\n`);
       process.exit(1);
     }
@@ -284,6 +286,7 @@ for (;;) {
 }
 const noticeSeconds = (performance.now() - noticesStarted) / 1000;
 clearInterval(sampler);
+stopping.add(worker);
 worker.kill('SIGTERM');
 await new Promise((r) => worker.once('exit', r));
 
