@@ -6,7 +6,8 @@
 // leases are ended by hand, as the crash test does). Duplicates and losses are counted from the
 // simulator's per-fan deliveries. `per_s` is notices from the first request to the last notice
 // settled (rows written, kill and restart included); `rss_mb` is the worker's peak (the sending
-// pipeline); `app_rss_mb` is this process (simulator holding N fans' transcripts, callback).
+// pipeline, heap capped as below); `app_rss_mb` is this process (the simulator holding N fans'
+// transcripts, and the callback).
 //   npm run bench -- broadcast     BENCH_RECIPIENTS (default 100,000), BENCH_SCALE (multiplies
 //                                  it), BENCH_DATABASE_URL=postgres://… (+ BENCH_REDIS_URL) for
 //                                  PostgreSQL, BENCH_PER_SECOND (the account's pace, 20,000)
@@ -31,6 +32,12 @@ const N = Math.max(
   Math.round(Number(process.env.BENCH_RECIPIENTS ?? 100_000) * Number(process.env.BENCH_SCALE ?? 1)),
 );
 const PER_SECOND = Number(process.env.BENCH_PER_SECOND ?? 20_000);
+/**
+ * The worker's old-space cap, as a deployment sets it: V8 otherwise lets garbage pile up to
+ * several hundred MB before collecting. Running within it shows the retained set stays flat (a
+ * leak would end the run in an out-of-memory crash). BENCH_WORKER_HEAP_MB=0 lifts it.
+ */
+const WORKER_HEAP_MB = Number(process.env.BENCH_WORKER_HEAP_MB ?? 160);
 const url = process.env.BENCH_DATABASE_URL;
 const redisUrl = process.env.BENCH_REDIS_URL;
 const dir = mkdtempSync(join(tmpdir(), 'weiloop-broadcast-'));
@@ -71,11 +78,16 @@ sim.record = (fan, entry) => {
 /** The worker's peak resident memory, read from /proc while it runs. */
 const workerPeaks: number[] = [];
 const children: ChildProcess[] = [];
+/** Workers this bench stopped itself (SIGTERM ends one cleanly, with exit code 0). */
+const stopping = new Set<ChildProcess>();
 function startWorker(): ChildProcess {
   const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'src', 'main.ts'), 'worker'], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
       ...process.env,
+      NODE_OPTIONS: [process.env.NODE_OPTIONS, WORKER_HEAP_MB ? `--max-old-space-size=${WORKER_HEAP_MB}` : '']
+        .filter(Boolean)
+        .join(' '),
       DATABASE_URL: url ? `${url}?options=-c%20search_path%3D${schema}` : join(dir, 'bench.db'),
       SIMULATOR: '0',
       WECHAT_API_BASE: `http://127.0.0.1:${port}/sim`,
@@ -94,7 +106,14 @@ function startWorker(): ChildProcess {
       // gone
     }
   }, 100);
-  child.once('exit', () => clearInterval(sampler));
+  child.once('exit', (code, signal) => {
+    clearInterval(sampler);
+    // A worker that dies on its own (not our SIGKILL/SIGTERM) would leave the bench waiting.
+    if (signal === null && !stopping.has(child)) {
+      process.stderr.write(`worker exited with ${code}\n`);
+      process.exit(1);
+    }
+  });
   children.push(child);
   return child;
 }
@@ -267,6 +286,7 @@ for (;;) {
 }
 const noticeSeconds = (performance.now() - noticesStarted) / 1000;
 clearInterval(sampler);
+stopping.add(worker);
 worker.kill('SIGTERM');
 await new Promise((r) => worker.once('exit', r));
 
@@ -295,6 +315,7 @@ process.stdout.write(
     notice_duplicates: noticeDuplicates,
     notice_lost: N - delivered,
     per_second_pace: PER_SECOND,
+    worker_heap_cap_mb: WORKER_HEAP_MB || null,
     app_rss_mb: mb(appPeak),
     recipients: row.recipients,
     batches: row.batches,

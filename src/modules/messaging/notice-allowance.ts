@@ -1,20 +1,24 @@
 import type { Ctx } from '../../context.ts';
-import { inTransaction } from '../../platform/db/database.ts';
 import { chinaDay } from './china-time.ts';
+
+/** Tries at a conditional reservation before a busy counter is taken for a full allowance. */
+const RESERVE_TRIES = 20;
 
 /**
  * Reserves up to `n` of the account's template allowance for today (China calendar, as WeChat
- * counts it); returns how many it got. A conditional update, so two workers never overdraw.
+ * counts it); returns how many it got. A conditional update, so two workers never overdraw; one
+ * that lost the race to another sender reads the counter again (0 means the allowance is spent,
+ * and the batch waits for tomorrow, so a lost race must never look like it).
  */
 export async function reserveDaily(ctx: Ctx, accountId: string, limit: number, n: number): Promise<number> {
   const day = chinaDay(ctx.deps.clock.now());
-  return inTransaction(ctx.db, async (trx) => {
-    await trx
-      .insertInto('notice_daily')
-      .values({ account_id: accountId, day, merchant_id: ctx.merchantId, used: 0 })
-      .onConflict((oc) => oc.columns(['account_id', 'day']).doNothing())
-      .execute();
-    const row = await trx
+  await ctx.db
+    .insertInto('notice_daily')
+    .values({ account_id: accountId, day, merchant_id: ctx.merchantId, used: 0 })
+    .onConflict((oc) => oc.columns(['account_id', 'day']).doNothing())
+    .execute();
+  for (let attempt = 0; attempt < RESERVE_TRIES; attempt++) {
+    const row = await ctx.db
       .selectFrom('notice_daily')
       .select('used')
       .where('account_id', '=', accountId)
@@ -22,15 +26,16 @@ export async function reserveDaily(ctx: Ctx, accountId: string, limit: number, n
       .executeTakeFirstOrThrow();
     const grant = Math.max(0, Math.min(n, limit - row.used));
     if (grant === 0) return 0;
-    const taken = await trx
+    const taken = await ctx.db
       .updateTable('notice_daily')
       .set((eb) => ({ used: eb('used', '+', grant) }))
       .where('account_id', '=', accountId)
       .where('day', '=', day)
       .where('used', '=', row.used)
       .executeTakeFirst();
-    return Number(taken.numUpdatedRows) === 1 ? grant : 0;
-  });
+    if (Number(taken.numUpdatedRows) === 1) return grant;
+  }
+  throw new Error('notice allowance busy: too many senders at once');
 }
 
 /**
