@@ -157,9 +157,13 @@ async function recordOne(
   events: EventBus,
   recentlyTouched: RecentlyTouched,
   item: RecordItem,
+  writtenAt: number,
 ): Promise<RecordOutcome> {
   const { account, message, routed, now } = item;
-  const messageId = newId('msg', now);
+  // The id is the log's order, so it is made when the batch is written, not when the push
+  // arrived: under a burst a push waits seconds for its batch, and an id from its arrival would
+  // land behind rows the log readers already passed (they re-read only the last second).
+  const messageId = newId('msg', Math.max(now, writtenAt));
   const key = dedupeKey(message);
   const inserted = await trx
     .insertInto('inbound_messages')
@@ -370,7 +374,8 @@ async function recordScan(
 export function createRecorder(deps: AppDeps): (item: RecordItem) => Promise<Recorded> {
   const { db } = deps;
   const recentlyTouched: RecentlyTouched = new Map();
-  const recordAll = (trx: Db, item: RecordItem) => recordOne(trx, deps.events, recentlyTouched, item);
+  const recordAll = (trx: Db, item: RecordItem) =>
+    recordOne(trx, deps.events, recentlyTouched, item, deps.clock.now());
   return createGroupCommit<RecordItem, Recorded>(async (items) => {
     try {
       const outcomes = await inTransaction(db, async (trx) => {

@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/support/test-app.ts';
+import { connectAccount, say } from '../../../test/support/wechat-fan.ts';
+import { type Account, accountForCallback } from '../accounts/index.ts';
+import { createRecorder } from './inbound.service.ts';
+import { followLog, type LogEntry } from './log.service.ts';
+
+let t: TestApp;
+let account: Account;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  const { token } = await t.merchant('log-order');
+  const { appid } = await connectAccount(t, token);
+  account = (await accountForCallback(t.deps, appid, t.clock.now()))!.account;
+});
+afterAll(() => t?.close());
+
+describe('the message log under a burst', () => {
+  it('a push whose batch is written seconds after it arrived is still read by a reader that moved on', async () => {
+    const seen: LogEntry[] = [];
+    const catchUp = followLog(t.deps, {
+      name: 'test-order',
+      load: async () => null,
+      save: async () => {},
+      apply: async (rows) => {
+        seen.push(...rows);
+      },
+    });
+    const arrivedAt = t.clock.now();
+    // Others' messages are written and read while this push waits for routing and its batch.
+    t.clock.advance(5_000);
+    await say(t, account.appid, 'o_quick', '先到');
+    await catchUp();
+    expect(seen.map((r) => r.openid)).toContain('o_quick');
+
+    const record = createRecorder(t.deps);
+    const late = await record({
+      account,
+      message: {
+        kind: 'text',
+        content: '晚到',
+        toUser: account.original_id ?? 'gh_log_order',
+        fromUser: 'o_late',
+        createTime: Math.floor(arrivedAt / 1000),
+        msgId: '900000000001',
+      },
+      routed: { rule: null, reply: null },
+      now: arrivedAt,
+    });
+    expect(late.duplicate).toBe(false);
+    await catchUp();
+    expect(seen.map((r) => r.openid)).toContain('o_late');
+  });
+});
