@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Ctx } from '../../context.ts';
 import { actorLabel, requireRole } from '../../platform/auth/roles.ts';
 import { expiringMap } from '../../platform/cache/cache.ts';
@@ -214,10 +215,57 @@ export async function checkVoucher(ctx: Ctx, code: string, storeId?: string) {
 export async function redeemVoucher(ctx: Ctx, code: string, storeId?: string): Promise<VoucherView> {
   const store = await clerkStore(ctx, storeId);
   const by = actorLabel(ctx.actor);
-  const redeemed = await inTransaction(ctx.db, async (trx) => {
+  const redeemed =
+    ctx.dialect === 'postgres'
+      ? await redeemInOneStatement(ctx, code, store.id, by)
+      : await redeemInTransaction(ctx, code, store.id, by);
+  if (redeemed) return redeemed;
+  const voucher = await findVoucher(ctx, code);
+  throw (
+    refusal(voucher, store.id, ctx.now) ??
+    conflict('already_redeemed', '该券已核销', 'This voucher was already redeemed')
+  );
+}
+
+/**
+ * PostgreSQL: the redeeming UPDATE (status, dates and store checked in it) and its audit row in
+ * one statement — atomic on its own, and one round trip instead of four on the clerks' hot path.
+ */
+async function redeemInOneStatement(
+  ctx: Ctx,
+  code: string,
+  storeId: string,
+  by: string,
+): Promise<VoucherView | null> {
+  const result = await sql<VouchersTable>`
+    with redeemed as (
+      update vouchers
+      set status = 'redeemed', redeemed_at = ${ctx.now}, redeemed_store_id = ${storeId}, redeemed_by = ${by}
+      where merchant_id = ${ctx.merchantId} and code = ${normalise(code)} and status = 'valid'
+        and valid_from <= ${ctx.now} and (valid_until is null or valid_until > ${ctx.now})
+        and (jsonb_array_length(store_ids::jsonb) = 0 or store_ids::jsonb @> jsonb_build_array(${storeId}::text))
+      returning *
+    ), audited as (
+      insert into voucher_events (id, merchant_id, voucher_id, action, store_id, actor, reason, created_at)
+      select ${newId('vev', ctx.now)}, merchant_id, id, 'redeem', ${storeId}, ${by}, null, ${ctx.now}
+      from redeemed
+    )
+    select * from redeemed`.execute(ctx.db);
+  const row = result.rows[0];
+  return row ? view(row) : null;
+}
+
+/** SQLite (in-process, no round trips): the same checks in the UPDATE, the audit row in its transaction. */
+async function redeemInTransaction(
+  ctx: Ctx,
+  code: string,
+  storeId: string,
+  by: string,
+): Promise<VoucherView | null> {
+  return inTransaction(ctx.db, async (trx) => {
     const row = await trx
       .updateTable('vouchers')
-      .set({ status: 'redeemed', redeemed_at: ctx.now, redeemed_store_id: store.id, redeemed_by: by })
+      .set({ status: 'redeemed', redeemed_at: ctx.now, redeemed_store_id: storeId, redeemed_by: by })
       .where('merchant_id', '=', ctx.merchantId)
       .where('code', '=', normalise(code))
       .where('status', '=', 'valid')
@@ -227,19 +275,13 @@ export async function redeemVoucher(ctx: Ctx, code: string, storeId?: string): P
       .executeTakeFirst();
     if (!row) return null;
     const voucher = view(row);
-    if (voucher.store_ids.length > 0 && !voucher.store_ids.includes(store.id)) throw new WrongStore();
-    await logVoucher(trx, ctx, voucher.id, 'redeem', store.id, null);
+    if (voucher.store_ids.length > 0 && !voucher.store_ids.includes(storeId)) throw new WrongStore();
+    await logVoucher(trx, ctx, voucher.id, 'redeem', storeId, null);
     return voucher;
   }).catch((error: unknown) => {
     if (error instanceof WrongStore) return null;
     throw error;
   });
-  if (redeemed) return redeemed;
-  const voucher = await findVoucher(ctx, code);
-  throw (
-    refusal(voucher, store.id, ctx.now) ??
-    conflict('already_redeemed', '该券已核销', 'This voucher was already redeemed')
-  );
 }
 
 /** Undoes a redemption at a store the voucher is not valid at (the refusal is read afterwards). */
