@@ -5,7 +5,12 @@ import { AppError, badRequest, notFound } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { sumFen } from '../../platform/money.ts';
 import { OutOfStockError, skusForOrder, specText, takeStock } from '../catalog/index.ts';
-import { type OrderAdjustment, type PricedOrder, validateAddress } from './checkout.service.ts';
+import {
+  NOTHING_HAPPENED_YET,
+  type OrderAdjustment,
+  type PricedOrder,
+  validateAddress,
+} from './checkout.service.ts';
 import { ORDER_EVENTS } from './order-events.ts';
 import type { AddressInput } from './queries.service.ts';
 
@@ -110,18 +115,9 @@ export async function placeOrdersTogether(
         note: '',
         source: options.source.slice(0, 40),
         idempotency_key: null,
-        paid_at: null,
-        shipped_at: null,
-        carrier: null,
-        tracking_no: null,
-        completed_at: null,
-        cancelled_at: null,
-        cancel_reason: null,
-        reminded_at: null,
+        ...NOTHING_HAPPENED_YET,
         pickup_store_id: null,
         pickup_code: null,
-        collected_at: null,
-        collected_by: null,
         created_at: ctx.now,
         updated_at: ctx.now,
       })),

@@ -11,6 +11,20 @@ import { orderPolicy } from './order-settings.service.ts';
 import type { PaymentMethod } from './orders.schema.ts';
 import { type AddressInput, getOrder, type OrderView } from './queries.service.ts';
 
+/** The lifecycle columns of an order just placed (by one checkout or a batch): nothing has happened yet. */
+export const NOTHING_HAPPENED_YET = {
+  paid_at: null,
+  shipped_at: null,
+  carrier: null,
+  tracking_no: null,
+  completed_at: null,
+  cancelled_at: null,
+  cancel_reason: null,
+  reminded_at: null,
+  collected_at: null,
+  collected_by: null,
+} as const;
+
 export interface PlaceOrderInput {
   items: Array<{ sku_id: string; quantity: number }>;
   address?: AddressInput;
@@ -208,18 +222,9 @@ async function insertOrder(ctx: Ctx, input: PlaceOrderInput, options: PlaceOrder
         note: (input.note ?? '').slice(0, 200),
         source: input.source?.slice(0, 40) ?? null,
         idempotency_key: input.idempotency_key ?? null,
-        paid_at: null,
-        shipped_at: null,
-        carrier: null,
-        tracking_no: null,
-        completed_at: null,
-        cancelled_at: null,
-        cancel_reason: null,
-        reminded_at: null,
+        ...NOTHING_HAPPENED_YET,
         pickup_store_id: pickupStore?.id ?? null,
         pickup_code: pickupStore ? newPickupCode() : null,
-        collected_at: null,
-        collected_by: null,
         created_at: ctx.now,
         updated_at: ctx.now,
       })
