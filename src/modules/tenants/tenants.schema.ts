@@ -40,6 +40,8 @@ export interface ApiTokensTable {
   created_at: number;
   last_used_at: number | null;
   revoked_at: number | null;
+  /** The member who minted it (null from the CLI or before 0007): removing them revokes it. */
+  created_by: string | null;
 }
 
 export interface TenantsTables {

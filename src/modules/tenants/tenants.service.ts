@@ -178,17 +178,29 @@ export async function changeMemberRole(ctx: Ctx, userId: string, role: Role): Pr
 export async function removeMember(ctx: Ctx, userId: string): Promise<void> {
   requireRole(ctx, 'owner');
   await assertNotLastOwner(ctx, userId, null);
-  const result = await ctx.db
-    .deleteFrom('memberships')
-    .where('merchant_id', '=', ctx.merchantId)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
-  if (Number(result.numDeletedRows) === 0) throw notFound({ zh: '成员', en: 'Member' });
-  await ctx.db
-    .deleteFrom('sessions')
-    .where('merchant_id', '=', ctx.merchantId)
-    .where('user_id', '=', userId)
-    .execute();
+  const revoked = await inTransaction(ctx.db, async (trx) => {
+    const result = await trx
+      .deleteFrom('memberships')
+      .where('merchant_id', '=', ctx.merchantId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    if (Number(result.numDeletedRows) === 0) throw notFound({ zh: '成员', en: 'Member' });
+    await trx
+      .deleteFrom('sessions')
+      .where('merchant_id', '=', ctx.merchantId)
+      .where('user_id', '=', userId)
+      .execute();
+    // A departing member's API tokens leave with them (a script they wrote keeps no access).
+    return trx
+      .updateTable('api_tokens')
+      .set({ revoked_at: ctx.now })
+      .where('merchant_id', '=', ctx.merchantId)
+      .where('created_by', '=', userId)
+      .where('revoked_at', 'is', null)
+      .returning('token_hash')
+      .execute();
+  });
+  for (const { token_hash } of revoked) await forgetApiToken(ctx.deps, token_hash);
 }
 
 async function assertNotLastOwner(ctx: Ctx, userId: string, newRole: Role | null): Promise<void> {
@@ -324,7 +336,7 @@ export interface ApiTokenView {
 
 /** Creates an integrator token. The secret is returned once and stored only as a hash. */
 export async function createApiToken(
-  ctx: SystemCtx & { merchantId: string },
+  ctx: SystemCtx & { merchantId: string; actor?: Ctx['actor'] },
   input: { name: string; role: Role },
 ): Promise<ApiTokenView & { token: string }> {
   const id = newId('tok', ctx.now);
@@ -340,6 +352,7 @@ export async function createApiToken(
       created_at: ctx.now,
       last_used_at: null,
       revoked_at: null,
+      created_by: ctx.actor?.kind === 'user' ? ctx.actor.userId : null,
     })
     .execute();
   return { id, name: input.name, role: input.role, created_at: ctx.now, last_used_at: null, token };

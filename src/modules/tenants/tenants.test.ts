@@ -185,4 +185,25 @@ describe('members leaving or changing role', () => {
     expect((await t.call(m.token, 'DELETE', `/api/v1/members/${added.body.user_id}`)).status).toBe(200);
     expect((await asMember('GET', '/api/v1/merchant')).statusCode).toBe(401);
   });
+
+  it("a removed owner's API tokens stop working with them; the others' keep working", async () => {
+    const m = await t.merchant('members-tokens');
+    const email = 'boss2@members-tokens.test';
+    const password = 'correct-horse-9';
+    const added = await t.call(m.token, 'POST', '/api/v1/members', { email, password, role: 'owner' });
+    expect(added.status).toBe(201);
+    const { cookie } = await loginCookie(email, password, 'members-tokens');
+    const minted = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/tokens',
+      headers: { cookie },
+      payload: { name: 'erp-sync', role: 'operator' },
+    });
+    expect(minted.statusCode).toBe(201);
+    const theirs = minted.json().token as string;
+    expect((await t.call(theirs, 'GET', '/api/v1/merchant')).status).toBe(200);
+    expect((await t.call(m.token, 'DELETE', `/api/v1/members/${added.body.user_id}`)).status).toBe(200);
+    expect((await t.call(theirs, 'GET', '/api/v1/merchant')).status).toBe(401);
+    expect((await t.call(m.token, 'GET', '/api/v1/merchant')).status).toBe(200);
+  });
 });
