@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Ctx, merchantCtx } from '../src/context.ts';
 import { play, prizeForRoll, rollOf } from '../src/modules/growth/index.ts';
 import { reconcile } from '../src/modules/loyalty/index.ts';
+import { pointsCardProgram } from './support/loyalty-program.ts';
 import { fanSession, shop } from './support/shopper.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { connectAccount } from './support/wechat-fan.ts';
@@ -11,32 +12,7 @@ let owner: string;
 let merchantId: string;
 let account: { id: string; appid: string };
 
-const level = {
-  key: 'basic',
-  name: '普通会员',
-  min_spend: 0,
-  min_points: 0,
-  earn_rate: 1,
-  discount_pct: 0,
-  free_shipping: false,
-  birthday_gift: '',
-  store_perks: {},
-};
-const program = {
-  name: '积分卡',
-  cover_url: '',
-  color: '#7c2d12',
-  terms: '',
-  levels: [level],
-  points_per_yuan: 100,
-  excluded_categories: [],
-  checkin_points: 0,
-  review_points: 0,
-  expiry_days: 0,
-  issue_on_first_order: false,
-  topup_rules: [],
-  status: 'active',
-};
+const program = pointsCardProgram();
 
 const fanCtx = (openid: string): Ctx =>
   merchantCtx(t.deps, merchantId, { kind: 'fan', accountId: account.id, openid });

@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisionSimulatedPay } from '../../src/demo-pay.ts';
 import { hasChromium, launchBrowser, signInConsole } from '../support/browser.ts';
+import { pointsCardProgram } from '../support/loyalty-program.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 import { connectAccount, say } from '../support/wechat-fan.ts';
 
@@ -163,33 +164,12 @@ describe.skipIf(!hasChromium)('growth page of the console', { timeout: 90_000 },
     expect(errors).toEqual([]);
   });
   it('the draw editor makes a draw by points with a points prize (shown here in English)', async () => {
-    const saved = await t.call(owner.token, 'PUT', '/api/v1/loyalty/program', {
-      name: 'Card',
-      cover_url: '',
-      color: '#7c2d12',
-      terms: '',
-      levels: [
-        {
-          key: 'basic',
-          name: 'Member',
-          min_spend: 0,
-          min_points: 0,
-          earn_rate: 1,
-          discount_pct: 0,
-          free_shipping: false,
-          birthday_gift: '',
-          store_perks: {},
-        },
-      ],
-      points_per_yuan: 100,
-      excluded_categories: [],
-      checkin_points: 0,
-      review_points: 0,
-      expiry_days: 0,
-      issue_on_first_order: false,
-      topup_rules: [],
-      status: 'active',
-    });
+    const saved = await t.call(
+      owner.token,
+      'PUT',
+      '/api/v1/loyalty/program',
+      pointsCardProgram({ card: 'Card', level: 'Member' }),
+    );
     expect(saved.status, JSON.stringify(saved.body)).toBe(200);
     await page.goto(`${base}/console/#/growth`);
     const card = page.locator('.ant-card', { hasText: 'Lucky draws' });

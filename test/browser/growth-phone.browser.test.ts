@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisionSimulatedPay } from '../../src/demo-pay.ts';
 import { trialTail } from '../../src/modules/growth/index.ts';
 import { hasChromium, launchBrowser, signInConsole } from '../support/browser.ts';
+import { pointsCardProgram } from '../support/loyalty-program.ts';
 import { fanSession, shop } from '../support/shopper.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 import { connectAccount } from '../support/wechat-fan.ts';
@@ -210,32 +211,7 @@ describe.skipIf(!hasChromium)('growth on the phone', { timeout: 120_000 }, () =>
     expect(errors).toEqual([]);
   });
   it('a fan with points opens a draw by points from chat, sees its cost and their balance, plays twice and wins points', async () => {
-    const level = {
-      key: 'basic',
-      name: '普通会员',
-      min_spend: 0,
-      min_points: 0,
-      earn_rate: 1,
-      discount_pct: 0,
-      free_shipping: false,
-      birthday_gift: '',
-      store_perks: {},
-    };
-    const saved = await t.call(owner.token, 'PUT', '/api/v1/loyalty/program', {
-      name: '积分卡',
-      cover_url: '',
-      color: '#7c2d12',
-      terms: '',
-      levels: [level],
-      points_per_yuan: 100,
-      excluded_categories: [],
-      checkin_points: 0,
-      review_points: 0,
-      expiry_days: 0,
-      issue_on_first_order: false,
-      topup_rules: [],
-      status: 'active',
-    });
+    const saved = await t.call(owner.token, 'PUT', '/api/v1/loyalty/program', pointsCardProgram());
     expect(saved.status, JSON.stringify(saved.body)).toBe(200);
     const cookie = await fanSession(t, account.appid, 'o_phone_points');
     const card = (await shop(t, cookie, account.appid, 'POST', '/loyalty/card')).body;
