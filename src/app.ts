@@ -86,6 +86,7 @@ import { createEventBus } from './platform/events/events.ts';
 import { injectFetch } from './platform/http/inject-fetch.ts';
 import { createServer, type Server } from './platform/http/server.ts';
 import { serveBuiltApp } from './platform/http/static-files.ts';
+import { keepAliveTransport } from './platform/http/transport.ts';
 import type { JobTables } from './platform/jobs/jobs.schema.ts';
 import { createJobWorker, type JobHandler, type JobWorker } from './platform/jobs/worker.ts';
 import { createLocalState } from './platform/local-state.ts';
@@ -125,6 +126,8 @@ export function createLogger(config: Config): Logger {
 export interface AppCore {
   deps: AppDeps;
   worker: JobWorker;
+  /** Queues recurring maintenance (message-log retention); call before starting the worker. */
+  scheduleMaintenance(): Promise<void>;
   /** Stops the worker, then closes the cache and the database. */
   close(): Promise<void>;
 }
@@ -164,6 +167,7 @@ export async function openApp(config: Config, options: BuildOptions = {}): Promi
     vault: createVault(database.db as unknown as Kysely<VaultTables>, masterKeys, clock.now),
     wakeJobs: () => worker?.wake(),
     wechatFetch: fetch,
+    wechatTransport: keepAliveTransport(),
   };
   worker = createJobWorker({
     db: database.db as unknown as Kysely<JobTables>,
@@ -197,6 +201,12 @@ export async function openApp(config: Config, options: BuildOptions = {}): Promi
   return {
     deps,
     worker: runningWorker,
+    async scheduleMaintenance() {
+      await scheduleMessagePruning(deps, deps.clock.now());
+      await scheduleBirthdays(deps, deps.clock.now());
+      await scheduleAnalytics(deps, deps.clock.now());
+      await scheduleTagPulls(deps);
+    },
     async close() {
       await runningWorker.stop();
       await ownedCache.close();
@@ -237,6 +247,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     });
     // The simulator lives in this process: reach it without a socket.
     deps.wechatFetch = injectFetch(app as unknown as FastifyInstance, config.publicUrl);
+    deps.wechatTransport = simulator.transport;
     deps.onAccountSaved = simulator.provision;
   }
   await app.register(async (scope) => callbackRoutes(scope, deps));
@@ -319,12 +330,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     deps,
     worker,
     simulator,
-    async scheduleMaintenance() {
-      await scheduleMessagePruning(deps, deps.clock.now());
-      await scheduleBirthdays(deps, deps.clock.now());
-      await scheduleAnalytics(deps, deps.clock.now());
-      await scheduleTagPulls(deps);
-    },
+    scheduleMaintenance: core.scheduleMaintenance,
     async close() {
       await app.close();
       simulator?.sim.flush();

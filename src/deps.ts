@@ -14,6 +14,7 @@ import type { Cache } from './platform/cache/cache.ts';
 import type { Clock } from './platform/clock.ts';
 import type { DialectName } from './platform/db/database.ts';
 import type { EventBus } from './platform/events/events.ts';
+import type { HttpTransport } from './platform/http/transport.ts';
 import type { JobHandler } from './platform/jobs/worker.ts';
 import type { LocalState } from './platform/local-state.ts';
 import type { Vault } from './platform/vault/vault.ts';
@@ -36,6 +37,8 @@ export interface AppDeps {
   vault: Vault;
   /** How Weiloop reaches WeChat's API (tests route it into the in-process simulator). */
   wechatFetch: typeof fetch;
+  /** The same, for the API's JSON calls: kept-alive node:http, or into the in-process simulator. */
+  wechatTransport: HttpTransport;
   /**
    * Called after an account is connected or changed. With the in-process simulator on, it
    * registers the account there, as an operator would in WeChat's own console.
