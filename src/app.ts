@@ -86,7 +86,6 @@ import { createEventBus } from './platform/events/events.ts';
 import { injectFetch } from './platform/http/inject-fetch.ts';
 import { createServer, type Server } from './platform/http/server.ts';
 import { serveBuiltApp } from './platform/http/static-files.ts';
-import { keepAliveTransport } from './platform/http/transport.ts';
 import type { JobTables } from './platform/jobs/jobs.schema.ts';
 import { createJobWorker, type JobHandler, type JobWorker } from './platform/jobs/worker.ts';
 import { createLocalState } from './platform/local-state.ts';
@@ -95,6 +94,7 @@ import type { VaultTables } from './platform/vault/vault.schema.ts';
 import { createVault } from './platform/vault/vault.ts';
 import { type EmbeddedSimulator, mountSimulator } from './simulator/embedded.ts';
 import type { SimulatorState } from './simulator/simulator.ts';
+import { keepAliveTransport } from './wechat/http-transport.ts';
 
 export interface BuildOptions {
   clock?: Clock;

@@ -14,10 +14,10 @@ import type { Cache } from './platform/cache/cache.ts';
 import type { Clock } from './platform/clock.ts';
 import type { DialectName } from './platform/db/database.ts';
 import type { EventBus } from './platform/events/events.ts';
-import type { HttpTransport } from './platform/http/transport.ts';
 import type { JobHandler } from './platform/jobs/worker.ts';
 import type { LocalState } from './platform/local-state.ts';
 import type { Vault } from './platform/vault/vault.ts';
+import type { HttpTransport } from './wechat/http-transport.ts';
 
 /** What route plugins and job handlers are built from. Created once in app.ts. */
 export interface AppDeps {

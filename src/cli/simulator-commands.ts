@@ -1,11 +1,11 @@
 import { dirname, join } from 'node:path';
 import Fastify from 'fastify';
 import { loadConfig } from '../config.ts';
-import { keepAliveTransport } from '../platform/http/transport.ts';
 import { payRoutes } from '../simulator/pay.routes.ts';
 import type { FanAction } from '../simulator/simulator.routes.ts';
 import { simulatorRoutes } from '../simulator/simulator.routes.ts';
 import { createSimulatorState, type TranscriptEntry } from '../simulator/simulator.ts';
+import { keepAliveTransport } from '../wechat/http-transport.ts';
 import {
   asAccountOwner,
   type Command,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { HttpTransport } from '../platform/http/transport.ts';
 import { openSealedReply, sealEnvelope } from '../wechat/envelope.ts';
+import type { HttpTransport } from '../wechat/http-transport.ts';
 import { createMessageCrypto } from '../wechat/message-crypto.ts';
 import { fromPassiveReplyXml, type PassiveReply } from '../wechat/messages.ts';
 import { callbackSignature } from '../wechat/signature.ts';

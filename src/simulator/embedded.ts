@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
 import type { OfficialAccountsTable } from '../modules/accounts/index.ts';
 import { callbackUrl } from '../modules/accounts/index.ts';
-import { keepAliveTransport } from '../platform/http/transport.ts';
+import { keepAliveTransport } from '../wechat/http-transport.ts';
 import type { Transport } from './delivery.ts';
 import { bindAppid, payRoutes } from './pay.routes.ts';
 import { phoneRoutes } from './phone.routes.ts';

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { fetchTransport, type HttpTransport } from '../platform/http/transport.ts';
+import { fetchTransport, type HttpTransport } from './http-transport.ts';
 
 /** Error codes the client and its callers act on; the rest surface as WeChatApiError. */
 export const WeChatErrorCode = {

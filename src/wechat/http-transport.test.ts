@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keepAliveTransport } from './transport.ts';
+import { keepAliveTransport } from './http-transport.ts';
 
 let server: http.Server;
 let base: string;
