@@ -239,13 +239,13 @@ export async function redeemVoucher(ctx: Ctx, code: string, storeId?: string): P
  * 100,000 vouchers, holding a pooled connection, instead of well under one. The id never changes,
  * and a clerk who loses a race still re-checks the guards on the winner's row, as before.
  */
-async function redeemInOneStatement(
-  ctx: Ctx,
+export function redeemStatement(
+  ctx: Pick<Ctx, 'now' | 'merchantId'>,
   code: string,
   storeId: string,
   by: string,
-): Promise<VoucherView | null> {
-  const result = await sql<VouchersTable>`
+) {
+  return sql<VouchersTable>`
     with redeemed as (
       update vouchers
       set status = 'redeemed', redeemed_at = ${ctx.now}, redeemed_store_id = ${storeId}, redeemed_by = ${by}
@@ -258,8 +258,16 @@ async function redeemInOneStatement(
       select ${newId('vev', ctx.now)}, merchant_id, id, 'redeem', ${storeId}, ${by}, null, ${ctx.now}
       from redeemed
     )
-    select * from redeemed`.execute(ctx.db);
-  const row = result.rows[0];
+    select * from redeemed`;
+}
+
+async function redeemInOneStatement(
+  ctx: Ctx,
+  code: string,
+  storeId: string,
+  by: string,
+): Promise<VoucherView | null> {
+  const row = (await redeemStatement(ctx, code, storeId, by).execute(ctx.db)).rows[0];
   return row ? view(row) : null;
 }
 
