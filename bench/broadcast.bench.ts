@@ -5,7 +5,9 @@
 // sends, and is killed with SIGKILL at 50% of each phase and started again (its jobs' five-minute
 // leases are ended by hand, as the crash test does). Duplicates and losses are counted from the
 // simulator's per-fan deliveries. `per_s` is notices from the first request to the last notice
-// settled (rows written, kill and restart included); `rss_mb` is the worker's peak (the sending
+// settled (rows written, kill and restart included), `ceiling_rps` a no-op route's requests/s on
+// the same server in the same run (one HTTP request per notice is the least a notice costs) and
+// `ratio` the one over the other; `rss_mb` is the worker's peak (the sending
 // pipeline, heap capped as below); `app_rss_mb` is this process (the simulator holding N fans'
 // transcripts, and the callback).
 //   npm run bench -- broadcast     BENCH_RECIPIENTS (default 100,000), BENCH_SCALE (multiplies
@@ -65,6 +67,10 @@ const config = loadConfig(
 );
 // A simulator without a state file: saving a million fans' state as JSON is not WeChat's work.
 const app = await buildApp(config, { logger: pino({ level: 'silent' }), simulator: createSimulatorState() });
+// The ceiling: a no-op route of the same server, answering what the template API answers.
+await app.app.register(async (scope) => {
+  scope.post('/bench/noop', { schema: { hide: true } }, async () => ({ errcode: 0, errmsg: 'ok', msgid: 1 }));
+});
 await app.app.listen({ port: 0, host: '127.0.0.1' });
 const port = (app.app.server.address() as AddressInfo).port;
 const { deps } = app;
@@ -250,6 +256,22 @@ const massLost = N - counts.size;
 // size (it grows with the follower count), and a real per-second pace for the account.
 await call('PUT', '/notices/templates/order_paid', { template_id: 'TM_BENCH' });
 await call('PUT', '/notices/settings', { daily_limit: N, per_second: PER_SECOND });
+// The same machine's ceiling for one HTTP request per notice, from another process, measured in
+// this run just before the notices: the kept-alive client, the sender's 48 lanes, a no-op route.
+const ceiling = await new Promise<number>((resolve, reject) => {
+  const child = spawn(
+    process.execPath,
+    [join(import.meta.dirname, 'noop-load.ts'), `http://127.0.0.1:${port}/bench/noop`, '48', '20000'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  child.stdout!.on('data', (chunk) => {
+    out += chunk;
+  });
+  child.once('exit', (code) =>
+    code === 0 ? resolve(JSON.parse(out).rps) : reject(new Error(`noop load ${code}`)),
+  );
+});
 const noticeCtx = merchantCtx(deps, merchant.id);
 let appPeak = process.memoryUsage().rss;
 const sampler = setInterval(() => {
@@ -319,6 +341,8 @@ process.stdout.write(
     bench: 'broadcast',
     notices: N,
     per_s: Math.round(N / noticeSeconds),
+    ceiling_rps: ceiling,
+    ratio: Number((N / noticeSeconds / ceiling).toFixed(3)),
     duplicates: noticeDuplicates + massDuplicates,
     lost: N - delivered + massLost,
     rss_mb: mb(Math.max(...workerPeaks)),
