@@ -37,6 +37,8 @@ export interface SimApp {
    */
   templateSendDelayMs?: number;
   templateSendsInFlight?: number;
+  /** Tests hold WeChat's event pushes back this long, as a busy account server receives them late. */
+  pushDelayMs?: number;
   /** Previews sent today (WeChat allows 100 a day). */
   previews?: number[];
 }

@@ -24,11 +24,16 @@ export function wechatApiRoutes(app: FastifyInstance, deps: SimulatorDeps): void
   const tokenApp = (query: Query) => sim.appForToken(query.access_token);
   // Event pushes are retried as WeChat retries every push (three tries): a server that misses
   // one TEMPLATESENDJOBFINISH would otherwise lack the only word that a notice went out.
-  const pushEvent = (appId: string, fan: SimFan, fields: XmlNode) =>
-    void deliverToServer(sim, sim.app(appId), fan, fields, {
-      transport: deps.transport,
-      timeoutMs: deps.replyTimeoutMs,
-    }).catch(() => {});
+  const pushEvent = (appId: string, fan: SimFan, fields: XmlNode) => {
+    const deliver = () =>
+      void deliverToServer(sim, sim.app(appId), fan, fields, {
+        transport: deps.transport,
+        timeoutMs: deps.replyTimeoutMs,
+      }).catch(() => {});
+    const delay = sim.app(appId).pushDelayMs;
+    if (delay) setTimeout(deliver, delay);
+    else deliver();
+  };
 
   app.get('/cgi-bin/token', (request, reply) =>
     wechatApi(reply, () => {

@@ -7,7 +7,13 @@ import { WeChatApiError, WeChatErrorCode, WeChatUnreachableError } from '../../w
 import { apiClientFor, getAccount } from '../accounts/index.ts';
 import { chinaDay, nextChinaMidnight } from './china-time.ts';
 import { refundDaily, reserveDaily } from './notice-allowance.ts';
-import { CALLS_WITHIN_MS, fillFinishes, scheduleSettle, settleInFlight } from './notice-settle.ts';
+import {
+  awaitReceipts,
+  CALLS_WITHIN_MS,
+  fillFinishes,
+  scheduleSettle,
+  settleInFlight,
+} from './notice-settle.ts';
 import { updateNoticesFrom } from './notice-updates.ts';
 import type { NoticesTable } from './notices.schema.ts';
 import { NOTICE_JOB, noticeSettings } from './notices.service.ts';
@@ -250,6 +256,7 @@ export async function sendNoticeBatch(ctx: Ctx, batchId: string): Promise<{ sent
   let retry = 0;
   let after = '';
   let client: ReturnType<typeof apiClientFor> | null = null;
+  let pushesCome = true;
   for (;;) {
     const rows = await pendingPage(ctx, batchId, after).execute();
     if (rows.length === 0) break;
@@ -290,11 +297,11 @@ export async function sendNoticeBatch(ctx: Ctx, batchId: string): Promise<{ sent
       go.flatMap((r, i) => (outcomes[i] === null ? [r.id] : [])),
       goTemplates - tookCalls,
     );
-    await fillFinishes(
-      ctx,
-      accountId,
-      done.flatMap((o) => (o.status === 'sent' && o.msgId ? [o.msgId] : [])),
-    );
+    const sentIds = done.flatMap((o) => (o.status === 'sent' && o.msgId ? [o.msgId] : []));
+    const missing = await fillFinishes(ctx, accountId, sentIds);
+    // The next page waits for this one's pushes to reach the log (see awaitReceipts).
+    if (pushesCome && missing.length > 0)
+      pushesCome = await awaitReceipts(ctx, accountId, sentIds.length, missing);
     sent += done.filter((o) => o.status === 'sent').length;
     retry += done.filter((o) => o.status === 'retry').length;
     // Rows the page ran out of time for are pending again: look at the batch from the start.

@@ -173,9 +173,36 @@ async function applyFinishes(ctx: Ctx, accountId: string, finishes: TemplateFini
 }
 
 /** The pushes that beat the API's answers of a page just recorded (WeChat pushes at once). */
-export async function fillFinishes(ctx: Ctx, accountId: string, msgIds: string[]) {
-  if (msgIds.length === 0) return;
-  await applyFinishes(ctx, accountId, await templateFinishesOf(ctx, accountId, msgIds));
+export async function fillFinishes(ctx: Ctx, accountId: string, msgIds: string[]): Promise<string[]> {
+  if (msgIds.length === 0) return [];
+  const finishes = await templateFinishesOf(ctx, accountId, msgIds);
+  await applyFinishes(ctx, accountId, finishes);
+  const arrived = new Set(finishes.map((f) => f.msgId));
+  return msgIds.filter((id) => !arrived.has(id));
+}
+
+/** A page whose pushes this share of still missing is far enough behind to wait for. */
+const BEHIND_SHARE = 0.05;
+/** The longest a sender waits for one page's pushes before it goes on regardless. */
+const RECEIPTS_WAIT_MS = 5_000;
+
+/**
+ * Waits until WeChat's TEMPLATESENDJOBFINISH pushes for a page's calls (`missing`: those not yet in
+ * the log when the page was recorded) are in the log, all but BEHIND_SHARE of `sent`, for at most
+ * RECEIPTS_WAIT_MS; fills their finish statuses. A settle decides a dead sender's calls by those
+ * pushes 30 s after its claim: a sender that outran its own server's intake (a PostgreSQL log
+ * falling behind 2,000 pushes a second) left pushes queued past that, and the settle resent
+ * notices WeChat had delivered. Returns whether the pushes came (false: none came at all; the
+ * account's server may not receive them, and waiting on the rest of the batch would gain nothing).
+ */
+export async function awaitReceipts(ctx: Ctx, accountId: string, sent: number, missing: string[]) {
+  const deadline = Date.now() + RECEIPTS_WAIT_MS;
+  let left = missing;
+  while (left.length > sent * BEHIND_SHARE && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    left = await fillFinishes(ctx, accountId, left);
+  }
+  return left.length < sent;
 }
 
 /** One account's pushes of one second (WECHAT_EVENTS.templateFinishes): one job, not one each. */
