@@ -13,7 +13,9 @@
 //   npm run bench -- broadcast     BENCH_RECIPIENTS (default 100,000), BENCH_SCALE (multiplies
 //                                  it), BENCH_DATABASE_URL=postgres://… (+ BENCH_REDIS_URL) for
 //                                  PostgreSQL, BENCH_PER_SECOND (the account's pace, 20,000),
-//                                  BENCH_WORKER_FLAGS (node flags for the worker: --cpu-prof …)
+//                                  BENCH_WORKER_FLAGS (node flags for the worker: --cpu-prof …),
+//                                  BENCH_LOG=warn (the server's log), BENCH_KEEP=1 (keep the
+//                                  PostgreSQL schema to look at afterwards)
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -66,7 +68,10 @@ const config = loadConfig(
   },
 );
 // A simulator without a state file: saving a million fans' state as JSON is not WeChat's work.
-const app = await buildApp(config, { logger: pino({ level: 'silent' }), simulator: createSimulatorState() });
+const app = await buildApp(config, {
+  logger: pino({ level: process.env.BENCH_LOG ?? 'silent' }),
+  simulator: createSimulatorState(),
+});
 // The ceiling: a no-op route of the same server, answering what the template API answers.
 await app.app.register(async (scope) => {
   scope.post('/bench/noop', { schema: { hide: true } }, async () => ({ errcode: 0, errmsg: 'ok', msgid: 1 }));
@@ -365,7 +370,7 @@ process.stdout.write(
 );
 for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 await app.close();
-if (url) {
+if (url && !process.env.BENCH_KEEP) {
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   await admin.query(`drop schema ${schema} cascade`);
