@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/test-app.ts';
 import { connectAccount, say } from '../../../test/support/wechat-fan.ts';
 import { type Account, accountForCallback } from '../accounts/index.ts';
-import { createRecorder } from './inbound.service.ts';
 import { followLog, type LogEntry } from './log.service.ts';
+import { createRecorder } from './recorder.service.ts';
 
 let t: TestApp;
 let account: Account;

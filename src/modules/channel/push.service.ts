@@ -2,15 +2,8 @@ import { merchantCtx } from '../../context.ts';
 import type { AppDeps } from '../../deps.ts';
 import { dedupeKey, type InboundMessage, type PassiveReply } from '../../wechat/messages.ts';
 import type { Account } from '../accounts/index.ts';
-import {
-  createRecorder,
-  FOLLOWUP_JOB,
-  LATE_REPLY_JOB,
-  REPLY_DEADLINE_MS,
-  type Recorded,
-  routeMessage,
-  scheduleSend,
-} from './inbound.service.ts';
+import { FOLLOWUP_JOB, LATE_REPLY_JOB, REPLY_DEADLINE_MS, routeMessage, scheduleSend } from './inbound.service.ts';
+import { createRecorder, type Recorded } from './recorder.service.ts';
 
 const PENDING = 'pending';
 /** WeChat retries within ~15 s; remember replies much longer than that. */

@@ -178,5 +178,7 @@ export function inboxTail(deps: AppDeps): () => Promise<void> {
     name: CURSOR,
     ...positionIn(deps.db, deps.clock, 'inbox_cursors', CURSOR),
     apply: (rows) => apply(deps, rows),
+    // An agent is watching: new messages must be on screen in well under a second.
+    live: true,
   });
 }
