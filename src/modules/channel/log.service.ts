@@ -168,6 +168,11 @@ const BACKGROUND_MAX_WAIT_MS = 2_000;
 /** Within one process, batches commit in order within about this much. */
 const LOCAL_REREAD_MS = 1_000;
 
+/** The app's queue of background log reader runs (see `wake` in followLog). */
+function backgroundLane(deps: Pick<AppDeps, 'local'>): { tail: Promise<void> } {
+  return deps.local.slot('channel.log-background-lane', () => ({ tail: Promise.resolve() }));
+}
+
 /**
  * A reader that follows the message log: catches up after every recorder batch (the in-process
  * notice) and whenever `catchUp` is called; one run at a time per app, and a call made during a
@@ -241,7 +246,16 @@ export function followLog(
     let waitingSince = 0;
     const wake = () => {
       waking = null;
-      catchUp().catch((error) => deps.logger.error({ err: error, reader: reader.name }, 'log reader failed'));
+      const lane = backgroundLane(deps);
+      // Readers nobody watches run one after another, so together they hold one connection of a
+      // PostgreSQL pool (the pushes and the inbox need the rest) and one turn of SQLite at a time.
+      let run: Promise<void>;
+      if (reader.live) run = catchUp();
+      else {
+        run = lane.tail.then(catchUp, catchUp);
+        lane.tail = run;
+      }
+      run.catch((error) => deps.logger.error({ err: error, reader: reader.name }, 'log reader failed'));
     };
     onLogWritten(deps, () => {
       if (reader.live) {

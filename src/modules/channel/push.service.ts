@@ -2,7 +2,13 @@ import { merchantCtx } from '../../context.ts';
 import type { AppDeps } from '../../deps.ts';
 import { dedupeKey, type InboundMessage, type PassiveReply } from '../../wechat/messages.ts';
 import type { Account } from '../accounts/index.ts';
-import { FOLLOWUP_JOB, LATE_REPLY_JOB, REPLY_DEADLINE_MS, routeMessage, scheduleSend } from './inbound.service.ts';
+import {
+  FOLLOWUP_JOB,
+  LATE_REPLY_JOB,
+  REPLY_DEADLINE_MS,
+  routeMessage,
+  scheduleSend,
+} from './inbound.service.ts';
 import { createRecorder, type Recorded } from './recorder.service.ts';
 
 const PENDING = 'pending';

@@ -184,23 +184,26 @@ const BATCHING = [256, 1, 5] as const;
 export function createRecorder(deps: AppDeps): (item: RecordItem) => Promise<Recorded> {
   const { db } = deps;
   const recentlyTouched: RecentlyTouched = new Map();
-  return createGroupCommit<RecordItem, Recorded>(async (items) => {
-    try {
-      const outcomes = await inTransaction(db, (trx) =>
-        recordBatch(trx, deps.events, recentlyTouched, items, deps.clock.now()),
-      );
-      notifyLogWritten(deps);
-      return remember(recentlyTouched, outcomes);
-    } catch {
-      const outcomes = await Promise.all(
-        items.map((item) =>
-          inTransaction(db, (trx) =>
-            recordOne(trx, deps.events, recentlyTouched, item, deps.clock.now()),
-          ).catch((error: Error) => error),
-        ),
-      );
-      notifyLogWritten(deps);
-      return remember(recentlyTouched, outcomes);
-    }
-  }, ...BATCHING);
+  return createGroupCommit<RecordItem, Recorded>(
+    async (items) => {
+      try {
+        const outcomes = await inTransaction(db, (trx) =>
+          recordBatch(trx, deps.events, recentlyTouched, items, deps.clock.now()),
+        );
+        notifyLogWritten(deps);
+        return remember(recentlyTouched, outcomes);
+      } catch {
+        const outcomes = await Promise.all(
+          items.map((item) =>
+            inTransaction(db, (trx) =>
+              recordOne(trx, deps.events, recentlyTouched, item, deps.clock.now()),
+            ).catch((error: Error) => error),
+          ),
+        );
+        notifyLogWritten(deps);
+        return remember(recentlyTouched, outcomes);
+      }
+    },
+    ...BATCHING,
+  );
 }

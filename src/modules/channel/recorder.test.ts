@@ -85,8 +85,18 @@ describe('the recorder under concurrent pushes (one batch)', () => {
     t.clock.advance(5 * 60_000);
     const later = t.clock.now();
     await Promise.all([
-      record({ account, message: text('o_new', '820001', '又来了'), routed: { rule: null, reply: null }, now: later }),
-      record({ account, message: text('o_d', '820002', '新朋友'), routed: { rule: null, reply: null }, now: later }),
+      record({
+        account,
+        message: text('o_new', '820001', '又来了'),
+        routed: { rule: null, reply: null },
+        now: later,
+      }),
+      record({
+        account,
+        message: text('o_d', '820002', '新朋友'),
+        routed: { rule: null, reply: null },
+        now: later,
+      }),
     ]);
     const fan = await t.deps.db
       .selectFrom('followers')
