@@ -140,7 +140,7 @@ export interface LogReader {
   apply(rows: LogEntry[]): Promise<void>;
   /**
    * A reader someone watches live (the inbox's screen) runs within a few milliseconds of each
-   * commit. The others (CRM, loyalty, growth, marketing, analytics) wait for a quiet moment in
+   * commit, and reads the log through `deps.liveDb` (its `apply` and position should too). The others (CRM, loyalty, growth, marketing, analytics) wait for a quiet moment in
    * the log (BACKGROUND_QUIET_MS without a commit), or BACKGROUND_MAX_WAIT_MS at most: under a
    * burst of a thousand fans their work (a member per new fan, rollups, …) ran between the
    * pushes and held WeChat's answers (and the inbox's screen) back by as much.
@@ -179,7 +179,7 @@ function backgroundLane(deps: Pick<AppDeps, 'local'>): { tail: Promise<void> } {
  * run makes one more run after it.
  */
 export function followLog(
-  deps: Pick<AppDeps, 'db' | 'local' | 'clock' | 'logger'>,
+  deps: Pick<AppDeps, 'db' | 'liveDb' | 'local' | 'clock' | 'logger'>,
   reader: LogReader,
 ): () => Promise<void> {
   return deps.local.slot(`log-reader:${reader.name}`, () => {
@@ -201,7 +201,7 @@ export function followLog(
       }
       const batch = reader.live ? TAIL_BATCH : BACKGROUND_BATCH;
       for (;;) {
-        const rows = await logSince(deps.db, cursor, batch);
+        const rows = await logSince(reader.live ? deps.liveDb : deps.db, cursor, batch);
         if (rows.length === 0) break;
         const fresh = applied.size ? rows.filter((row) => !applied.has(row.id)) : rows;
         if (fresh.length) await reader.apply(fresh);

@@ -94,7 +94,8 @@ async function applyRows(
   rows: LogEntry[],
   touched: (merchantId: string, updatedAt: number) => void,
 ): Promise<void> {
-  await inTransaction(deps.db, async (trx) => {
+  // The live connection: under a burst the main pool's queue is a thousand pushes long.
+  await inTransaction(deps.liveDb, async (trx) => {
     let run: LogEntry[] = [];
     let keys = new Set<string>();
     const flush = async () => {
@@ -192,7 +193,7 @@ export async function markAnswered(
 export function inboxTail(deps: AppDeps): () => Promise<void> {
   return followLog(deps, {
     name: CURSOR,
-    ...positionIn(deps.db, deps.clock, 'inbox_cursors', CURSOR),
+    ...positionIn(deps.liveDb, deps.clock, 'inbox_cursors', CURSOR),
     apply: (rows) => apply(deps, rows),
     // An agent is watching: new messages must be on screen in well under a second.
     live: true,
