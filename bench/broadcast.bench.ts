@@ -10,7 +10,8 @@
 // transcripts, and the callback).
 //   npm run bench -- broadcast     BENCH_RECIPIENTS (default 100,000), BENCH_SCALE (multiplies
 //                                  it), BENCH_DATABASE_URL=postgres://… (+ BENCH_REDIS_URL) for
-//                                  PostgreSQL, BENCH_PER_SECOND (the account's pace, 20,000)
+//                                  PostgreSQL, BENCH_PER_SECOND (the account's pace, 20,000),
+//                                  BENCH_WORKER_FLAGS (node flags for the worker: --cpu-prof …)
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -81,22 +82,33 @@ const children: ChildProcess[] = [];
 /** Workers this bench stopped itself (SIGTERM ends one cleanly, with exit code 0). */
 const stopping = new Set<ChildProcess>();
 function startWorker(): ChildProcess {
-  const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'src', 'main.ts'), 'worker'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      NODE_OPTIONS: [process.env.NODE_OPTIONS, WORKER_HEAP_MB ? `--max-old-space-size=${WORKER_HEAP_MB}` : '']
-        .filter(Boolean)
-        .join(' '),
-      DATABASE_URL: url ? `${url}?options=-c%20search_path%3D${schema}` : join(dir, 'bench.db'),
-      SIMULATOR: '0',
-      WECHAT_API_BASE: `http://127.0.0.1:${port}/sim`,
-      PUBLIC_URL: config.publicUrl,
-      LOG_LEVEL: 'silent',
-      WEILOOP_MASTER_KEY_FILE: keyFile,
-      ...(redisUrl ? { REDIS_URL: redisUrl, REDIS_PREFIX: redisPrefix } : {}),
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_WORKER_FLAGS ? process.env.BENCH_WORKER_FLAGS.split(' ') : []),
+      join(import.meta.dirname, '..', 'src', 'main.ts'),
+      'worker',
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: {
+        ...process.env,
+        NODE_OPTIONS: [
+          process.env.NODE_OPTIONS,
+          WORKER_HEAP_MB ? `--max-old-space-size=${WORKER_HEAP_MB}` : '',
+        ]
+          .filter(Boolean)
+          .join(' '),
+        DATABASE_URL: url ? `${url}?options=-c%20search_path%3D${schema}` : join(dir, 'bench.db'),
+        SIMULATOR: '0',
+        WECHAT_API_BASE: `http://127.0.0.1:${port}/sim`,
+        PUBLIC_URL: config.publicUrl,
+        LOG_LEVEL: 'silent',
+        WEILOOP_MASTER_KEY_FILE: keyFile,
+        ...(redisUrl ? { REDIS_URL: redisUrl, REDIS_PREFIX: redisPrefix } : {}),
+      },
     },
-  });
+  );
   const slot = workerPeaks.push(0) - 1;
   const sampler = setInterval(() => {
     try {

@@ -94,6 +94,7 @@ import type { VaultTables } from './platform/vault/vault.schema.ts';
 import { createVault } from './platform/vault/vault.ts';
 import { type EmbeddedSimulator, mountSimulator } from './simulator/embedded.ts';
 import type { SimulatorState } from './simulator/simulator.ts';
+import { keepAliveTransport } from './wechat/http-transport.ts';
 
 export interface BuildOptions {
   clock?: Clock;
@@ -125,6 +126,8 @@ export function createLogger(config: Config): Logger {
 export interface AppCore {
   deps: AppDeps;
   worker: JobWorker;
+  /** Queues recurring maintenance (message-log retention); call before starting the worker. */
+  scheduleMaintenance(): Promise<void>;
   /** Stops the worker, then closes the cache and the database. */
   close(): Promise<void>;
 }
@@ -165,6 +168,7 @@ export async function openApp(config: Config, options: BuildOptions = {}): Promi
     vault: createVault(database.db as unknown as Kysely<VaultTables>, masterKeys, clock.now),
     wakeJobs: () => worker?.wake(),
     wechatFetch: fetch,
+    wechatTransport: keepAliveTransport(),
   };
   worker = createJobWorker({
     db: database.db as unknown as Kysely<JobTables>,
@@ -198,6 +202,12 @@ export async function openApp(config: Config, options: BuildOptions = {}): Promi
   return {
     deps,
     worker: runningWorker,
+    async scheduleMaintenance() {
+      await scheduleMessagePruning(deps, deps.clock.now());
+      await scheduleBirthdays(deps, deps.clock.now());
+      await scheduleAnalytics(deps, deps.clock.now());
+      await scheduleTagPulls(deps);
+    },
     async close() {
       await runningWorker.stop();
       await ownedCache.close();
@@ -238,6 +248,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     });
     // The simulator lives in this process: reach it without a socket.
     deps.wechatFetch = injectFetch(app as unknown as FastifyInstance, config.publicUrl);
+    deps.wechatTransport = simulator.transport;
     deps.onAccountSaved = simulator.provision;
   }
   await app.register(async (scope) => callbackRoutes(scope, deps));
@@ -320,12 +331,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     deps,
     worker,
     simulator,
-    async scheduleMaintenance() {
-      await scheduleMessagePruning(deps, deps.clock.now());
-      await scheduleBirthdays(deps, deps.clock.now());
-      await scheduleAnalytics(deps, deps.clock.now());
-      await scheduleTagPulls(deps);
-    },
+    scheduleMaintenance: core.scheduleMaintenance,
     async close() {
       await app.close();
       simulator?.sim.flush();

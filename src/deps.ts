@@ -17,6 +17,7 @@ import type { EventBus } from './platform/events/events.ts';
 import type { JobHandler } from './platform/jobs/worker.ts';
 import type { LocalState } from './platform/local-state.ts';
 import type { Vault } from './platform/vault/vault.ts';
+import type { HttpTransport } from './wechat/http-transport.ts';
 
 /** What route plugins and job handlers are built from. Created once in app.ts. */
 export interface AppDeps {
@@ -41,6 +42,8 @@ export interface AppDeps {
   vault: Vault;
   /** How Weiloop reaches WeChat's API (tests route it into the in-process simulator). */
   wechatFetch: typeof fetch;
+  /** The same, for the API's JSON calls: kept-alive node:http, or into the in-process simulator. */
+  wechatTransport: HttpTransport;
   /**
    * Called after an account is connected or changed. With the in-process simulator on, it
    * registers the account there, as an operator would in WeChat's own console.

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { Kysely } from 'kysely';
-import { buildApp } from './app.ts';
+import { buildApp, openApp } from './app.ts';
 import { backupCommands } from './cli/backup-commands.ts';
 import { channelCommands } from './cli/channel-commands.ts';
 import {
@@ -95,12 +95,13 @@ const commands: Record<string, Command> = {
     usage: 'worker',
     options: {},
     async run() {
-      const config = env();
-      const weiloop = await buildApp(config);
-      await weiloop.scheduleMaintenance();
-      weiloop.worker.start();
-      onShutdown(weiloop.deps.logger, () => weiloop.close());
-      process.stdout.write(`Weiloop worker ${weiloop.worker.id} running\n`);
+      // Jobs only: no HTTP server, routes or simulator (their schemas and code are memory a
+      // sending worker does not need).
+      const core = await openApp(env());
+      await core.scheduleMaintenance();
+      core.worker.start();
+      onShutdown(core.deps.logger, () => core.close());
+      process.stdout.write(`Weiloop worker ${core.worker.id} running\n`);
     },
   },
   migrate: {

@@ -218,5 +218,13 @@ describe('a worker killed mid-notice', { timeout: 120_000 }, () => {
       .where('msg_id', 'is', null)
       .execute();
     expect(withoutId).toHaveLength(0);
+    // Today's allowance counts the calls WeChat took, once each: what the dead worker reserved
+    // for calls it never made came back when they were settled.
+    const allowance = await t.deps.db
+      .selectFrom('notice_daily')
+      .select((eb) => eb.fn.sum<number>('used').as('used'))
+      .where('merchant_id', '=', merchantId)
+      .executeTakeFirstOrThrow();
+    expect(Number(allowance.used)).toBe(FANS);
   });
 });

@@ -1,11 +1,11 @@
 import { dirname, join } from 'node:path';
 import Fastify from 'fastify';
 import { loadConfig } from '../config.ts';
-import { fetchTransport } from '../simulator/delivery.ts';
 import { payRoutes } from '../simulator/pay.routes.ts';
 import type { FanAction } from '../simulator/simulator.routes.ts';
 import { simulatorRoutes } from '../simulator/simulator.routes.ts';
 import { createSimulatorState, type TranscriptEntry } from '../simulator/simulator.ts';
+import { keepAliveTransport } from '../wechat/http-transport.ts';
 import {
   asAccountOwner,
   type Command,
@@ -145,11 +145,12 @@ export const simulatorCommands: Record<string, Command> = {
         optional(values, 'state') ??
         (config.database.kind === 'sqlite' ? join(dirname(config.database.path), 'simulator.json') : null);
       const sim = createSimulatorState({ stateFile });
+      const transport = keepAliveTransport();
       const app = Fastify({ logger: { level: config.logLevel } });
-      await app.register(async (scope) => simulatorRoutes(scope, { sim, transport: fetchTransport }), {
+      await app.register(async (scope) => simulatorRoutes(scope, { sim, transport }), {
         prefix: '/sim',
       });
-      await app.register(async (scope) => payRoutes(scope, { sim, transport: fetchTransport }), {
+      await app.register(async (scope) => payRoutes(scope, { sim, transport }), {
         prefix: '/sim',
       });
       const address = await app.listen({ port, host: config.host });

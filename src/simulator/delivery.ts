@@ -1,25 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { openSealedReply, sealEnvelope } from '../wechat/envelope.ts';
+import type { HttpTransport } from '../wechat/http-transport.ts';
 import { createMessageCrypto } from '../wechat/message-crypto.ts';
 import { fromPassiveReplyXml, type PassiveReply } from '../wechat/messages.ts';
 import { callbackSignature } from '../wechat/signature.ts';
 import { parseWeChatXml, renderWeChatXml, type XmlNode } from '../wechat/xml.ts';
 import type { SimApp, SimFan, SimulatorState } from './simulator.ts';
 
-export type Transport = (
-  url: string,
-  init: { method: string; headers: Record<string, string>; body?: string; timeoutMs: number },
-) => Promise<{ status: number; body: string }>;
-
-export const fetchTransport: Transport = async (url, init) => {
-  const response = await fetch(url, {
-    method: init.method,
-    headers: init.headers,
-    body: init.body,
-    signal: AbortSignal.timeout(init.timeoutMs),
-  });
-  return { status: response.status, body: await response.text() };
-};
+export type Transport = HttpTransport;
 
 export interface DeliveryOptions {
   transport: Transport;

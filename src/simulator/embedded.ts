@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
 import type { OfficialAccountsTable } from '../modules/accounts/index.ts';
 import { callbackUrl } from '../modules/accounts/index.ts';
-import { fetchTransport, type Transport } from './delivery.ts';
+import { keepAliveTransport } from '../wechat/http-transport.ts';
+import type { Transport } from './delivery.ts';
 import { bindAppid, payRoutes } from './pay.routes.ts';
 import { phoneRoutes } from './phone.routes.ts';
 import { type SimulatorGuard, simulatorRoutes } from './simulator.routes.ts';
@@ -12,9 +13,10 @@ import { createSimulatorState, type SimulatorState } from './simulator.ts';
 /** A transport that reaches this same server in process and anything else over HTTP. */
 export function appTransport(app: FastifyInstance, publicUrl: string): Transport {
   const origin = new URL(publicUrl).origin;
+  const outside = keepAliveTransport();
   return async (url, init) => {
     const target = new URL(url);
-    if (target.origin !== origin) return fetchTransport(url, init);
+    if (target.origin !== origin) return outside(url, init);
     const response = await app.inject({
       method: init.method as 'GET',
       url: `${target.pathname}${target.search}`,

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { fetchTransport, type HttpTransport } from './http-transport.ts';
 
 /** Error codes the client and its callers act on; the rest surface as WeChatApiError. */
 export const WeChatErrorCode = {
@@ -75,7 +76,10 @@ export interface ApiClientOptions {
    */
   refreshing?: Map<string, Promise<string>>;
   timeoutMs?: number;
+  /** For media uploads (multipart), and for every call when no `transport` is given. */
   fetch?: typeof fetch;
+  /** For JSON and GET calls: the bulk of a send's calls, so the cheap path (node:http) matters. */
+  transport?: HttpTransport;
 }
 
 /** Refresh this long before WeChat's stated expiry, so a token is never used in its last minutes. */
@@ -110,6 +114,16 @@ export function createApiClient(options: ApiClientOptions) {
   const refreshing = options.refreshing ?? new Map<string, Promise<string>>();
   const timeoutMs = options.timeoutMs ?? 5000;
   const doFetch = options.fetch ?? fetch;
+  const send = options.transport ?? fetchTransport(doFetch);
+  /** Media uploads are multipart: fetch encodes FormData. */
+  const upload = async (url: URL, form: FormData) => {
+    const response = await doFetch(url, {
+      method: 'POST',
+      body: form,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    return { status: response.status, body: await response.text() };
+  };
   const tokenKey = `wx:token:${appId}`;
 
   async function request<T>(
@@ -118,31 +132,25 @@ export function createApiClient(options: ApiClientOptions) {
   ) {
     const url = new URL(`${baseUrl}${path}`);
     for (const [k, v] of Object.entries(init.query ?? {})) url.searchParams.set(k, v);
-    let response: Response;
+    let answer: { status: number; body: string };
     try {
-      response = await doFetch(url, {
-        method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-        headers:
-          init.body === undefined || init.body instanceof FormData
-            ? {}
-            : { 'content-type': 'application/json' },
-        body:
-          init.body === undefined
-            ? undefined
-            : init.body instanceof FormData
-              ? init.body
-              : JSON.stringify(init.body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      answer =
+        init.body instanceof FormData
+          ? await upload(url, init.body)
+          : await send(url.href, {
+              method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+              headers: init.body === undefined ? {} : { 'content-type': 'application/json' },
+              ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+              timeoutMs,
+            });
     } catch (error) {
       throw new WeChatUnreachableError(`WeChat API unreachable (${path}): ${(error as Error).message}`);
     }
-    const text = await response.text();
     let json: { errcode?: number; errmsg?: string } & T;
     try {
-      json = JSON.parse(text);
+      json = JSON.parse(answer.body);
     } catch {
-      throw new WeChatUnreachableError(`WeChat API answered ${response.status} with non-JSON for ${path}`);
+      throw new WeChatUnreachableError(`WeChat API answered ${answer.status} with non-JSON for ${path}`);
     }
     if (json.errcode) throw new WeChatApiError(json.errcode, json.errmsg ?? '');
     return json;

@@ -282,7 +282,7 @@ export async function accountForCallback(
 
 /** A WeChat API client for the account, sharing access tokens through the app cache. */
 export function apiClientFor(
-  deps: Pick<AppDeps, 'config' | 'cache' | 'wechatFetch' | 'local'>,
+  deps: Pick<AppDeps, 'config' | 'cache' | 'wechatFetch' | 'wechatTransport' | 'local'>,
   account: Account,
 ): WeChatApiClient {
   return createApiClient({
@@ -292,6 +292,7 @@ export function apiClientFor(
     store: deps.cache,
     refreshing: deps.local.slot('accounts.tokenRefreshes', () => new Map<string, Promise<string>>()),
     fetch: deps.wechatFetch,
+    transport: deps.wechatTransport,
   });
 }
 

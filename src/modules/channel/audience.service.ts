@@ -131,7 +131,7 @@ export interface QrCodeView {
 /** Creates a channel QR code in WeChat (permanent or temporary) and keeps its ticket. */
 export async function createQrCode(
   ctx: Ctx,
-  deps: Pick<AppDeps, 'config' | 'cache' | 'wechatFetch' | 'local'>,
+  deps: Pick<AppDeps, 'config' | 'cache' | 'wechatFetch' | 'wechatTransport' | 'local'>,
   input: { account_id: string; name: string; permanent?: boolean; expire_days?: number },
 ): Promise<QrCodeView> {
   requireRole(ctx, 'operator');

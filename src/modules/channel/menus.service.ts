@@ -107,7 +107,7 @@ export async function saveMenu(ctx: Ctx, accountId: string, buttons: ButtonSpec[
 
 export async function publishMenu(
   ctx: Ctx,
-  deps: Pick<AppDeps, 'config' | 'cache' | 'wechatFetch' | 'local'>,
+  deps: Pick<AppDeps, 'config' | 'cache' | 'wechatFetch' | 'wechatTransport' | 'local'>,
   accountId: string,
 ): Promise<MenuView> {
   requireRole(ctx, 'operator');

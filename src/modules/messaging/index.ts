@@ -9,11 +9,13 @@ import type { ModuleMigrations } from '../../platform/db/migrate.ts';
 import { up as messaging } from './migrations/0030_messaging.ts';
 import { up as notices } from './migrations/0031_notices.ts';
 import { up as sendResults } from './migrations/0032_send_results.ts';
+import { up as noticePages } from './migrations/0033_notice_pages.ts';
 
 export const messagingMigrations: ModuleMigrations = {
   '0030_messaging': messaging,
   '0031_notices': notices,
   '0032_send_results': sendResults,
+  '0033_notice_pages': noticePages,
 };
 
 export { recordVisit } from './attribution.service.ts';

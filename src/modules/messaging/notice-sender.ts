@@ -67,9 +67,17 @@ type Outcome =
  * Records a page's outcomes in one transaction, a few set-based statements. Only rows still in
  * this sender's claim change ('sending' with sent_at = its claim time, a token no other claim
  * shares): a settle that already decided a row wins. Rows never called (WeChat's daily limit
- * hit, or the page ran past CALLS_WITHIN_MS) go back to 'pending'.
+ * hit, or the page ran past CALLS_WITHIN_MS) go back to 'pending', and the allowance of template
+ * notices that took no call returns in the same transaction.
  */
-async function record(ctx: Ctx, claimedAt: number, outcomes: Outcome[], untried: string[]) {
+async function record(
+  ctx: Ctx,
+  accountId: string,
+  claimedAt: number,
+  outcomes: Outcome[],
+  untried: string[],
+  refund: number,
+) {
   const now = ctx.deps.clock.now();
   const sent = outcomes.flatMap((o) => (o.status === 'sent' ? [[o.id, o.msgId]] : []));
   const final = outcomes.flatMap((o) =>
@@ -107,6 +115,7 @@ async function record(ctx: Ctx, claimedAt: number, outcomes: Outcome[], untried:
         .where('status', '=', 'sending')
         .where('sent_at', '=', claimedAt)
         .execute();
+    await refundDaily(trx, ctx, accountId, refund);
   });
 }
 
@@ -180,15 +189,24 @@ async function resumeTomorrow(ctx: Ctx, batchId: string) {
   );
 }
 
+type PendingRow = Awaited<ReturnType<ReturnType<typeof pendingPage>['execute']>>[number];
+
 /**
- * Marks a page 'sending' (sent_at = when) before any call: a worker that dies mid-page leaves
- * rows whose fate is unknown, and those are settled on WeChat's evidence, never resent blindly.
+ * Claims a page: reserves today's allowance for its template notices and marks the rows it got
+ * 'sending' (sent_at = at) in one transaction, before any call. A worker that dies mid-page
+ * leaves rows whose fate is unknown, settled on WeChat's evidence, never resent blindly; and the
+ * allowance it held is exactly its rows in flight, given back when they are settled as unsent.
  */
-async function markSending(ctx: Ctx, ids: string[], at: number): Promise<Set<string>> {
-  // Only the rows this call moved are this sender's: another sender of the batch (a settle
-  // resending) may have claimed some since they were read.
+async function claimPage(ctx: Ctx, accountId: string, rows: PendingRow[], limit: number, at: number) {
   return inTransaction(ctx.db, async (trx) => {
+    const templates = rows.filter((r) => r.via === 'template').length;
+    const granted = templates ? await reserveDaily(trx, ctx, accountId, limit, templates) : 0;
+    let allowed = granted;
+    const allowedRows = rows.filter((r) => r.via === 'chat' || allowed-- > 0);
+    // Only the rows this call moved are this sender's: another sender of the batch (a settle
+    // resending) may have claimed some since they were read.
     const claimed = new Set<string>();
+    const ids = allowedRows.map((r) => r.id);
     for (let i = 0; i < ids.length; i += 500)
       for (const row of await trx
         .updateTable('notices')
@@ -198,8 +216,24 @@ async function markSending(ctx: Ctx, ids: string[], at: number): Promise<Set<str
         .returning('id')
         .execute())
         claimed.add(row.id);
-    return claimed;
+    const go = allowedRows.filter((r) => claimed.has(r.id));
+    const goTemplates = go.filter((r) => r.via === 'template').length;
+    await refundDaily(trx, ctx, accountId, granted - goTemplates);
+    return { go, goTemplates, allowanceShort: allowedRows.length < rows.length };
   });
+}
+
+/** The batch's next PAGE pending notices after `after`: one range read of notices_batch. */
+export function pendingPage(ctx: Ctx, batchId: string, after: string) {
+  return ctx.db
+    .selectFrom('notices')
+    .select(['id', 'account_id', 'openid', 'via', 'template_id', 'data', 'url', 'attempts'])
+    .where('merchant_id', '=', ctx.merchantId)
+    .where('batch_id', '=', batchId)
+    .where('status', '=', 'pending')
+    .where('id', '>', after)
+    .orderBy('id')
+    .limit(PAGE);
 }
 
 /**
@@ -217,32 +251,20 @@ export async function sendNoticeBatch(ctx: Ctx, batchId: string): Promise<{ sent
   let after = '';
   let client: ReturnType<typeof apiClientFor> | null = null;
   for (;;) {
-    const rows = await ctx.db
-      .selectFrom('notices')
-      .select(['id', 'account_id', 'openid', 'via', 'template_id', 'data', 'url', 'attempts'])
-      .where('batch_id', '=', batchId)
-      .where('merchant_id', '=', ctx.merchantId)
-      .where('status', '=', 'pending')
-      .where('id', '>', after)
-      .orderBy('id')
-      .limit(PAGE)
-      .execute();
+    const rows = await pendingPage(ctx, batchId, after).execute();
     if (rows.length === 0) break;
     after = rows.at(-1)!.id;
     const accountId = rows[0]!.account_id;
     client ??= apiClientFor(ctx.deps, await getAccount(ctx, accountId));
-    const templates = rows.filter((r) => r.via === 'template').length;
-    const granted = templates ? await reserveDaily(ctx, accountId, settings.daily_limit, templates) : 0;
-    let allowed = granted;
-    const allowedRows = rows.filter((r) => r.via === 'chat' || allowed-- > 0);
-    await pace(ctx, accountId, settings.per_second, allowedRows.length);
+    await pace(ctx, accountId, settings.per_second, rows.length);
     const claimedAt = ctx.deps.clock.now();
-    const claimed = await markSending(
+    const { go, goTemplates, allowanceShort } = await claimPage(
       ctx,
-      allowedRows.map((r) => r.id),
+      accountId,
+      rows,
+      settings.daily_limit,
       claimedAt,
     );
-    const go = allowedRows.filter((r) => claimed.has(r.id));
     let limited = false;
     const api = client;
     const outcomes = await pool(go, CONCURRENCY, async (row) => {
@@ -256,28 +278,29 @@ export async function sendNoticeBatch(ctx: Ctx, batchId: string): Promise<{ sent
       }
     });
     const done = outcomes.filter((o): o is Outcome => o !== null);
+    const viaTemplate = new Set(go.filter((r) => r.via === 'template').map((r) => r.id));
+    const tookCalls = done.filter(
+      (o) => viaTemplate.has(o.id) && (o.status === 'sent' || o.status === 'unknown'),
+    ).length;
     await record(
       ctx,
+      accountId,
       claimedAt,
       done,
       go.flatMap((r, i) => (outcomes[i] === null ? [r.id] : [])),
+      goTemplates - tookCalls,
     );
     await fillFinishes(
       ctx,
       accountId,
       done.flatMap((o) => (o.status === 'sent' && o.msgId ? [o.msgId] : [])),
     );
-    const viaTemplate = new Set(go.filter((r) => r.via === 'template').map((r) => r.id));
-    const tookCalls = done.filter(
-      (o) => viaTemplate.has(o.id) && (o.status === 'sent' || o.status === 'unknown'),
-    ).length;
-    await refundDaily(ctx, accountId, granted - tookCalls);
     sent += done.filter((o) => o.status === 'sent').length;
     retry += done.filter((o) => o.status === 'retry').length;
     // Rows the page ran out of time for are pending again: look at the batch from the start.
     if (!limited && done.length < go.length) after = '';
     if (done.some((o) => o.status === 'unknown')) await scheduleSettle(ctx, batchId);
-    if (limited || allowedRows.length < rows.length) {
+    if (limited || allowanceShort) {
       await resumeTomorrow(ctx, batchId);
       return { sent, pending: 0 };
     }

@@ -108,18 +108,21 @@ export async function settleInFlight(ctx: Ctx, batchId: string): Promise<number>
       sql`status = 'sent', msg_id = v.column2, finish_status = v.column3, error = null, attempts = attempts + 1`,
       sql`notices.id = v.column1 and notices.status = 'sending' and notices.sent_at = cast(v.column4 as bigint)`,
     );
+    // Their calls never reached WeChat: the allowance the dead sender reserved for the template
+    // ones returns, counted from the rows this settle moved (another may have moved some).
+    let refund = 0;
     for (let i = 0; i < unsent.length; i += 500)
-      await trx
+      for (const moved of await trx
         .updateTable('notices')
         .set({ status: 'pending' })
         .where('id', 'in', unsent.slice(i, i + 500))
         .where('status', '=', 'sending')
         .where('sent_at', '<=', now - SETTLE_AFTER_MS)
-        .execute();
+        .returning('via')
+        .execute())
+        if (moved.via === 'template') refund += 1;
+    await refundDaily(trx, ctx, accountId, refund);
   });
-  const landedIds = new Set(landed.map(([id]) => id));
-  // Their calls never reached WeChat: the allowance the dead sender reserved for them returns.
-  await refundDaily(ctx, accountId, due.filter((r) => r.via === 'template' && !landedIds.has(r.id)).length);
   return unsent.length;
 }
 
@@ -136,14 +139,36 @@ async function ownedMsgIds(ctx: Ctx, accountId: string, msgIds: string[]): Promi
   return owned;
 }
 
-/** Writes WeChat's finish statuses onto the notices they name, set-based; first word stands. */
+/** The account's notices with these msg_ids and no finish status yet: an index read of notices_msg. */
+export function unfinishedByMsgId(ctx: Ctx, accountId: string, msgIds: string[]) {
+  return ctx.db
+    .selectFrom('notices')
+    .select(['id', 'msg_id', 'merchant_id'])
+    .where('account_id', '=', accountId)
+    .where('msg_id', 'in', msgIds)
+    .where('finish_status', 'is', null);
+}
+
+/**
+ * Writes WeChat's finish statuses onto the notices they name; first word stands. The notices are
+ * found by (account, msg_id) first and then updated by id: joined to a list of values, SQLite's
+ * planner (no statistics) walked every notice of the merchant once per value instead.
+ */
 async function applyFinishes(ctx: Ctx, accountId: string, finishes: TemplateFinish[]) {
+  const statusOf = new Map(finishes.map((f) => [f.msgId, f.status.slice(0, 64)]));
+  const msgIds = [...statusOf.keys()];
+  const rows: string[][] = [];
+  for (let i = 0; i < msgIds.length; i += 500)
+    // The merchant is checked here, not in the query: as a condition it led SQLite's planner
+    // to the merchant's whole list of notices.
+    for (const n of await unfinishedByMsgId(ctx, accountId, msgIds.slice(i, i + 500)).execute())
+      if (n.merchant_id === ctx.merchantId && n.msg_id) rows.push([n.id, statusOf.get(n.msg_id)!]);
   await updateNoticesFrom(
     ctx.db,
     ctx.deps.dialect,
-    finishes.map((f) => [f.msgId, f.status.slice(0, 64)]),
+    rows,
     sql`finish_status = v.column2`,
-    sql`notices.merchant_id = ${ctx.merchantId} and notices.account_id = ${accountId} and notices.msg_id = v.column1 and notices.finish_status is null`,
+    sql`notices.id = v.column1 and notices.finish_status is null`,
   );
 }
 
