@@ -188,10 +188,10 @@ export function followLog(
     // Where this process got to: under steady traffic a run re-reads only the last second, not
     // the saved position's ten (which is for a restart or another process).
     let seenAt: number | null = null;
-    // Rows this process applied inside the re-read window (id → time): read again, not applied
-    // again. Under a stream of small batches each row would otherwise be applied once per batch
-    // committed in the following second — several times over for every reader.
-    const applied = new Map<string, number>();
+    // Rows this process applied inside the re-read window: read again, not applied again. Under a
+    // stream of small batches each row would otherwise be applied once per batch committed in the
+    // following second — several times over for every reader.
+    const applied = new Set<string>();
     const run = async () => {
       const saved = await reader.load();
       let cursor = saved ?? idFloor('msg', 0);
@@ -205,16 +205,19 @@ export function followLog(
         if (rows.length === 0) break;
         const fresh = applied.size ? rows.filter((row) => !applied.has(row.id)) : rows;
         if (fresh.length) await reader.apply(fresh);
-        for (const row of fresh) applied.set(row.id, row.created_at);
+        for (const row of fresh) applied.add(row.id);
         cursor = rows.at(-1)!.id;
         seenAt = rows.at(-1)!.created_at;
         if (rows.length < batch) break;
         if (!reader.live) await new Promise((resolve) => setImmediate(resolve));
       }
       if (seenAt !== null) {
-        // Older rows are below the next run's cursor: they are never read again in this process.
-        const floor = seenAt - LOCAL_REREAD_MS;
-        for (const [id, at] of applied) if (at < floor) applied.delete(id);
+        // Rows below the next run's cursor are never read again in this process. Compared by id
+        // (what the cursor compares), not by the time a push arrived: a push that waited seconds
+        // for its batch has an id much later than its arrival, was still read again, and was
+        // applied again (the inbox moved its conversation's time, and the agent's screen with it).
+        const floor = idFloor('msg', seenAt - LOCAL_REREAD_MS);
+        for (const id of applied) if (id < floor) applied.delete(id);
       }
       const trailing = idFloor('msg', deps.clock.now() - REREAD_MS);
       // biome-ignore lint/complexity/useMathMinMax: ids are strings that sort by time
