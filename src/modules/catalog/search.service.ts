@@ -101,7 +101,8 @@ async function plan(ctx: SearchCtx, query: string): Promise<Plan> {
  * Who searches: with the app's deps (and the time), the merchant's synonyms are read once per
  * SYNONYMS_TTL_MS, not on every search (a fan's every chat message is one).
  */
-type SearchCtx = Pick<Ctx, 'db' | 'merchantId'> & Partial<Pick<Ctx, 'now'>> & { deps?: Pick<AppDeps, 'local'> };
+type SearchCtx = Pick<Ctx, 'db' | 'merchantId'> &
+  Partial<Pick<Ctx, 'now'>> & { deps?: Pick<AppDeps, 'local'> };
 
 /**
  * Fan-facing search: on-sale products holding the words of `query` (or their synonyms); in
