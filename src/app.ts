@@ -156,6 +156,7 @@ export async function openApp(config: Config, options: BuildOptions = {}): Promi
   let worker: JobWorker | null = null;
   const deps: AppDeps = {
     db: database.db,
+    liveDb: database.live,
     dialect: database.dialect,
     clock,
     config,

@@ -22,6 +22,11 @@ import type { HttpTransport } from './wechat/http-transport.ts';
 /** What route plugins and job handlers are built from. Created once in app.ts. */
 export interface AppDeps {
   db: Db;
+  /**
+   * The same database for work an agent watches live (the inbox's log reader): its own small
+   * pool on PostgreSQL, so a burst of pushes waiting for `db` does not delay the screen.
+   */
+  liveDb: Db;
   dialect: DialectName;
   clock: Clock;
   config: Config;

@@ -85,7 +85,11 @@ export async function findGuide(
       ? 'maintenance'
       : null;
   if (!kind) return null;
-  const [hit] = await searchProducts(ctx, text.replace(GUIDE_WORDS[kind], ' '), { limit: 1, kind: 'goods' });
+  const [hit] = await searchProducts(ctx, text.replace(GUIDE_WORDS[kind], ' '), {
+    limit: 1,
+    kind: 'goods',
+    chat: true,
+  });
   if (!hit) return null;
   const row = await ctx.db
     .selectFrom('products')

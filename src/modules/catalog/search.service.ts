@@ -1,11 +1,13 @@
 import { PostgresAdapter } from 'kysely';
 import type { Ctx } from '../../context.ts';
 import type { Db } from '../../database.ts';
+import type { AppDeps } from '../../deps.ts';
 import { requireRole } from '../../platform/auth/roles.ts';
+import { expiringMap } from '../../platform/cache/cache.ts';
 import { badRequest, notFound } from '../../platform/http/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import type { ProductKind } from './catalog.schema.ts';
-import { entryFor, type Groups, INDEX_COLUMNS, type SearchEngine } from './search-engine.ts';
+import { entryFor, type Groups, type Hit, INDEX_COLUMNS, type SearchEngine } from './search-engine.ts';
 import { postgresSearch } from './search-postgres.ts';
 import { sqliteSearch } from './search-sqlite.ts';
 import { addWords, terms } from './segmenter.ts';
@@ -57,8 +59,9 @@ interface Plan {
  * The query as groups of alternatives. Jieba's search mode also yields the parts of long words
  * (连衣裙 → 连衣, 衣裙); a part stands in only when the whole word is found in no product.
  */
-async function plan(db: Db, merchantId: string, query: string): Promise<Plan> {
-  const synonyms = await loadSynonyms(db, merchantId);
+async function plan(ctx: SearchCtx, query: string): Promise<Plan> {
+  const { db, merchantId } = ctx;
+  const synonyms = await synonymsOf(ctx);
   let words = terms(query);
   const lowered = query.toLowerCase();
   const unknown = [...synonyms.keys()].filter(
@@ -95,26 +98,44 @@ async function plan(db: Db, merchantId: string, query: string): Promise<Plan> {
 }
 
 /**
+ * Who searches: with the app's deps (and the time), the merchant's synonyms are read once per
+ * SYNONYMS_TTL_MS, not on every search (a fan's every chat message is one).
+ */
+type SearchCtx = Pick<Ctx, 'db' | 'merchantId'> &
+  Partial<Pick<Ctx, 'now'>> & { deps?: Pick<AppDeps, 'local'> };
+
+/**
  * Fan-facing search: on-sale products holding the words of `query` (or their synonyms); in
  * stock first, then those holding every word, then by sales.
+ *
+ * `chat`: the query is a fan's chat message, whose words are mostly ones no product holds
+ * ("面膜怎么用？"). Such words are dropped first (one probe), instead of running every tier
+ * over them and then again without them. The result is the same either way.
  */
 export async function searchProducts(
-  ctx: Pick<Ctx, 'db' | 'merchantId'>,
+  ctx: SearchCtx,
   query: string,
-  options: { limit?: number; kind?: 'goods' | 'deal' } = {},
+  options: { limit?: number; kind?: 'goods' | 'deal'; chat?: boolean } = {},
 ): Promise<SearchResult[]> {
-  const { groups, refine } = await plan(ctx.db, ctx.merchantId, query);
+  const { groups, refine } = await plan(ctx, query);
   if (groups.length === 0) return [];
   const find = (g: Groups) =>
     engine(ctx.db).find(ctx.db, ctx.merchantId, g, { limit: options.limit ?? 8, kind: options.kind });
-  let hits = await find(groups);
-  // Most queries fill the page with products holding every word. When they do not, a chat word
-  // no product holds ("有没有黑色的风衣": 有没有) may be what kept them out: drop such words, retry.
-  if (hits.length < (options.limit ?? 8) || hits.some((h) => h.tier === 'some')) {
+  let hits: Hit[];
+  if (options.chat) {
     const refined = await refine();
     if (refined.length === 0) return [];
-    if (refined.length !== groups.length || refined.some((g, i) => g[0] !== groups[i]![0]))
-      hits = await find(refined);
+    hits = await find(refined);
+  } else {
+    hits = await find(groups);
+    // Most queries fill the page with products holding every word. When they do not, a chat word
+    // no product holds ("有没有黑色的风衣": 有没有) may be what kept them out: drop such words, retry.
+    if (hits.length < (options.limit ?? 8) || hits.some((h) => h.tier === 'some')) {
+      const refined = await refine();
+      if (refined.length === 0) return [];
+      if (refined.length !== groups.length || refined.some((g, i) => g[0] !== groups[i]![0]))
+        hits = await find(refined);
+    }
   }
   if (hits.length === 0) return [];
   const rows = await ctx.db
@@ -201,6 +222,7 @@ export async function addSynonyms(ctx: Ctx, words: string[]): Promise<SynonymVie
     created_at: ctx.now,
   };
   await ctx.db.insertInto('search_synonyms').values(row).execute();
+  synonymCache(ctx.deps).delete(ctx.merchantId);
   return { id: row.id, words: clean, created_at: row.created_at };
 }
 
@@ -212,9 +234,26 @@ export async function deleteSynonyms(ctx: Ctx, id: string): Promise<void> {
     .where('id', '=', id)
     .executeTakeFirst();
   if (Number(result.numDeletedRows) === 0) throw notFound({ zh: '同义词', en: 'Synonym group' });
+  synonymCache(ctx.deps).delete(ctx.merchantId);
 }
 
-/** Each word to the other words of its groups. Read per search: a few rows, never stale. */
+/** Synonym edits in this app show at once; another process's within this long. */
+const SYNONYMS_TTL_MS = 5_000;
+
+const synonymCache = (deps: Pick<AppDeps, 'local'>) =>
+  deps.local.slot('catalog.synonyms', () => expiringMap<Map<string, string[]>>(SYNONYMS_TTL_MS));
+
+async function synonymsOf(ctx: SearchCtx): Promise<Map<string, string[]>> {
+  if (!ctx.deps || ctx.now === undefined) return loadSynonyms(ctx.db, ctx.merchantId);
+  const cache = synonymCache(ctx.deps);
+  const hit = cache.get(ctx.merchantId, ctx.now);
+  if (hit) return hit;
+  const loaded = await loadSynonyms(ctx.db, ctx.merchantId);
+  cache.set(ctx.merchantId, loaded, ctx.now);
+  return loaded;
+}
+
+/** Each word to the other words of its groups: a few rows. */
 async function loadSynonyms(db: Db, merchantId: string): Promise<Map<string, string[]>> {
   const groups = await db
     .selectFrom('search_synonyms')

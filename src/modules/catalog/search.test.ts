@@ -1,12 +1,13 @@
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, engine, type TestApp, testDatabase } from '../../../test/support/test-app.ts';
+import { merchantCtx } from '../../context.ts';
 import type { DB } from '../../database.ts';
 import { migrations } from '../../migrations.ts';
 import { openDatabase } from '../../platform/db/database.ts';
 import { migrateToLatest } from '../../platform/db/migrate.ts';
 import { takeStock } from './inventory.service.ts';
-import { searchProducts } from './search.service.ts';
+import { addSynonyms, searchProducts } from './search.service.ts';
 
 let t: TestApp;
 let m: { id: string; token: string };
@@ -41,6 +42,23 @@ describe(`search in the database on ${engine}`, () => {
       id: both.id,
       score: 3,
     });
+  });
+
+  it('finds for a chat message (unknown words dropped first) what the search box finds', async () => {
+    const ctx = { db: t.deps.db, merchantId: m.id };
+    for (const q of ['有没有黑色的风衣', '黑色风衣', '风衣怎么洗？', '卡其 大衣', '你好呀']) {
+      const chat = await searchProducts(ctx, q, { chat: true });
+      expect(chat).toEqual(await searchProducts(ctx, q));
+    }
+    expect((await searchProducts(ctx, '有没有黑色的风衣', { chat: true }))[0]?.title).toBe('黑色风衣 春秋款');
+  });
+
+  it('reads synonyms once in a while, yet shows this app’s own synonym edit at once', async () => {
+    const ctx = merchantCtx(t.deps, m.id);
+    await add('小香风外套');
+    expect(await searchProducts(ctx, '夹克')).toEqual([]);
+    await addSynonyms(ctx, ['外套', '夹克']);
+    expect((await searchProducts(ctx, '夹克')).map((h) => h.title)).toEqual(['小香风外套']);
   });
 
   it('shows an edit to a search on another connection at once, as another process would see it', async () => {

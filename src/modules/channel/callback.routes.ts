@@ -10,6 +10,7 @@ import {
 import { verifyCallbackSignature } from '../../wechat/signature.ts';
 import { MAX_XML_BYTES } from '../../wechat/xml.ts';
 import { accountForCallback } from '../accounts/index.ts';
+import { searchTerms } from '../catalog/index.ts';
 import { createPushHandler } from './push.service.ts';
 
 function plain(reply: FastifyReply, status: number, body: string) {
@@ -22,6 +23,13 @@ function plain(reply: FastifyReply, status: number, body: string) {
  */
 export function callbackRoutes(app: FastifyInstance, deps: AppDeps): void {
   const handlePush = createPushHandler(deps);
+
+  // A fan's text is searched in the catalog, whose word segmenter loads its dictionary on first
+  // use: ~100 ms on the event loop (seconds on a busy machine). Load it when the server starts
+  // listening, not on the first push after a start, which would hold every push behind it.
+  app.addHook('onListen', async () => {
+    searchTerms('');
+  });
 
   app.addContentTypeParser(
     ['text/xml', 'application/xml', 'text/plain'],

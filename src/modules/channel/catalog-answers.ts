@@ -86,7 +86,7 @@ export async function answerFromCatalog(ctx: Ctx, links: Links, text: string): P
       );
     }
   }
-  const hits = await searchProducts(ctx, text, { limit: 5 });
+  const hits = await searchProducts(ctx, text, { limit: 5, chat: true });
   if (hits.length === 0) return null;
   const query = text.trim().slice(0, 20);
   const lines = hits.map(

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/test-app.ts';
 import { connectAccount, say } from '../../../test/support/wechat-fan.ts';
 import { type Account, accountForCallback } from '../accounts/index.ts';
-import { createRecorder } from './inbound.service.ts';
 import { followLog, type LogEntry } from './log.service.ts';
+import { createRecorder } from './recorder.service.ts';
 
 let t: TestApp;
 let account: Account;
@@ -51,5 +51,43 @@ describe('the message log under a burst', () => {
     expect(late.duplicate).toBe(false);
     await catchUp();
     expect(seen.map((r) => r.openid)).toContain('o_late');
+  });
+
+  it('applies a push that waited long for its batch once, however often the reader runs after', async () => {
+    const applied = new Map<string, number>();
+    const catchUp = followLog(t.deps, {
+      name: 'test-once',
+      load: async () => null,
+      save: async () => {},
+      apply: async (rows) => {
+        for (const row of rows) applied.set(row.openid, (applied.get(row.openid) ?? 0) + 1);
+      },
+    });
+    await catchUp();
+    const arrivedAt = t.clock.now();
+    // Its batch is written three seconds after it arrived (a busy server).
+    t.clock.advance(3_000);
+    const record = createRecorder(t.deps);
+    await record({
+      account,
+      message: {
+        kind: 'text',
+        content: '等了很久',
+        toUser: account.original_id ?? 'gh_log_order',
+        fromUser: 'o_waited',
+        createTime: Math.floor(arrivedAt / 1000),
+        msgId: '900000000002',
+      },
+      routed: { rule: null, reply: null },
+      now: arrivedAt,
+    });
+    await catchUp();
+    // Others keep writing while the reader runs again and again.
+    for (let i = 0; i < 3; i++) {
+      t.clock.advance(200);
+      await say(t, account.appid, `o_after_${i}`, '后来的');
+      await catchUp();
+    }
+    expect(applied.get('o_waited')).toBe(1);
   });
 });

@@ -138,18 +138,40 @@ export interface LogReader {
   save(position: string): Promise<void>;
   /** Applies a batch, oldest first. Must be idempotent: the last seconds are read again. */
   apply(rows: LogEntry[]): Promise<void>;
+  /**
+   * A reader someone watches live (the inbox's screen) runs within a few milliseconds of each
+   * commit, and reads the log through `deps.liveDb` (its `apply` and position should too). The others (CRM, loyalty, growth, marketing, analytics) wait for a quiet moment in
+   * the log (BACKGROUND_QUIET_MS without a commit), or BACKGROUND_MAX_WAIT_MS at most: under a
+   * burst of a thousand fans their work (a member per new fan, rollups, …) ran between the
+   * pushes and held WeChat's answers (and the inbox's screen) back by as much.
+   */
+  live?: boolean;
 }
 
 const TAIL_BATCH = 1000;
+/**
+ * A reader nobody watches takes the log in batches this small and lets the event loop turn
+ * between them, so pushes arriving meanwhile are answered between its batches, not after all.
+ */
+const BACKGROUND_BATCH = 50;
 /**
  * Rows are committed a few milliseconds after their id is made, and not always in id order, so a
  * reader's saved position trails the clock by this much and the last seconds are read again.
  */
 const REREAD_MS = 10_000;
-/** Log notices arriving within this long wake a reader once (the inbox's screen waits this much more). */
+/** Log notices arriving within this long wake a live reader once (the inbox's screen waits this much more). */
 const NOTICE_WINDOW_MS = 20;
+/** A reader nobody watches runs once the log has been this long without a commit… */
+const BACKGROUND_QUIET_MS = 250;
+/** …or this long after the first commit it has not read, when commits never stop. */
+const BACKGROUND_MAX_WAIT_MS = 2_000;
 /** Within one process, batches commit in order within about this much. */
 const LOCAL_REREAD_MS = 1_000;
+
+/** The app's queue of background log reader runs (see `wake` in followLog). */
+function backgroundLane(deps: Pick<AppDeps, 'local'>): { tail: Promise<void> } {
+  return deps.local.slot('channel.log-background-lane', () => ({ tail: Promise.resolve() }));
+}
 
 /**
  * A reader that follows the message log: catches up after every recorder batch (the in-process
@@ -157,7 +179,7 @@ const LOCAL_REREAD_MS = 1_000;
  * run makes one more run after it.
  */
 export function followLog(
-  deps: Pick<AppDeps, 'db' | 'local' | 'clock' | 'logger'>,
+  deps: Pick<AppDeps, 'db' | 'liveDb' | 'local' | 'clock' | 'logger'>,
   reader: LogReader,
 ): () => Promise<void> {
   return deps.local.slot(`log-reader:${reader.name}`, () => {
@@ -166,10 +188,10 @@ export function followLog(
     // Where this process got to: under steady traffic a run re-reads only the last second, not
     // the saved position's ten (which is for a restart or another process).
     let seenAt: number | null = null;
-    // Rows this process applied inside the re-read window (id → time): read again, not applied
-    // again. Under a stream of small batches each row would otherwise be applied once per batch
-    // committed in the following second — several times over for every reader.
-    const applied = new Map<string, number>();
+    // Rows this process applied inside the re-read window: read again, not applied again. Under a
+    // stream of small batches each row would otherwise be applied once per batch committed in the
+    // following second — several times over for every reader.
+    const applied = new Set<string>();
     const run = async () => {
       const saved = await reader.load();
       let cursor = saved ?? idFloor('msg', 0);
@@ -177,20 +199,25 @@ export function followLog(
         const recent = idFloor('msg', seenAt - LOCAL_REREAD_MS);
         if (recent > cursor) cursor = recent;
       }
+      const batch = reader.live ? TAIL_BATCH : BACKGROUND_BATCH;
       for (;;) {
-        const rows = await logSince(deps.db, cursor, TAIL_BATCH);
+        const rows = await logSince(reader.live ? deps.liveDb : deps.db, cursor, batch);
         if (rows.length === 0) break;
         const fresh = applied.size ? rows.filter((row) => !applied.has(row.id)) : rows;
         if (fresh.length) await reader.apply(fresh);
-        for (const row of fresh) applied.set(row.id, row.created_at);
+        for (const row of fresh) applied.add(row.id);
         cursor = rows.at(-1)!.id;
         seenAt = rows.at(-1)!.created_at;
-        if (rows.length < TAIL_BATCH) break;
+        if (rows.length < batch) break;
+        if (!reader.live) await new Promise((resolve) => setImmediate(resolve));
       }
       if (seenAt !== null) {
-        // Older rows are below the next run's cursor: they are never read again in this process.
-        const floor = seenAt - LOCAL_REREAD_MS;
-        for (const [id, at] of applied) if (at < floor) applied.delete(id);
+        // Rows below the next run's cursor are never read again in this process. Compared by id
+        // (what the cursor compares), not by the time a push arrived: a push that waited seconds
+        // for its batch has an id much later than its arrival, was still read again, and was
+        // applied again (the inbox moved its conversation's time, and the agent's screen with it).
+        const floor = idFloor('msg', seenAt - LOCAL_REREAD_MS);
+        for (const id of applied) if (id < floor) applied.delete(id);
       }
       const trailing = idFloor('msg', deps.clock.now() - REREAD_MS);
       // biome-ignore lint/complexity/useMathMinMax: ids are strings that sort by time
@@ -215,17 +242,37 @@ export function followLog(
       return running;
     };
     // A burst of commits (a thousand fans at once commit one by one when the process is busy)
-    // wakes the reader once per short window, not once per commit: every run costs a cursor read,
-    // a log read and a cursor write for each reader, which was a large share of a burst's work.
+    // wakes the reader once per window, not once per commit: every run costs a cursor read, a log
+    // read and a cursor write for each reader, which was a large share of a burst's work.
     let waking: ReturnType<typeof setTimeout> | null = null;
+    // When the first commit this reader has not read yet was noticed (performance.now()).
+    let waitingSince = 0;
+    const wake = () => {
+      waking = null;
+      const lane = backgroundLane(deps);
+      // Readers nobody watches run one after another, so together they hold one connection of a
+      // PostgreSQL pool (the pushes and the inbox need the rest) and one turn of SQLite at a time.
+      let run: Promise<void>;
+      if (reader.live) run = catchUp();
+      else {
+        run = lane.tail.then(catchUp, catchUp);
+        lane.tail = run;
+      }
+      run.catch((error) => deps.logger.error({ err: error, reader: reader.name }, 'log reader failed'));
+    };
     onLogWritten(deps, () => {
-      if (waking) return;
-      waking = setTimeout(() => {
-        waking = null;
-        catchUp().catch((error) =>
-          deps.logger.error({ err: error, reader: reader.name }, 'log reader failed'),
-        );
-      }, NOTICE_WINDOW_MS);
+      if (reader.live) {
+        if (waking) return;
+        waking = setTimeout(wake, NOTICE_WINDOW_MS);
+      } else {
+        const at = performance.now();
+        if (waking) clearTimeout(waking);
+        else waitingSince = at;
+        const deadline = waitingSince + BACKGROUND_MAX_WAIT_MS - at;
+        waking = setTimeout(wake, Math.max(0, Math.min(BACKGROUND_QUIET_MS, deadline)));
+      }
+      // A pending wake-up never holds the process open (the app may be closing).
+      waking.unref();
     });
     return catchUp;
   });

@@ -3,14 +3,13 @@ import type { AppDeps } from '../../deps.ts';
 import { dedupeKey, type InboundMessage, type PassiveReply } from '../../wechat/messages.ts';
 import type { Account } from '../accounts/index.ts';
 import {
-  createRecorder,
   FOLLOWUP_JOB,
   LATE_REPLY_JOB,
   REPLY_DEADLINE_MS,
-  type Recorded,
   routeMessage,
   scheduleSend,
 } from './inbound.service.ts';
+import { createRecorder, type Recorded } from './recorder.service.ts';
 
 const PENDING = 'pending';
 /** WeChat retries within ~15 s; remember replies much longer than that. */

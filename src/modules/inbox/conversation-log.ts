@@ -64,31 +64,45 @@ type Row = Array<string | number | null>;
  * their members, so a burst of a thousand fans costs a few statements, not two per message.
  */
 async function apply(deps: AppDeps, rows: LogEntry[]): Promise<void> {
-  await applyRows(deps, rows);
-  for (const listener of appliedListeners(deps)) listener();
+  const changed = new Map<string, number>();
+  await applyRows(deps, rows, (merchantId, at) => {
+    if ((changed.get(merchantId) ?? 0) < at) changed.set(merchantId, at);
+  });
+  if (changed.size === 0) return;
+  for (const listener of appliedListeners(deps)) listener(changed);
 }
 
-type Listener = () => void;
+/** Merchant → the newest `updated_at` the batch wrote to that merchant's conversations. */
+type Listener = (changed: ReadonlyMap<string, number>) => void;
 
 function appliedListeners(deps: Pick<AppDeps, 'local'>): Set<Listener> {
   return deps.local.slot('inbox.applied-listeners', () => new Set<Listener>());
 }
 
 /**
- * In-process notice that the reader committed a batch to conversations (the inbox stream reads
- * then, without waiting for the reader to run out of log). Returns an unsubscribe.
+ * In-process notice that the reader committed a batch to conversations, with what it changed (the
+ * inbox stream tells the agent then, without waiting for the reader to run out of log, and
+ * without reading the table again). Returns an unsubscribe.
  */
 export function onConversationsApplied(deps: Pick<AppDeps, 'local'>, listener: Listener): () => void {
   appliedListeners(deps).add(listener);
   return () => appliedListeners(deps).delete(listener);
 }
 
-async function applyRows(deps: AppDeps, rows: LogEntry[]): Promise<void> {
-  await inTransaction(deps.db, async (trx) => {
+async function applyRows(
+  deps: AppDeps,
+  rows: LogEntry[],
+  touched: (merchantId: string, updatedAt: number) => void,
+): Promise<void> {
+  // The live connection: under a burst the main pool's queue is a thousand pushes long.
+  await inTransaction(deps.liveDb, async (trx) => {
     let run: LogEntry[] = [];
     let keys = new Set<string>();
     const flush = async () => {
-      if (run.length > 0) await upsertTalk(deps, trx, run);
+      if (run.length > 0) {
+        const updatedAt = await upsertTalk(deps, trx, run);
+        for (const row of run) touched(row.merchant_id, updatedAt);
+      }
       run = [];
       keys = new Set();
     };
@@ -102,9 +116,10 @@ async function applyRows(deps: AppDeps, rows: LogEntry[]): Promise<void> {
       }
       await flush();
       const ctx = { db: trx, now: deps.clock.now() };
-      if (row.kind === AGENT_KIND)
+      if (row.kind === AGENT_KIND) {
         await markAnswered(ctx, row.account_id, row.openid, row.created_at, row.reply);
-      else if (WINDOW_ONLY.has(row.kind))
+        touched(row.merchant_id, ctx.now);
+      } else if (WINDOW_ONLY.has(row.kind))
         await trx
           .updateTable('inbox_conversations')
           .set({ last_inbound_at: later('last_inbound_at', row.created_at) })
@@ -116,7 +131,8 @@ async function applyRows(deps: AppDeps, rows: LogEntry[]): Promise<void> {
   });
 }
 
-async function upsertTalk(deps: AppDeps, db: Ctx['db'], rows: LogEntry[]): Promise<void> {
+/** Returns the `updated_at` it wrote. */
+async function upsertTalk(deps: AppDeps, db: Ctx['db'], rows: LogEntry[]): Promise<number> {
   const members = new Map<string, string>();
   const byMerchant = Map.groupBy(rows, (row) => row.merchant_id);
   for (const [merchantId, list] of byMerchant) {
@@ -146,6 +162,7 @@ async function upsertTalk(deps: AppDeps, db: Ctx['db'], rows: LogEntry[]): Promi
       values.flat(),
     ),
   );
+  return updatedAt;
 }
 
 /** An agent answered at `at`: nothing waits any more, and the first response is recorded. */
@@ -176,7 +193,9 @@ export async function markAnswered(
 export function inboxTail(deps: AppDeps): () => Promise<void> {
   return followLog(deps, {
     name: CURSOR,
-    ...positionIn(deps.db, deps.clock, 'inbox_cursors', CURSOR),
+    ...positionIn(deps.liveDb, deps.clock, 'inbox_cursors', CURSOR),
     apply: (rows) => apply(deps, rows),
+    // An agent is watching: new messages must be on screen in well under a second.
+    live: true,
   });
 }

@@ -327,10 +327,9 @@ export function inboxRoutes(app: Api, deps: AppDeps): void {
     async (request, reply) => {
       const ctx = request.ctx;
       await listConversations(ctx, { view: 'all', limit: 1 });
-      // `fresh`: the reader just applied a batch, so only read. Otherwise (the poll, for writes
-      // another process made) catch the reader up first.
-      const latest = async (fresh = false) => {
-        if (!fresh) await inboxTail(deps)();
+      // The poll: catches the reader up (writes another process made), then reads.
+      const latest = async () => {
+        await inboxTail(deps)();
         const row = await deps.db
           .selectFrom('inbox_conversations')
           .select((eb) => eb.fn.max('updated_at').as('at'))
@@ -347,26 +346,17 @@ export function inboxRoutes(app: Api, deps: AppDeps): void {
       });
       reply.raw.write(`event: ready\ndata: ${JSON.stringify({ at: seen })}\n\n`);
       let closed = false;
+      const changed = (at: number) => {
+        if (closed || at <= seen) return;
+        seen = at;
+        reply.raw.write(`event: changed\ndata: ${JSON.stringify({ at })}\n\n`);
+      };
       let checking = false;
-      // A write noticed while a check runs gets its own check right after, not the next poll.
-      let again = false;
-      const check = async (fresh = false) => {
-        if (closed) return;
-        if (checking) {
-          again = true;
-          return;
-        }
+      const check = async () => {
+        if (closed || checking) return;
         checking = true;
         try {
-          do {
-            const readOnly = fresh || again;
-            again = false;
-            const at = await latest(readOnly);
-            if (at > seen) {
-              seen = at;
-              reply.raw.write(`event: changed\ndata: ${JSON.stringify({ at })}\n\n`);
-            }
-          } while (again && !closed);
+          changed(await latest());
         } catch (error) {
           deps.logger.warn({ err: error }, 'inbox stream check failed');
         } finally {
@@ -394,9 +384,13 @@ export function inboxRoutes(app: Api, deps: AppDeps): void {
         }
       };
       void checkSla();
-      // Told by the inbox's reader as each batch commits: waiting for the reader to finish
-      // instead kept the screen blank for as long as a burst lasted (it keeps finding more).
-      const stop = onConversationsApplied(deps, () => void check(true));
+      // Told by the inbox's reader as each batch commits, with what it wrote: waiting for the
+      // reader to finish instead kept the screen blank for as long as a burst lasted (it keeps
+      // finding more), and reading the table again cost a query per batch and stream.
+      const stop = onConversationsApplied(deps, (applied) => {
+        const at = applied.get(ctx.merchantId);
+        if (at !== undefined) changed(at);
+      });
       const poll = setInterval(() => void check(), POLL_MS);
       const sla = setInterval(() => void checkSla(), SLA_CHECK_MS);
       const beat = setInterval(() => reply.raw.write(': beat\n\n'), HEARTBEAT_MS);

@@ -161,4 +161,48 @@ describe('inbox', () => {
       (await t.call(other.token, 'POST', `/api/v1/inbox/conversations/${c.id}/reply`, { text: 'x' })).status,
     ).toBe(404);
   });
+
+  it('tells the merchant’s open streams of a fan’s new message at once, and no other merchant’s', async () => {
+    const other = await t.merchant('inbox-stream-other');
+    const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const controller = new AbortController();
+    const open = async (token: string) => {
+      const response = await fetch(`${address}/api/v1/inbox/stream`, {
+        headers: { authorization: `Bearer ${token}` },
+        signal: controller.signal,
+      });
+      const reader = response.body!.getReader();
+      let text = '';
+      // Reads until `event` arrives or `ms` pass; returns everything read so far.
+      const until = async (event: string, ms: number) => {
+        const deadline = Date.now() + ms;
+        while (!text.includes(`event: ${event}`) && Date.now() < deadline) {
+          const chunk = await Promise.race([
+            reader.read(),
+            new Promise<null>((r) => setTimeout(() => r(null), deadline - Date.now())),
+          ]);
+          if (!chunk || chunk.done) break;
+          text += new TextDecoder().decode(chunk.value);
+        }
+        return text;
+      };
+      await until('ready', 10_000);
+      return until;
+    };
+    try {
+      const mine = await open(agent);
+      const theirs = await open(other.token);
+      t.clock.advance(60_000);
+      await say(t, account.appid, 'o_stream', '有新款吗？');
+      const seen = await mine('changed', 10_000);
+      const at = JSON.parse(/event: changed\ndata: (.*)/.exec(seen)![1]!).at;
+      // The reader's write, stamped on the (test's) clock.
+      expect(at).toBe(t.clock.now());
+      expect((await find('o_stream'))?.preview).toBe('有新款吗？');
+      // Longer than the stream's poll: nothing changed for the other merchant.
+      expect(await theirs('changed', 1_500)).not.toContain('event: changed');
+    } finally {
+      controller.abort();
+    }
+  });
 });

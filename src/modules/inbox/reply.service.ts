@@ -5,7 +5,7 @@ import { conflict } from '../../platform/http/errors.ts';
 import { WeChatApiError } from '../../wechat/api-client.ts';
 import { apiClientFor, getAccount, viaWeChat } from '../accounts/index.ts';
 import { AGENT_KIND, messagesOf, recordAgentMessage } from '../channel/index.ts';
-import { getMember, memberOfFan } from '../crm/index.ts';
+import { logTail as crmLogTail, getMember, memberOfFan } from '../crm/index.ts';
 import { listOrders } from '../orders/index.ts';
 import { getMerchant } from '../tenants/index.ts';
 import { inboxTail, markAnswered } from './conversation-log.ts';
@@ -59,7 +59,13 @@ export async function conversationDetail(ctx: Ctx, id: string) {
     inboxSettings(ctx),
     getAccount(ctx, row.account_id),
   ]);
-  const memberId = row.member_id ?? (await memberOfFan(ctx, row.account_id, row.openid));
+  let memberId = row.member_id ?? (await memberOfFan(ctx, row.account_id, row.openid));
+  if (!memberId) {
+    // CRM makes a fan's member from the log after a quiet moment: a first message opened at
+    // once may be ahead of it, so let CRM catch up now rather than show no profile.
+    await crmLogTail(ctx.deps)();
+    memberId = await memberOfFan(ctx, row.account_id, row.openid);
+  }
   const [log, member, orders, persona, canned] = await Promise.all([
     messagesOf(ctx, row.account_id, row.openid, { limit: 100 }),
     memberId ? getMember(ctx, memberId).catch(() => null) : null,

@@ -12,9 +12,18 @@ pg.types.setTypeParser(1700, (value: string) => Number(value));
 
 export interface Database<DB> {
   db: Kysely<DB>;
+  /**
+   * For work someone watches live (the inbox's log reader): on PostgreSQL a small pool of its
+   * own, so a burst of requests queued for `db`'s connections does not stand in front of it;
+   * on SQLite `db` itself (one connection).
+   */
+  live: Kysely<DB>;
   dialect: DialectName;
   close(): Promise<void>;
 }
+
+/** Connections of the live pool (see Database.live): one reader at a time, and a spare. */
+const LIVE_POOL_SIZE = 2;
 
 /** Where the data lives: an embedded SQLite file, or a PostgreSQL database (and schema). */
 export type DatabaseConfig =
@@ -23,18 +32,28 @@ export type DatabaseConfig =
 
 export function openDatabase<DB>(config: DatabaseConfig): Database<DB> {
   if (config.kind === 'postgres') {
-    const pool = new pg.Pool({
-      connectionString: config.url,
-      max: 10,
-      ...(config.schema ? { options: `-c search_path=${config.schema}` } : {}),
-    });
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-    return { db, dialect: 'postgres', close: () => db.destroy() };
+    // Connections open on first use: a live pool nobody uses costs nothing.
+    const pool = (max: number) =>
+      new pg.Pool({
+        connectionString: config.url,
+        max,
+        ...(config.schema ? { options: `-c search_path=${config.schema}` } : {}),
+      });
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: pool(10) }) });
+    const live = new Kysely<DB>({ dialect: new PostgresDialect({ pool: pool(LIVE_POOL_SIZE) }) });
+    return {
+      db,
+      live,
+      dialect: 'postgres',
+      close: async () => {
+        await Promise.all([db.destroy(), live.destroy()]);
+      },
+    };
   }
   if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true });
   const sqlite = openNodeSqlite(config.path);
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  return { db, live: db, dialect: 'sqlite', close: () => db.destroy() };
 }
 
 /** Runs `work` in one transaction; a thrown error rolls everything back. */

@@ -42,4 +42,48 @@ describe('group commit', () => {
     expect(await Promise.all(all)).toEqual([0, 1, 2, 3, 4]);
     expect(most).toBe(2);
   });
+
+  it('under a trickle (one item a turn) starts a batch at most every `spacingMs`, so items share batches', async () => {
+    const batches: number[][] = [];
+    const write = createGroupCommit<number, number>(
+      async (items) => {
+        batches.push(items);
+        return items;
+      },
+      256,
+      1,
+      20,
+    );
+    const all: Array<Promise<number>> = [];
+    const end = performance.now() + 150;
+    while (performance.now() < end) {
+      all.push(write(all.length));
+      await tick();
+    }
+    expect(await Promise.all(all)).toEqual(all.map((_, i) => i));
+    expect(batches.flat()).toEqual(all.map((_, i) => i));
+    // A batch a turn would be one per item; spaced, about one per 20 ms.
+    expect(batches.length).toBeLessThan(all.length / 2);
+  });
+
+  it('writes an item that comes after a pause at once, without waiting for the spacing', async () => {
+    const written: number[] = [];
+    const write = createGroupCommit<number, number>(
+      async (items) => {
+        written.push(...items);
+        return items;
+      },
+      256,
+      1,
+      20,
+    );
+    await write(1);
+    await new Promise((r) => setTimeout(r, 30));
+    const first = await Promise.race([
+      write(2).then(() => 'written'),
+      new Promise((r) => setTimeout(() => r('waited'), 20)),
+    ]);
+    expect(first).toBe('written');
+    expect(written).toEqual([1, 2]);
+  });
 });

@@ -6,29 +6,40 @@
  * `inFlight` lets up to that many batches be written at once (each its own transaction, on its own
  * connection): on a server database a batch spends most of its time waiting for round trips and
  * the commit's flush, which the next batch can overlap. One is right for SQLite (one writer).
+ *
+ * `spacingMs`: a batch starts no sooner than this after the one before it started. A busy server
+ * takes a burst of requests one per turn of the event loop, so without it each would be a batch
+ * of one paying for a whole transaction; an item after a pause is written at once.
  */
 export function createGroupCommit<T, R>(
   writeBatch: (items: T[]) => Promise<Array<R | Error>>,
   maxBatch = 256,
   inFlight = 1,
+  spacingMs = 0,
 ): (item: T) => Promise<R> {
   let queue: Array<{ item: T; resolve(value: R): void; reject(error: unknown): void }> = [];
   let writing = 0;
   let scheduled = false;
+  let lastStart = Number.NEGATIVE_INFINITY;
 
-  // Wait one turn of the event loop so requests arriving together share a batch.
+  // Wait one turn of the event loop so requests arriving together share a batch (and, right
+  // after another batch, until `spacingMs` has passed).
   function schedule(): void {
     if (scheduled || writing >= inFlight || queue.length === 0) return;
     scheduled = true;
-    setImmediate(() => {
+    const run = () => {
       scheduled = false;
       void write();
-    });
+    };
+    const wait = queue.length >= maxBatch ? 0 : lastStart + spacingMs - performance.now();
+    if (wait >= 1) setTimeout(run, wait);
+    else setImmediate(run);
   }
 
   async function write(): Promise<void> {
     if (writing >= inFlight || queue.length === 0) return;
     writing++;
+    lastStart = performance.now();
     const batch = queue.slice(0, maxBatch);
     queue = queue.slice(batch.length);
     schedule();
