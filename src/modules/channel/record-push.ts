@@ -86,6 +86,30 @@ async function logRow(trx: Db, item: RecordItem, writtenAt: number): Promise<str
  * Writes one push: the message log row (the durable dedupe) and its effects on the follower.
  * `logged`: the batch already wrote the log row (its id), or found it there (undefined).
  */
+/** The second a TEMPLATESENDJOBFINISH logged at `now` falls in: its window event's key. */
+export const finishWindowKey = (accountId: string, now: number) =>
+  `${accountId}:${Math.floor(now / 1000) * 1000}`;
+
+/**
+ * The log row is the record of a TEMPLATESENDJOBFINISH (status in content); whoever sent hears of
+ * the account's pushes one second at a time, once the second has closed: one event per account
+ * and second (the key makes a second's later pushes publish nothing new).
+ */
+export async function publishFinishWindow(trx: Db, events: EventBus, account: Account, now: number) {
+  const from = Math.floor(now / 1000) * 1000;
+  await events.publish(
+    trx,
+    {
+      name: WECHAT_EVENTS.templateFinishes,
+      merchantId: account.merchant_id,
+      key: finishWindowKey(account.id, now),
+      payload: { accountId: account.id, from, to: from + 999 },
+      runAt: from + 1000 + FINISH_WINDOW_GRACE_MS,
+    },
+    now,
+  );
+}
+
 export async function recordOne(
   trx: Db,
   events: EventBus,
@@ -108,19 +132,7 @@ export async function recordOne(
     return { messageId: first.id, duplicate: true, reply, hasFollowup: false, touched: null };
   }
   if (message.kind === 'template_send_finish') {
-    // The row above is the record (status in content); one event per account and second.
-    const from = Math.floor(now / 1000) * 1000;
-    await events.publish(
-      trx,
-      {
-        name: WECHAT_EVENTS.templateFinishes,
-        merchantId: account.merchant_id,
-        key: `${account.id}:${from}`,
-        payload: { accountId: account.id, from, to: from + 999 },
-        runAt: from + 1000 + FINISH_WINDOW_GRACE_MS,
-      },
-      now,
-    );
+    await publishFinishWindow(trx, events, account, now);
     return { messageId, duplicate: false, reply: null, hasFollowup: false, touched: null };
   }
   if (message.kind === 'mass_send_finish') {

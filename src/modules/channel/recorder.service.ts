@@ -9,7 +9,9 @@ import { dedupeKey, type InboundMessage } from '../../wechat/messages.ts';
 import { contentOf } from './inbound.service.ts';
 import { notifyLogWritten } from './log.service.ts';
 import {
+  finishWindowKey,
   INTERACTIVE,
+  publishFinishWindow,
   type RecentlyTouched,
   type Recorded,
   type RecordItem,
@@ -156,6 +158,16 @@ async function recordBatch(
       if (!followerId) throw new Error(`follower of ${key} not written`);
       outcomes[i] = written(i, { key, followerId, at: now });
     }
+  }
+  // WeChat's reports on template sends (a send of a million notices brings a million): logged
+  // above; the window event each names is published once per account and second in the batch.
+  const windows = new Set<string>();
+  for (const [i, item] of items.entries()) {
+    if (outcomes[i] || item.message.kind !== 'template_send_finish' || !inserted.has(ids[i]!)) continue;
+    const key = finishWindowKey(item.account.id, item.now);
+    if (!windows.has(key)) await publishFinishWindow(trx, events, item.account, item.now);
+    windows.add(key);
+    outcomes[i] = { messageId: ids[i]!, duplicate: false, reply: null, hasFollowup: false, touched: null };
   }
   // The rest one by one, in order: a duplicate reads the row that was there first.
   for (const [i, item] of items.entries()) {

@@ -108,4 +108,41 @@ describe('the recorder under concurrent pushes (one batch)', () => {
     expect(fan.subscribed_at).toBe(later - 5 * 60_000);
     expect(fan.first_subscribed_at).toBe(later - 5 * 60_000);
   });
+
+  it('logs a batch of TEMPLATESENDJOBFINISH pushes and tells each second of them once', async () => {
+    const record = createRecorder(t.deps);
+    const now = Math.floor(t.clock.now() / 1000) * 1000 + 100;
+    const finish = (i: number): InboundMessage => ({
+      kind: 'template_send_finish',
+      msgId: String(920_000 + i),
+      status: i === 3 ? 'failed:user block' : 'success',
+      toUser: 'gh_recorder',
+      fromUser: `o_tf${i}`,
+      createTime: Math.floor(now / 1000),
+    });
+    // Two seconds' worth in one batch, and WeChat's retry of one of them.
+    const pushes = [0, 1, 2, 3, 4, 5].map((i) => ({ message: finish(i), at: i < 4 ? now : now + 1_000 }));
+    pushes.push({ message: finish(2), at: now });
+    const results = await Promise.all(
+      pushes.map(({ message, at }) => record({ account, message, routed: { rule: null, reply: null }, now: at })),
+    );
+    expect(results.map((r) => r.duplicate)).toEqual([false, false, false, false, false, false, true]);
+
+    const logged = await t.deps.db
+      .selectFrom('inbound_messages')
+      .select(['openid', 'content'])
+      .where('account_id', '=', account.id)
+      .where('kind', '=', 'template_send_finish')
+      .orderBy('id')
+      .execute();
+    expect(logged.map((r) => r.openid)).toEqual(['o_tf0', 'o_tf1', 'o_tf2', 'o_tf3', 'o_tf4', 'o_tf5']);
+    expect(logged[3]!.content).toBe('failed:user block');
+    const windows = await t.deps.db
+      .selectFrom('jobs')
+      .select('payload')
+      .where('type', 'like', '%template_finishes%')
+      .where('idempotency_key', 'like', `%${account.id}%`)
+      .execute();
+    expect(windows.map((j) => JSON.parse(j.payload).from).sort()).toEqual([now - 100, now + 900]);
+  });
 });
