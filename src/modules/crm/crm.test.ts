@@ -207,6 +207,27 @@ describe('tags', () => {
       (await t.call(token, 'POST', '/api/v1/crm/members/query', { rules: segment(100_000_000), limit: 0 }))
         .body.count,
     ).toBe(0);
+    // A tag and a region beside "spent" meet in byte order on PostgreSQL: the same members.
+    expect((await t.call(token, 'PATCH', `/api/v1/crm/members/${alice.id}`, { region: '上海' })).status).toBe(
+      200,
+    );
+    const inRegion = (region: string, minFen: number) => ({
+      op: 'and',
+      rules: [
+        { type: 'tag', tag_id: tag.id },
+        { type: 'field', field: 'region', op: 'eq', value: region },
+        { type: 'spent', min_fen: minFen, days: 90 },
+      ],
+    });
+    const shanghai = (
+      await t.call(token, 'POST', '/api/v1/crm/members/query', { rules: inRegion('上海', 1) })
+    ).body;
+    expect(shanghai.count).toBe(1);
+    expect(shanghai.items.map((m: { id: string }) => m.id)).toEqual([alice.id]);
+    for (const rules of [inRegion('北京', 1), inRegion('上海', 100_000_000)])
+      expect((await t.call(token, 'POST', '/api/v1/crm/members/query', { rules, limit: 0 })).body.count).toBe(
+        0,
+      );
     await settle();
     const tags = (await t.call(token, 'GET', '/api/v1/crm/tags')).body;
     const synced = tags.find((x: { id: string }) => x.id === tag.id);
