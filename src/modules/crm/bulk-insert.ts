@@ -31,7 +31,8 @@ export interface BulkInsert {
  *
  * PostgreSQL: `SELECT … FROM unnest($1::text[], …)`, one array per column: the statement is short
  * and the same for any row count, where a 500-row VALUES list with 2,500 parameters was parsed and
- * planned afresh for each batch.
+ * planned afresh for each batch. A column holding numbers goes as int8[] (PostgreSQL casts it to
+ * the column's integer type on insert), any other as text[].
  */
 export async function insertRows(db: Db, dialect: DialectName, insert: BulkInsert): Promise<void> {
   const { table, columns, rows, skipExistingOn } = insert;
