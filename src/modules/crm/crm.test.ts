@@ -208,7 +208,7 @@ describe('tags', () => {
       (await t.call(token, 'POST', '/api/v1/crm/members/query', { rules: segment(100_000_000), limit: 0 }))
         .body.count,
     ).toBe(0);
-    // A tag and a region beside "spent" meet in byte order on PostgreSQL: the same members.
+    // A tag and a region beside "spent": the tag's list and the region index meet, then the sum.
     expect((await t.call(token, 'PATCH', `/api/v1/crm/members/${alice.id}`, { region: '上海' })).status).toBe(
       200,
     );

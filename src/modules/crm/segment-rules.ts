@@ -95,23 +95,6 @@ function selective(rule: Condition | RuleGroup): boolean {
   return (rule.type === 'field' || rule.type === 'attr') && rule.op === 'eq';
 }
 
-/**
- * An AND group that names a region and a tag: on PostgreSQL the two meet as a merge of the region
- * index and the tag index, both holding member ids in byte order (crm 0016). The database's
- * collation (C.UTF-8, en_US…) compares text through the C library's strcoll; ids are ASCII, so
- * byte order is the same order at a fraction of the cost, and the merge compares tens of
- * thousands of ids.
- */
-function regionMeetsTag(group: RuleGroup): boolean {
-  const plain = group.rules.filter(
-    (r): r is Condition => Boolean(r) && typeof r === 'object' && !('rules' in r),
-  );
-  return (
-    plain.some((r) => r.type === 'field' && r.field === 'region' && r.op === 'eq') &&
-    plain.some((r) => r.type === 'tag' && !r.negate)
-  );
-}
-
 function condition(
   dialect: DialectName,
   c: Condition,
@@ -119,7 +102,6 @@ function condition(
   merchantId: string,
   narrowed: boolean,
   rfm: RfmBands,
-  byteOrder = false,
 ): RawBuilder<SqlBool> {
   if (typeof c !== 'object' || c === null) throw invalid('condition');
   switch (c.type) {
@@ -144,8 +126,6 @@ function condition(
     case 'tag': {
       text(c.tag_id, 'tag_id');
       // As an IN list the tag's members (one index range) can drive the query.
-      if (byteOrder && !c.negate)
-        return sql<SqlBool>`crm_members.id collate "C" in (select mt.member_id collate "C" from crm_member_tags mt where mt.tag_id = ${c.tag_id})`;
       const members = sql`(select mt.member_id from crm_member_tags mt where mt.tag_id = ${c.tag_id})`;
       return c.negate
         ? sql<SqlBool>`crm_members.id not in ${members}`
@@ -200,12 +180,6 @@ export function compileRules(
     if (typeof g !== 'object' || g === null || !Array.isArray(g.rules)) throw invalid('group');
     if (g.op !== 'and' && g.op !== 'or') throw invalid(`operator ${String(g.op)}`);
     const narrowed = g.op === 'and' && g.rules.some(selective);
-    // Only behind PostgreSQL's fence below, where the region index drives the scan.
-    const byteOrder =
-      dialect === 'postgres' &&
-      narrowed &&
-      g.rules.some((r) => PER_MEMBER.has((r as Condition)?.type)) &&
-      regionMeetsTag(g);
     const cheap: RawBuilder<SqlBool>[] = [];
     const perMember: RawBuilder<SqlBool>[] = [];
     for (const rule of g.rules) {
@@ -215,7 +189,7 @@ export function compileRules(
       }
       conditions += 1;
       if (conditions > MAX_CONDITIONS) throw invalid('too many conditions');
-      const compiled = condition(dialect, rule, now, merchantId, narrowed, rfm, byteOrder);
+      const compiled = condition(dialect, rule, now, merchantId, narrowed, rfm);
       (narrowed && PER_MEMBER.has(rule?.type) ? perMember : cheap).push(compiled);
     }
     if (cheap.length + perMember.length === 0) return sql<SqlBool>`1 = 1`;
