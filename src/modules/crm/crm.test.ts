@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/test-app.ts';
 import { connectAccount, fan, say } from '../../../test/support/wechat-fan.ts';
@@ -207,6 +208,27 @@ describe('tags', () => {
       (await t.call(token, 'POST', '/api/v1/crm/members/query', { rules: segment(100_000_000), limit: 0 }))
         .body.count,
     ).toBe(0);
+    // A tag and a region beside "spent": the tag's list and the region index meet, then the sum.
+    expect((await t.call(token, 'PATCH', `/api/v1/crm/members/${alice.id}`, { region: '上海' })).status).toBe(
+      200,
+    );
+    const inRegion = (region: string, minFen: number) => ({
+      op: 'and',
+      rules: [
+        { type: 'tag', tag_id: tag.id },
+        { type: 'field', field: 'region', op: 'eq', value: region },
+        { type: 'spent', min_fen: minFen, days: 90 },
+      ],
+    });
+    const shanghai = (
+      await t.call(token, 'POST', '/api/v1/crm/members/query', { rules: inRegion('上海', 1) })
+    ).body;
+    expect(shanghai.count).toBe(1);
+    expect(shanghai.items.map((m: { id: string }) => m.id)).toEqual([alice.id]);
+    for (const rules of [inRegion('北京', 1), inRegion('上海', 100_000_000)])
+      expect((await t.call(token, 'POST', '/api/v1/crm/members/query', { rules, limit: 0 })).body.count).toBe(
+        0,
+      );
     await settle();
     const tags = (await t.call(token, 'GET', '/api/v1/crm/tags')).body;
     const synced = tags.find((x: { id: string }) => x.id === tag.id);
@@ -324,6 +346,12 @@ describe('CSV import and export', () => {
     await t.worker.drain();
     const done = (await t.call(token, 'GET', `/api/v1/crm/imports/${started.id}`)).body;
     expect(done).toMatchObject({ status: 'done', progress: 1, rows_ok: 4, rows_failed: 2 });
+    if (t.deps.dialect === 'postgres') {
+      // The import leaves PostgreSQL statistics that know the members are there (-1: never analysed).
+      const stats = await sql<{ reltuples: number }>`select reltuples from pg_class
+        where oid = to_regclass('crm_identities')`.execute(t.deps.db);
+      expect(Number(stats.rows[0]!.reltuples)).toBeGreaterThan(0);
+    }
     const errors = (await t.call(token, 'GET', `/api/v1/crm/imports/${started.id}/errors.csv`))
       .body as string;
     expect(

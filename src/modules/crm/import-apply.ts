@@ -14,6 +14,21 @@ export interface ImportRow {
 }
 
 const BATCH = 400;
+const MEMBER_COLUMNS = [
+  'id',
+  'merchant_id',
+  'name',
+  'phone',
+  'region',
+  'gender',
+  'birthday',
+  'unionid',
+  'attrs',
+  'order_count',
+  'spend',
+  'created_at',
+  'updated_at',
+];
 
 function* batches<T>(items: T[], size = BATCH): Generator<T[]> {
   for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
@@ -127,11 +142,10 @@ export async function applyRows(
     ok += 1;
   }
 
-  await insertRows(
-    ctx.db,
-    ctx.dialect,
-    'insert into crm_members (id, merchant_id, name, phone, region, gender, birthday, unionid, attrs, order_count, spend, created_at, updated_at) values',
-    created.map((m) => [
+  await insertRows(ctx.db, ctx.dialect, {
+    table: 'crm_members',
+    columns: MEMBER_COLUMNS,
+    rows: created.map((m) => [
       m.id,
       m.merchant_id,
       m.name,
@@ -146,7 +160,7 @@ export async function applyRows(
       m.created_at,
       m.updated_at,
     ]),
-  );
+  });
   if (updates.size > 0) {
     const current = new Map(live);
     const missing = [...updates.keys()].filter((id) => !current.has(id));
@@ -169,13 +183,12 @@ export async function applyRows(
     }
     await updateMembers(ctx, rows);
   }
-  await insertRows(
-    ctx.db,
-    ctx.dialect,
-    'insert into crm_identities (merchant_id, kind, value, member_id, created_at) values',
-    claims.map((c) => [ctx.merchantId, c.kind, c.value, c.member_id, ctx.now]),
-    'on conflict (merchant_id, kind, value) do nothing',
-  );
+  await insertRows(ctx.db, ctx.dialect, {
+    table: 'crm_identities',
+    columns: ['merchant_id', 'kind', 'value', 'member_id', 'created_at'],
+    rows: claims.map((c) => [ctx.merchantId, c.kind, c.value, c.member_id, ctx.now]),
+    skipExistingOn: ['merchant_id', 'kind', 'value'],
+  });
   await applyTags(ctx, tagged);
   return ok;
 }
@@ -213,7 +226,9 @@ async function updateMembers(ctx: Ctx, rows: Array<Array<string | null>>) {
 /** Tags named in the file, created when new (local-only: WeChat allows 100, so the operator opts in to sync). */
 async function applyTags(ctx: Ctx, tagged: Array<{ member_id: string; names: string[] }>) {
   if (tagged.length === 0) return;
-  const names = [...new Set(tagged.flatMap((t) => t.names))].filter((n) => Buffer.byteLength(n) <= 30);
+  const named = new Set<string>();
+  for (const t of tagged) for (const name of t.names) named.add(name);
+  const names = [...named].filter((n) => Buffer.byteLength(n) <= 30);
   const ids = new Map<string, string>();
   for (const part of batches(names)) {
     for (const t of await ctx.db
@@ -235,18 +250,26 @@ async function applyTags(ctx: Ctx, tagged: Array<{ member_id: string; names: str
     }));
   for (const part of batches(fresh)) await ctx.db.insertInto('crm_tags').values(part).execute();
   for (const t of fresh) ids.set(t.name, t.id);
-  const links = new Map<string, [string, string, string, number, number]>();
+  // A member's links kept apart by member (a few tags each), not as a million "member:tag" keys.
+  const links: Array<[string, string, string, number, number]> = [];
+  const linked = new Map<string, Set<string>>();
   for (const t of tagged) {
+    let mine = linked.get(t.member_id);
+    if (!mine) {
+      mine = new Set();
+      linked.set(t.member_id, mine);
+    }
     for (const name of t.names) {
       const tagId = ids.get(name);
-      if (tagId) links.set(`${t.member_id}:${tagId}`, [ctx.merchantId, t.member_id, tagId, 0, ctx.now]);
+      if (!tagId || mine.has(tagId)) continue;
+      mine.add(tagId);
+      links.push([ctx.merchantId, t.member_id, tagId, 0, ctx.now]);
     }
   }
-  await insertRows(
-    ctx.db,
-    ctx.dialect,
-    'insert into crm_member_tags (merchant_id, member_id, tag_id, synced, created_at) values',
-    [...links.values()],
-    'on conflict (member_id, tag_id) do nothing',
-  );
+  await insertRows(ctx.db, ctx.dialect, {
+    table: 'crm_member_tags',
+    columns: ['merchant_id', 'member_id', 'tag_id', 'synced', 'created_at'],
+    rows: links,
+    skipExistingOn: ['member_id', 'tag_id'],
+  });
 }

@@ -8,11 +8,13 @@ import type { ModuleMigrations } from '../../platform/db/migrate.ts';
 import { up as crm } from './migrations/0010_crm.ts';
 import { up as autotag } from './migrations/0013_crm_autotag.ts';
 import { up as speed } from './migrations/0015_crm_speed.ts';
+import { up as importSpeed } from './migrations/0016_crm_import.ts';
 
 export const crmMigrations: ModuleMigrations = {
   '0010_crm': crm,
   '0013_crm_autotag': autotag,
   '0015_crm_speed': speed,
+  '0016_crm_import': importSpeed,
 };
 
 export { createAttributeDef } from './attributes.service.ts';
