@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/test-app.ts';
 import { connectAccount, say } from '../../../test/support/wechat-fan.ts';
+import { newId } from '../../platform/ids.ts';
 import { type Account, accountForCallback } from '../accounts/index.ts';
 import { followLog, type LogEntry } from './log.service.ts';
 import { createRecorder } from './recorder.service.ts';
@@ -89,5 +90,47 @@ describe('the message log under a burst', () => {
       await catchUp();
     }
     expect(applied.get('o_waited')).toBe(1);
+  });
+
+  it('finds a row another process committed behind what it read, within a second, and only then', async () => {
+    const seen: string[] = [];
+    const catchUp = followLog(t.deps, {
+      name: 'test-behind',
+      load: async () => null,
+      save: async () => {},
+      apply: async (rows) => {
+        seen.push(...rows.map((r) => r.openid));
+      },
+    });
+    await say(t, account.appid, 'o_first', '第一条');
+    await catchUp();
+    const readAt = t.clock.now();
+    t.clock.advance(100);
+    await say(t, account.appid, 'o_second', '第二条');
+    // Another process's row with an id older than the newest this reader read, committed now.
+    await t.deps.db
+      .insertInto('inbound_messages')
+      .values({
+        id: newId('msg', readAt - 50),
+        merchant_id: account.merchant_id,
+        account_id: account.id,
+        dedupe_key: 'm:other-process-1',
+        openid: 'o_other_process',
+        kind: 'text',
+        content: '另一个进程',
+        reply: null,
+        followup: null,
+        created_at: readAt - 50,
+      })
+      .execute();
+    await catchUp();
+    expect(seen).toContain('o_second');
+    // Runs right after go on from the newest row read (no re-read of the last second each time)…
+    expect(seen).not.toContain('o_other_process');
+    // …and the second's window is read again once a second.
+    await new Promise((r) => setTimeout(r, 1_050));
+    await catchUp();
+    expect(seen.filter((o) => o === 'o_other_process')).toHaveLength(1);
+    expect(seen.filter((o) => o === 'o_second')).toHaveLength(1);
   });
 });

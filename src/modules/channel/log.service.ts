@@ -192,12 +192,24 @@ export function followLog(
     // stream of small batches each row would otherwise be applied once per batch committed in the
     // following second — several times over for every reader.
     const applied = new Set<string>();
+    // The newest row this process read, and when (performance.now()) it last read its window again.
+    let lastId: string | null = null;
+    let sweptAt = 0;
     const run = async () => {
       const saved = await reader.load();
       let cursor = saved ?? idFloor('msg', 0);
-      if (seenAt !== null) {
-        const recent = idFloor('msg', seenAt - LOCAL_REREAD_MS);
-        if (recent > cursor) cursor = recent;
+      // A first run reads from the saved position: a window of its own.
+      if (seenAt === null) sweptAt = performance.now();
+      else {
+        // This process's recorder commits its batches one after another, ids made as it writes,
+        // so a run goes on from the last row read. What can commit behind that (another process's
+        // rows, a write beside the recorder) is found by reading the last second's window again,
+        // once a second: every run doing so read the last second of the log fifty times a second
+        // (at 2,000 pushes a second, a hundred thousand rows a second for the inbox alone).
+        const sweep = lastId === null || performance.now() - sweptAt >= LOCAL_REREAD_MS;
+        const from = sweep ? idFloor('msg', seenAt - LOCAL_REREAD_MS) : lastId!;
+        if (sweep) sweptAt = performance.now();
+        if (from > cursor) cursor = from;
       }
       const batch = reader.live ? TAIL_BATCH : BACKGROUND_BATCH;
       for (;;) {
@@ -207,6 +219,7 @@ export function followLog(
         if (fresh.length) await reader.apply(fresh);
         for (const row of fresh) applied.add(row.id);
         cursor = rows.at(-1)!.id;
+        if (lastId === null || cursor > lastId) lastId = cursor;
         seenAt = rows.at(-1)!.created_at;
         if (rows.length < batch) break;
         if (!reader.live) await new Promise((resolve) => setImmediate(resolve));

@@ -124,7 +124,9 @@ describe('the recorder under concurrent pushes (one batch)', () => {
     const pushes = [0, 1, 2, 3, 4, 5].map((i) => ({ message: finish(i), at: i < 4 ? now : now + 1_000 }));
     pushes.push({ message: finish(2), at: now });
     const results = await Promise.all(
-      pushes.map(({ message, at }) => record({ account, message, routed: { rule: null, reply: null }, now: at })),
+      pushes.map(({ message, at }) =>
+        record({ account, message, routed: { rule: null, reply: null }, now: at }),
+      ),
     );
     expect(results.map((r) => r.duplicate)).toEqual([false, false, false, false, false, false, true]);
 
