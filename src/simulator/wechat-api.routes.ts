@@ -25,12 +25,13 @@ export function wechatApiRoutes(app: FastifyInstance, deps: SimulatorDeps): void
   // Event pushes are retried as WeChat retries every push (three tries): a server that misses
   // one TEMPLATESENDJOBFINISH would otherwise lack the only word that a notice went out.
   const pushEvent = (appId: string, fan: SimFan, fields: XmlNode) => {
+    const target = sim.app(appId);
     const deliver = () =>
-      void deliverToServer(sim, sim.app(appId), fan, fields, {
+      void deliverToServer(sim, target, fan, fields, {
         transport: deps.transport,
         timeoutMs: deps.replyTimeoutMs,
       }).catch(() => {});
-    const delay = sim.app(appId).pushDelayMs;
+    const delay = target.pushDelayMs;
     if (delay) setTimeout(deliver, delay);
     else deliver();
   };

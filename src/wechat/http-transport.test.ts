@@ -10,6 +10,16 @@ let connections = 0;
 beforeAll(async () => {
   server = http.createServer((request, response) => {
     if (request.url === '/silent') return; // never answers
+    if (request.url === '/endless') {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = Buffer.alloc(64 * 1024, 'x');
+      const more = () => {
+        while (response.write(chunk)) if (response.destroyed) return;
+        response.once('drain', more);
+      };
+      response.on('error', () => {});
+      return more();
+    }
     let body = '';
     request.on('data', (chunk) => {
       body += chunk;
@@ -69,5 +79,12 @@ describe('keepAliveTransport', () => {
     await expect(
       send('http://127.0.0.1:1/', { method: 'GET', headers: {}, timeoutMs: 2000 }),
     ).rejects.toThrow();
+  });
+
+  it('stops reading an answer past its size limit (an endless body from a broken upstream)', async () => {
+    const send = keepAliveTransport(4, 1024 * 1024);
+    await expect(send(`${base}/endless`, { method: 'GET', headers: {}, timeoutMs: 5000 })).rejects.toThrow(
+      /larger than 1048576 bytes/,
+    );
   });
 });

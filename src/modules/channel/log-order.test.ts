@@ -133,4 +133,54 @@ describe('the message log under a burst', () => {
     expect(seen.filter((o) => o === 'o_other_process')).toHaveLength(1);
     expect(seen.filter((o) => o === 'o_second')).toHaveLength(1);
   });
+
+  it('finds a row whose id was made just before a sweep and committed just after it', async () => {
+    const seen: string[] = [];
+    const catchUp = followLog(t.deps, {
+      name: 'test-straddle',
+      load: async () => null,
+      save: async () => {},
+      apply: async (rows) => {
+        seen.push(...rows.map((r) => r.openid));
+      },
+    });
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    await say(t, account.appid, 'o_s1', '一');
+    await catchUp();
+    await sleep(1_050);
+    t.clock.advance(1_000);
+    await say(t, account.appid, 'o_s2', '二');
+    await catchUp(); // a sweep
+    const sweptAt = t.clock.now();
+    // Another writer made its id 150 ms before that sweep and commits only now.
+    await t.deps.db
+      .insertInto('inbound_messages')
+      .values({
+        id: newId('msg', sweptAt - 150),
+        merchant_id: account.merchant_id,
+        account_id: account.id,
+        dedupe_key: 'm:straddle-1',
+        openid: 'o_straddle',
+        kind: 'text',
+        content: '晚提交',
+        reply: null,
+        followup: null,
+        created_at: sweptAt - 150,
+      })
+      .execute();
+    // Traffic goes on for the rest of the second, then through the next sweep and past it.
+    for (let i = 0; i < 5; i++) {
+      t.clock.advance(200);
+      await say(t, account.appid, `o_st${i}`, '后来的');
+      await catchUp();
+      await sleep(150);
+    }
+    await sleep(400);
+    await catchUp();
+    await sleep(1_050);
+    t.clock.advance(1_000);
+    await say(t, account.appid, 'o_s3', '三');
+    await catchUp();
+    expect(seen.filter((o) => o === 'o_straddle')).toHaveLength(1);
+  });
 });

@@ -192,9 +192,11 @@ export function followLog(
     // stream of small batches each row would otherwise be applied once per batch committed in the
     // following second — several times over for every reader.
     const applied = new Set<string>();
-    // The newest row this process read, and when (performance.now()) it last read its window again.
+    // The newest row this process read; when (performance.now()) it last read its window again,
+    // and how far the reader had got then (seenAt at that sweep).
     let lastId: string | null = null;
     let sweptAt = 0;
+    let sweptSeenAt: number | null = null;
     const run = async () => {
       const saved = await reader.load();
       let cursor = saved ?? idFloor('msg', 0);
@@ -206,9 +208,17 @@ export function followLog(
         // rows, a write beside the recorder) is found by reading the last second's window again,
         // once a second: every run doing so read the last second of the log fifty times a second
         // (at 2,000 pushes a second, a hundred thousand rows a second for the inbox alone).
+        // A sweep reads back a second before where the previous sweep stood: a row committed up
+        // to a second late, its id made just before one sweep and committed just after it, is
+        // below the next sweep's own window but inside this one.
         const sweep = lastId === null || performance.now() - sweptAt >= LOCAL_REREAD_MS;
-        const from = sweep ? idFloor('msg', seenAt - LOCAL_REREAD_MS) : lastId!;
-        if (sweep) sweptAt = performance.now();
+        const from = sweep
+          ? idFloor('msg', Math.min(seenAt, sweptSeenAt ?? seenAt) - LOCAL_REREAD_MS)
+          : lastId!;
+        if (sweep) {
+          sweptAt = performance.now();
+          sweptSeenAt = seenAt;
+        }
         if (from > cursor) cursor = from;
       }
       const batch = reader.live ? TAIL_BATCH : BACKGROUND_BATCH;
@@ -229,7 +239,10 @@ export function followLog(
         // (what the cursor compares), not by the time a push arrived: a push that waited seconds
         // for its batch has an id much later than its arrival, was still read again, and was
         // applied again (the inbox moved its conversation's time, and the agent's screen with it).
-        const floor = idFloor('msg', seenAt - LOCAL_REREAD_MS);
+        // The next sweep reads from the last sweep's position less a second at the lowest (a
+        // first run counts as a sweep where it ended).
+        sweptSeenAt ??= seenAt;
+        const floor = idFloor('msg', Math.min(seenAt, sweptSeenAt ?? seenAt) - LOCAL_REREAD_MS);
         for (const id of applied) if (id < floor) applied.delete(id);
       }
       const trailing = idFloor('msg', deps.clock.now() - REREAD_MS);

@@ -87,4 +87,16 @@ describe('bulk insert', () => {
       await db.selectFrom('crm_member_tags').select('tag_id').where('member_id', '=', 'mem_x').execute(),
     ).toEqual([]);
   });
+
+  it('refuses a row with an empty value rather than dropping it while skipping on the key', async () => {
+    const { db, dialect } = t.system();
+    await expect(
+      insertRows(db, dialect, {
+        table: 'crm_identities',
+        columns,
+        rows: [identity('13900000001', 'mem_ok'), [merchantId, 'phone', '13900000002', null, 1]],
+        skipExistingOn: ['merchant_id', 'kind', 'value'],
+      }),
+    ).rejects.toThrow();
+  });
 });

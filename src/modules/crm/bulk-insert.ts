@@ -53,6 +53,10 @@ export async function insertRows(db: Db, dialect: DialectName, insert: BulkInser
     }
     return;
   }
+  // OR IGNORE would also drop a row with an empty value, where PostgreSQL (and the contract
+  // above) refuses it: refused here, the batch fails as on PostgreSQL.
+  if (skipExistingOn && rows.some((row) => row.some((cell) => cell === null || cell === undefined)))
+    throw new Error(`${table}: a row with an empty value cannot be skipped on its key`);
   const head = `insert ${skipExistingOn ? 'or ignore ' : ''}into ${table} (${columns.join(', ')}) values `;
   const texts = new Map<number, string>();
   const text = (count: number) => {

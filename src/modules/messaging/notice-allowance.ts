@@ -51,13 +51,15 @@ export async function reserveDaily(
  * in the transaction that moves those notices out of 'sending', so that `used` is always the
  * calls taken plus the template notices in flight, whenever a sender dies.
  */
-export async function refundDaily(db: Db, ctx: Ctx, accountId: string, n: number): Promise<void> {
+export async function refundDaily(db: Db, accountId: string, n: number, reservedAt: number): Promise<void> {
   if (n <= 0) return;
+  // To the day it was reserved from: a page claimed at 23:59 and settled after midnight must not
+  // lower the next day's counter.
   await db
     .updateTable('notice_daily')
     .set((eb) => ({ used: eb('used', '-', n) }))
     .where('account_id', '=', accountId)
-    .where('day', '=', chinaDay(ctx.deps.clock.now()))
+    .where('day', '=', chinaDay(reservedAt))
     .where('used', '>=', n)
     .execute();
 }

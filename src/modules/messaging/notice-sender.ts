@@ -22,6 +22,8 @@ import { NOTICE_JOB, noticeSettings } from './notices.service.ts';
 const PAGE = 1_000;
 /** Calls in flight at once for one batch (the worker runs a few batches side by side). */
 const CONCURRENCY = 48;
+/** Pages in a row whose pushes never came, after which a sender stops waiting for them. */
+const PAGES_WITHOUT_PUSHES = 3;
 /** A notice that failed this often (WeChat busy, unreachable) is given up and recorded failed. */
 const MAX_ATTEMPTS = 8;
 
@@ -82,7 +84,6 @@ async function record(
   claimedAt: number,
   outcomes: Outcome[],
   untried: string[],
-  refund: number,
 ) {
   const now = ctx.deps.clock.now();
   const sent = outcomes.flatMap((o) => (o.status === 'sent' ? [[o.id, o.msgId]] : []));
@@ -99,14 +100,16 @@ async function record(
       sql`status = 'sent', msg_id = v.column2, sent_at = ${now}, error = null, attempts = attempts + 1`,
       sql`notices.id = v.column1 and notices.status = 'sending' and notices.sent_at = ${claimedAt}`,
     );
-    await updateNoticesFrom(
+    // Template notices that took no call give their allowance back: counted from the rows this
+    // record moved (a settle that already decided a row gave back its share itself).
+    let refund = await updateNoticesFrom(
       trx,
       dialect,
       final,
       sql`status = v.column2, error = v.column3, attempts = attempts + 1`,
       sql`notices.id = v.column1 and notices.status = 'sending' and notices.sent_at = ${claimedAt}`,
     );
-    await updateNoticesFrom(
+    refund += await updateNoticesFrom(
       trx,
       dialect,
       retry,
@@ -114,14 +117,16 @@ async function record(
       sql`notices.id = v.column1 and notices.status = 'sending' and notices.sent_at = ${claimedAt}`,
     );
     for (let i = 0; i < untried.length; i += 500)
-      await trx
+      for (const moved of await trx
         .updateTable('notices')
         .set({ status: 'pending' })
         .where('id', 'in', untried.slice(i, i + 500))
         .where('status', '=', 'sending')
         .where('sent_at', '=', claimedAt)
-        .execute();
-    await refundDaily(trx, ctx, accountId, refund);
+        .returning('via')
+        .execute())
+        if (moved.via === 'template') refund += 1;
+    await refundDaily(trx, accountId, refund, claimedAt);
   });
 }
 
@@ -224,8 +229,8 @@ async function claimPage(ctx: Ctx, accountId: string, rows: PendingRow[], limit:
         claimed.add(row.id);
     const go = allowedRows.filter((r) => claimed.has(r.id));
     const goTemplates = go.filter((r) => r.via === 'template').length;
-    await refundDaily(trx, ctx, accountId, granted - goTemplates);
-    return { go, goTemplates, allowanceShort: allowedRows.length < rows.length };
+    await refundDaily(trx, accountId, granted - goTemplates, at);
+    return { go, allowanceShort: allowedRows.length < rows.length };
   });
 }
 
@@ -256,7 +261,7 @@ export async function sendNoticeBatch(ctx: Ctx, batchId: string): Promise<{ sent
   let retry = 0;
   let after = '';
   let client: ReturnType<typeof apiClientFor> | null = null;
-  let pushesCome = true;
+  let pagesWithoutPushes = 0;
   for (;;) {
     const rows = await pendingPage(ctx, batchId, after).execute();
     if (rows.length === 0) break;
@@ -265,13 +270,7 @@ export async function sendNoticeBatch(ctx: Ctx, batchId: string): Promise<{ sent
     client ??= apiClientFor(ctx.deps, await getAccount(ctx, accountId));
     await pace(ctx, accountId, settings.per_second, rows.length);
     const claimedAt = ctx.deps.clock.now();
-    const { go, goTemplates, allowanceShort } = await claimPage(
-      ctx,
-      accountId,
-      rows,
-      settings.daily_limit,
-      claimedAt,
-    );
+    const { go, allowanceShort } = await claimPage(ctx, accountId, rows, settings.daily_limit, claimedAt);
     let limited = false;
     const api = client;
     const outcomes = await pool(go, CONCURRENCY, async (row) => {
@@ -285,23 +284,22 @@ export async function sendNoticeBatch(ctx: Ctx, batchId: string): Promise<{ sent
       }
     });
     const done = outcomes.filter((o): o is Outcome => o !== null);
-    const viaTemplate = new Set(go.filter((r) => r.via === 'template').map((r) => r.id));
-    const tookCalls = done.filter(
-      (o) => viaTemplate.has(o.id) && (o.status === 'sent' || o.status === 'unknown'),
-    ).length;
     await record(
       ctx,
       accountId,
       claimedAt,
       done,
       go.flatMap((r, i) => (outcomes[i] === null ? [r.id] : [])),
-      goTemplates - tookCalls,
     );
     const sentIds = done.flatMap((o) => (o.status === 'sent' && o.msgId ? [o.msgId] : []));
     const missing = await fillFinishes(ctx, accountId, sentIds);
-    // The next page waits for this one's pushes to reach the log (see awaitReceipts).
-    if (pushesCome && missing.length > 0)
-      pushesCome = await awaitReceipts(ctx, accountId, sentIds.length, missing);
+    // The next page waits for this one's pushes to reach the log (see awaitReceipts), unless
+    // pages came and went with none at all (the account's server may not receive them).
+    if (missing.length < sentIds.length) pagesWithoutPushes = 0;
+    if (missing.length > 0 && pagesWithoutPushes < PAGES_WITHOUT_PUSHES) {
+      const came = await awaitReceipts(ctx, accountId, sentIds.length, missing);
+      pagesWithoutPushes = came ? 0 : pagesWithoutPushes + 1;
+    }
     sent += done.filter((o) => o.status === 'sent').length;
     retry += done.filter((o) => o.status === 'retry').length;
     // Rows the page ran out of time for are pending again: look at the batch from the start.

@@ -8,6 +8,7 @@ import {
   templateFinishesForFans,
   templateFinishesOf,
 } from '../channel/index.ts';
+import { chinaDay } from './china-time.ts';
 import { refundDaily } from './notice-allowance.ts';
 import { updateNoticesFrom } from './notice-updates.ts';
 
@@ -110,7 +111,7 @@ export async function settleInFlight(ctx: Ctx, batchId: string): Promise<number>
     );
     // Their calls never reached WeChat: the allowance the dead sender reserved for the template
     // ones returns, counted from the rows this settle moved (another may have moved some).
-    let refund = 0;
+    const refunds = new Map<string, { n: number; at: number }>();
     for (let i = 0; i < unsent.length; i += 500)
       for (const moved of await trx
         .updateTable('notices')
@@ -118,10 +119,14 @@ export async function settleInFlight(ctx: Ctx, batchId: string): Promise<number>
         .where('id', 'in', unsent.slice(i, i + 500))
         .where('status', '=', 'sending')
         .where('sent_at', '<=', now - SETTLE_AFTER_MS)
-        .returning('via')
+        .returning(['via', 'sent_at'])
         .execute())
-        if (moved.via === 'template') refund += 1;
-    await refundDaily(trx, ctx, accountId, refund);
+        if (moved.via === 'template') {
+          const at = Number(moved.sent_at);
+          const day = refunds.get(chinaDay(at)) ?? { n: 0, at };
+          refunds.set(chinaDay(at), { n: day.n + 1, at });
+        }
+    for (const { n, at } of refunds.values()) await refundDaily(trx, accountId, n, at);
   });
   return unsent.length;
 }
@@ -192,8 +197,8 @@ const RECEIPTS_WAIT_MS = 5_000;
  * RECEIPTS_WAIT_MS; fills their finish statuses. A settle decides a dead sender's calls by those
  * pushes 30 s after its claim: a sender that outran its own server's intake (a PostgreSQL log
  * falling behind 2,000 pushes a second) left pushes queued past that, and the settle resent
- * notices WeChat had delivered. Returns whether the pushes came (false: none came at all; the
- * account's server may not receive them, and waiting on the rest of the batch would gain nothing).
+ * notices WeChat had delivered. Returns whether any of the page's pushes came (none: the
+ * account's server may not be receiving them; a sender stops waiting after a few such pages).
  */
 export async function awaitReceipts(ctx: Ctx, accountId: string, sent: number, missing: string[]) {
   const deadline = Date.now() + RECEIPTS_WAIT_MS;
