@@ -164,7 +164,7 @@ export function massSendRoutes(app: FastifyInstance, deps: SimulatorDeps): void 
       const fans = [...new Set(list.map(String))]
         .map((openid) => sim.findFan(target.appId, openid))
         .filter((f): f is SimFan => f?.subscribed === true);
-      const msgId = Number(sim.nextMsgId(target).slice(-9));
+      const msgId = sim.nextSendId(target);
       if (clientMsgId)
         target.clientMsgIds = { ...target.clientMsgIds, [clientMsgId]: { msgId, at: sim.now() } };
       const { sent, filtered } = deliverMass(sim, target, fans, key, message, msgId);
@@ -200,7 +200,7 @@ export function massSendRoutes(app: FastifyInstance, deps: SimulatorDeps): void 
       const { message } = massMessage(target, body);
       // A preview reaches one fan and uses no mass-send quota; it is not a delivery of the send.
       sim.record(fan, { from: 'account', via: 'preview', message });
-      return { msg_id: Number(sim.nextMsgId(target).slice(-9)) };
+      return { msg_id: sim.nextSendId(target) };
     }),
   );
 }

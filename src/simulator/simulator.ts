@@ -331,6 +331,18 @@ export function createSimulatorState(options: SimulatorOptions = {}) {
       changed();
       return id;
     },
+    /**
+     * The numeric MsgID of a send (template, mass): the second (mod 10^7) and the app's counter
+     * (8 digits), 15 digits, exact in a JS number. The last 9 digits of nextMsgId, used before,
+     * repeated once the counter passed a million (a million-notice send): two notices shared an
+     * id, and WeChat's report on one was taken for the other's.
+     */
+    nextSendId(app: SimApp): number {
+      const second = Math.floor(now() / 1000) % 10_000_000;
+      const id = second * 100_000_000 + (app.nextMsgId++ % 100_000_000);
+      changed();
+      return id;
+    },
 
     createQrCode(app: SimApp, scene: string, expireSeconds: number | null) {
       const ticket = `gQ${rand(20)}`;

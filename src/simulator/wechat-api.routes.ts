@@ -257,7 +257,7 @@ export function wechatApiRoutes(app: FastifyInstance, deps: SimulatorDeps): void
       if (!body.template_id) throw new SimError(40037, 'invalid template_id');
       const fan = sim.fan(target.appId, body.touser ?? '');
       checkTemplateAllowed(target, fan);
-      const msgid = Number(sim.nextMsgId(target).slice(-9));
+      const msgid = sim.nextSendId(target);
       sim.record(fan, {
         from: 'account',
         via: 'template',
@@ -300,7 +300,7 @@ export function wechatApiRoutes(app: FastifyInstance, deps: SimulatorDeps): void
       const fans = sim
         .fans(target.appId)
         .filter((f) => f.subscribed && (tagId === null || f.tagIds.includes(tagId)));
-      const msgId = Number(sim.nextMsgId(target).slice(-9));
+      const msgId = sim.nextSendId(target);
       if (clientMsgId)
         target.clientMsgIds = { ...target.clientMsgIds, [clientMsgId]: { msgId, at: sim.now() } };
       deliverMass(sim, target, fans, key || `sendall:${msgId}`, message, msgId);
