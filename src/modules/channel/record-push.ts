@@ -57,35 +57,36 @@ export interface RecordOutcome extends Recorded {
 }
 
 /** The log row of one push: inserted (the durable dedupe), or undefined when it was there already. */
+/** A push's row in the message log. */
+export function logRowOf({ account, message, routed, now }: RecordItem, id: string) {
+  return {
+    id,
+    merchant_id: account.merchant_id,
+    account_id: account.id,
+    dedupe_key: dedupeKey(message),
+    openid: message.fromUser,
+    kind: message.kind,
+    content: contentOf(message),
+    reply: routed.reply ? JSON.stringify(routed.reply) : null,
+    followup: routed.followup ? JSON.stringify(routed.followup) : null,
+    created_at: now,
+  };
+}
+
 async function logRow(trx: Db, item: RecordItem, writtenAt: number): Promise<string | undefined> {
-  const { account, message, routed, now } = item;
+  const { now } = item;
   // The id is the log's order, so it is made when the batch is written, not when the push
   // arrived: under a burst a push waits seconds for its batch, and an id from its arrival would
   // land behind rows the log readers already passed (they re-read only the last second).
   const messageId = newId('msg', Math.max(now, writtenAt));
   const inserted = await trx
     .insertInto('inbound_messages')
-    .values({
-      id: messageId,
-      merchant_id: account.merchant_id,
-      account_id: account.id,
-      dedupe_key: dedupeKey(message),
-      openid: message.fromUser,
-      kind: message.kind,
-      content: contentOf(message),
-      reply: routed.reply ? JSON.stringify(routed.reply) : null,
-      followup: routed.followup ? JSON.stringify(routed.followup) : null,
-      created_at: now,
-    })
+    .values(logRowOf(item, messageId))
     .onConflict((oc) => oc.columns(['account_id', 'dedupe_key']).doNothing())
     .executeTakeFirst();
   return Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0 ? undefined : messageId;
 }
 
-/**
- * Writes one push: the message log row (the durable dedupe) and its effects on the follower.
- * `logged`: the batch already wrote the log row (its id), or found it there (undefined).
- */
 /** The second a TEMPLATESENDJOBFINISH logged at `now` falls in: its window event's key. */
 export const finishWindowKey = (accountId: string, now: number) =>
   `${accountId}:${Math.floor(now / 1000) * 1000}`;
@@ -110,6 +111,10 @@ export async function publishFinishWindow(trx: Db, events: EventBus, account: Ac
   );
 }
 
+/**
+ * Writes one push: the message log row (the durable dedupe) and its effects on the follower.
+ * `logged`: the batch already wrote the log row (its id), or found it there (undefined).
+ */
 export async function recordOne(
   trx: Db,
   events: EventBus,

@@ -5,12 +5,12 @@ import { inTransaction } from '../../platform/db/database.ts';
 import { createGroupCommit } from '../../platform/db/group-commit.ts';
 import type { EventBus } from '../../platform/events/events.ts';
 import { newId } from '../../platform/ids.ts';
-import { dedupeKey, type InboundMessage } from '../../wechat/messages.ts';
-import { contentOf } from './inbound.service.ts';
+import type { InboundMessage } from '../../wechat/messages.ts';
 import { notifyLogWritten } from './log.service.ts';
 import {
   finishWindowKey,
   INTERACTIVE,
+  logRowOf,
   publishFinishWindow,
   type RecentlyTouched,
   type Recorded,
@@ -76,18 +76,7 @@ async function recordBatch(
     const rows = await trx
       .insertInto('inbound_messages')
       .values(
-        items.slice(start, start + LOG_ROWS_PER_STATEMENT).map(({ account, message, routed, now }, i) => ({
-          id: ids[start + i]!,
-          merchant_id: account.merchant_id,
-          account_id: account.id,
-          dedupe_key: dedupeKey(message),
-          openid: message.fromUser,
-          kind: message.kind,
-          content: contentOf(message),
-          reply: routed.reply ? JSON.stringify(routed.reply) : null,
-          followup: routed.followup ? JSON.stringify(routed.followup) : null,
-          created_at: now,
-        })),
+        items.slice(start, start + LOG_ROWS_PER_STATEMENT).map((item, i) => logRowOf(item, ids[start + i]!)),
       )
       .onConflict((oc) => oc.columns(['account_id', 'dedupe_key']).doNothing())
       .returning('id')
