@@ -17,7 +17,8 @@
 //                                  BENCH_LOG=warn (the server's log), BENCH_KEEP=1 (keep the
 //                                  PostgreSQL schema to look at afterwards)
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import inspector from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,6 +92,7 @@ sim.record = (fan, entry) => {
 
 /** The worker's peak resident memory, read from /proc while it runs. */
 const workerPeaks: number[] = [];
+let workerPeakParts = { anon: 0, file: 0, shmem: 0 };
 const children: ChildProcess[] = [];
 /** Workers this bench stopped itself (SIGTERM ends one cleanly, with exit code 0). */
 const stopping = new Set<ChildProcess>();
@@ -125,8 +127,18 @@ function startWorker(): ChildProcess {
   const slot = workerPeaks.push(0) - 1;
   const sampler = setInterval(() => {
     try {
-      const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0);
-      workerPeaks[slot] = Math.max(workerPeaks[slot]!, kb * 1024);
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+      const rss = kb('VmRSS') * 1024;
+      if (rss > Math.max(...workerPeaks))
+        // What the peak is made of: the heap and SQLite's page cache are anonymous memory, the
+        // database's shared-memory index and mapped files are not.
+        workerPeakParts = {
+          anon: kb('RssAnon') * 1024,
+          file: kb('RssFile') * 1024,
+          shmem: kb('RssShmem') * 1024,
+        };
+      workerPeaks[slot] = Math.max(workerPeaks[slot]!, rss);
     } catch {
       // gone
     }
@@ -282,6 +294,13 @@ let appPeak = process.memoryUsage().rss;
 const sampler = setInterval(() => {
   appPeak = Math.max(appPeak, process.memoryUsage().rss);
 }, 200);
+// BENCH_PROFILE=dir: this process's CPU profile of the notice phase alone.
+const profiler = process.env.BENCH_PROFILE ? new inspector.Session() : null;
+if (profiler) {
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+  await profiler.post('Profiler.start');
+}
 const noticesStarted = performance.now();
 let killed = false;
 const trace = (what: string) =>
@@ -326,6 +345,13 @@ for (;;) {
   await new Promise((r) => setTimeout(r, 250));
 }
 const noticeSeconds = (performance.now() - noticesStarted) / 1000;
+if (profiler) {
+  const { profile } = await profiler.post('Profiler.stop');
+  writeFileSync(
+    join(process.env.BENCH_PROFILE!, `broadcast-app-${process.pid}.cpuprofile`),
+    JSON.stringify(profile),
+  );
+}
 clearInterval(sampler);
 stopping.add(worker);
 worker.kill('SIGTERM');
@@ -351,6 +377,11 @@ process.stdout.write(
     duplicates: noticeDuplicates + massDuplicates,
     lost: N - delivered + massLost,
     rss_mb: mb(Math.max(...workerPeaks)),
+    rss_parts_mb: {
+      anon: mb(workerPeakParts.anon),
+      file: mb(workerPeakParts.file),
+      shmem: mb(workerPeakParts.shmem),
+    },
     engine: deps.dialect,
     redis: Boolean(redisUrl),
     killed,

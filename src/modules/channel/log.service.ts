@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Ctx } from '../../context.ts';
 import type { Db } from '../../database.ts';
 import type { AppDeps } from '../../deps.ts';
@@ -64,6 +65,49 @@ export async function logSince(db: Db, afterId: string, limit: number): Promise<
     .orderBy('id')
     .limit(limit)
     .execute();
+}
+
+/**
+ * WeChat's reports on the merchant's own sends, not a fan's doing: no log reader applies them
+ * (messaging reads them by MsgID). Written as in the inbound_messages_activity index's predicate,
+ * literally, so the planners use that index.
+ */
+const NOT_A_RECEIPT = sql<boolean>`kind not in ('template_send_finish', 'mass_send_finish')`;
+
+/**
+ * The fans' activity written after `afterId` (every merchant's, oldest first, receipts left out),
+ * and `through`: the id up to which the log was looked at, with its time, where a reader goes on
+ * from. Without it a reader that met only receipts would stay put and look at them again on
+ * every run; a row committed behind `through` later is for the reader's re-read window to find,
+ * as with any row committed late.
+ */
+export async function activitySince(
+  db: Db,
+  afterId: string,
+  limit: number,
+): Promise<{ rows: LogEntry[]; through: string; throughAt: number | null }> {
+  const newest = await db
+    .selectFrom('inbound_messages')
+    .select(['id', 'created_at'])
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!newest || newest.id <= afterId) return { rows: [], through: afterId, throughAt: null };
+  const rows = await activityBetween(db, afterId, newest.id, limit).execute();
+  if (rows.length === limit) return { rows, through: rows.at(-1)!.id, throughAt: rows.at(-1)!.created_at };
+  return { rows, through: newest.id, throughAt: Number(newest.created_at) };
+}
+
+/** The activity rows in (afterId, throughId], oldest first: a range of inbound_messages_activity. */
+export function activityBetween(db: Db, afterId: string, throughId: string, limit: number) {
+  return db
+    .selectFrom('inbound_messages')
+    .select(COLUMNS)
+    .where('id', '>', afterId)
+    .where('id', '<=', throughId)
+    .where(NOT_A_RECEIPT)
+    .orderBy('id')
+    .limit(limit);
 }
 
 /** Records a message an agent sent through the customer-service API, so the log holds both sides. */
@@ -136,7 +180,10 @@ export interface LogReader {
   /** Where the reader got to (its own table), or null to start from the beginning. */
   load(): Promise<string | null>;
   save(position: string): Promise<void>;
-  /** Applies a batch, oldest first. Must be idempotent: the last seconds are read again. */
+  /**
+   * Applies a batch of fans' activity (WeChat's receipts on our own sends left out), oldest first.
+   * Must be idempotent: the last seconds are read again.
+   */
   apply(rows: LogEntry[]): Promise<void>;
   /**
    * A reader someone watches live (the inbox's screen) runs within a few milliseconds of each
@@ -223,14 +270,15 @@ export function followLog(
       }
       const batch = reader.live ? TAIL_BATCH : BACKGROUND_BATCH;
       for (;;) {
-        const rows = await logSince(reader.live ? deps.liveDb : deps.db, cursor, batch);
-        if (rows.length === 0) break;
+        const read = await activitySince(reader.live ? deps.liveDb : deps.db, cursor, batch);
+        if (read.throughAt === null) break;
+        const { rows } = read;
         const fresh = applied.size ? rows.filter((row) => !applied.has(row.id)) : rows;
         if (fresh.length) await reader.apply(fresh);
         for (const row of fresh) applied.add(row.id);
-        cursor = rows.at(-1)!.id;
+        cursor = read.through;
         if (lastId === null || cursor > lastId) lastId = cursor;
-        seenAt = rows.at(-1)!.created_at;
+        seenAt = read.throughAt;
         if (rows.length < batch) break;
         if (!reader.live) await new Promise((resolve) => setImmediate(resolve));
       }

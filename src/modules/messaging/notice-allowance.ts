@@ -2,47 +2,43 @@ import type { Ctx } from '../../context.ts';
 import type { Db } from '../../database.ts';
 import { chinaDay } from './china-time.ts';
 
-/** Tries at a conditional reservation before a busy counter is taken for a full allowance. */
-const RESERVE_TRIES = 20;
-
 /**
  * Reserves up to `n` of the account's template allowance for today (China calendar, as WeChat
- * counts it); returns how many it got. A conditional update, so two workers never overdraw; one
- * that lost the race to another sender reads the counter again (0 means the allowance is spent,
- * and the batch waits for tomorrow, so a lost race must never look like it).
+ * counts it); returns how many it got (0: spent, the batch waits for tomorrow). Runs inside the
+ * claim's transaction, which holds the counter's row until it commits: PostgreSQL locks it (FOR
+ * UPDATE), SQLite's one writer holds the database from the insert on. So two senders never
+ * overdraw and never fail each other: the conditional-update retry this replaced could give up
+ * as "busy" with many senders at once, and failed their whole claim.
  */
 export async function reserveDaily(
-  db: Db,
+  trx: Db,
   ctx: Ctx,
   accountId: string,
   limit: number,
   n: number,
 ): Promise<number> {
   const day = chinaDay(ctx.deps.clock.now());
-  await db
+  await trx
     .insertInto('notice_daily')
     .values({ account_id: accountId, day, merchant_id: ctx.merchantId, used: 0 })
     .onConflict((oc) => oc.columns(['account_id', 'day']).doNothing())
     .execute();
-  for (let attempt = 0; attempt < RESERVE_TRIES; attempt++) {
-    const row = await db
-      .selectFrom('notice_daily')
-      .select('used')
-      .where('account_id', '=', accountId)
-      .where('day', '=', day)
-      .executeTakeFirstOrThrow();
-    const grant = Math.max(0, Math.min(n, limit - row.used));
-    if (grant === 0) return 0;
-    const taken = await db
+  let counter = trx
+    .selectFrom('notice_daily')
+    .select('used')
+    .where('account_id', '=', accountId)
+    .where('day', '=', day);
+  if (ctx.deps.dialect === 'postgres') counter = counter.forUpdate();
+  const { used } = await counter.executeTakeFirstOrThrow();
+  const grant = Math.max(0, Math.min(n, limit - used));
+  if (grant > 0)
+    await trx
       .updateTable('notice_daily')
       .set((eb) => ({ used: eb('used', '+', grant) }))
       .where('account_id', '=', accountId)
       .where('day', '=', day)
-      .where('used', '=', row.used)
-      .executeTakeFirst();
-    if (Number(taken.numUpdatedRows) === 1) return grant;
-  }
-  throw new Error('notice allowance busy: too many senders at once');
+      .execute();
+  return grant;
 }
 
 /**
