@@ -300,9 +300,15 @@ if (profiler) {
   profiler.connect();
   await profiler.post('Profiler.enable');
   await profiler.post('Profiler.start');
+  // What the notice phase allocates and keeps (sampled), beside where the time goes.
+  await profiler.post('HeapProfiler.enable');
+  await profiler.post('HeapProfiler.startSampling', { samplingInterval: 65_536 });
 }
 const noticesStarted = performance.now();
 let killed = false;
+/** Seconds to the first half delivered: the steady rate, before the kill and its settle wait. */
+let halfSeconds = 0;
+let templateHalf = 0;
 const trace = (what: string) =>
   process.env.BENCH_TRACE &&
   process.stderr.write(
@@ -310,7 +316,9 @@ const trace = (what: string) =>
   );
 const killer = (async () => {
   await until(() => templateDeliveries >= N / 2, 3_600_000, 'half the notices');
+  templateHalf = templateDeliveries;
   trace('kill');
+  halfSeconds = (performance.now() - noticesStarted) / 1000;
   worker = await killAndRestart(worker);
   killed = true;
 })();
@@ -346,6 +354,11 @@ for (;;) {
 }
 const noticeSeconds = (performance.now() - noticesStarted) / 1000;
 if (profiler) {
+  const { profile: heap } = await profiler.post('HeapProfiler.stopSampling');
+  writeFileSync(
+    join(process.env.BENCH_PROFILE!, `broadcast-app-${process.pid}.heapprofile`),
+    JSON.stringify(heap),
+  );
   const { profile } = await profiler.post('Profiler.stop');
   writeFileSync(
     join(process.env.BENCH_PROFILE!, `broadcast-app-${process.pid}.cpuprofile`),
@@ -372,6 +385,7 @@ process.stdout.write(
     bench: 'broadcast',
     notices: N,
     per_s: Math.round(N / noticeSeconds),
+    steady_per_s: Math.round(templateHalf / halfSeconds),
     ceiling_rps: ceiling,
     ratio: Number((N / noticeSeconds / ceiling).toFixed(3)),
     duplicates: noticeDuplicates + massDuplicates,

@@ -23,6 +23,9 @@ import { openDatabase } from './platform/db/database.ts';
 import { migrateToLatest } from './platform/db/migrate.ts';
 import { AppError } from './platform/http/errors.ts';
 
+/** The worker process's SQLite page cache (a serving process keeps SQLITE_CACHE_MIB). */
+const WORKER_SQLITE_CACHE_MIB = 8;
+
 function roleOption(values: Values): (typeof ROLES)[number] {
   const role = required(values, 'role');
   if (!isRole(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
@@ -96,8 +99,15 @@ const commands: Record<string, Command> = {
     options: {},
     async run() {
       // Jobs only: no HTTP server, routes or simulator (their schemas and code are memory a
-      // sending worker does not need).
-      const core = await openApp(env());
+      // sending worker does not need). On SQLite a small page cache: a sender reads a page of
+      // notices and writes it back, and 64 MiB of cached pages was a fifth of its memory at a
+      // million notices; a CRM import takes the large cache for its own run (crm.jobs.ts).
+      const config = env();
+      const core = await openApp(
+        config.database.kind === 'sqlite'
+          ? { ...config, database: { ...config.database, cacheMiB: WORKER_SQLITE_CACHE_MIB } }
+          : config,
+      );
       await core.scheduleMaintenance();
       core.worker.start();
       onShutdown(core.deps.logger, () => core.close());

@@ -1,7 +1,7 @@
 import { type Ctx, merchantCtx } from '../../context.ts';
 import type { AppDeps } from '../../deps.ts';
 import { positionIn } from '../../platform/db/cursor-table.ts';
-import { inTransaction } from '../../platform/db/database.ts';
+import { inTransaction, SQLITE_CACHE_MIB, withSqliteCache } from '../../platform/db/database.ts';
 import { PermanentJobError } from '../../platform/jobs/worker.ts';
 import { getProduct } from '../catalog/index.ts';
 import { AGENT_KIND, FAN_EVENTS, followerOf, followLog, type LogEntry } from '../channel/index.ts';
@@ -90,8 +90,12 @@ export function registerCrmJobs(deps: AppDeps): void {
   deps.jobHandlers.set(IMPORT_JOB, async (job) => {
     if (!job.merchantId) throw new PermanentJobError('import without merchant');
     const importId = String(job.payload.importId);
-    // One chunk per transaction; a crash resumes at the first chunk not committed.
-    while (await importNextChunk(merchantCtx(deps, job.merchantId), importId)) {}
+    const ctx = merchantCtx(deps, job.merchantId);
+    // One chunk per transaction; a crash resumes at the first chunk not committed. The hot index
+    // pages of a large import stay in SQLite's cache, whatever cache the process keeps otherwise.
+    await withSqliteCache(deps, SQLITE_CACHE_MIB, async () => {
+      while (await importNextChunk(ctx, importId)) {}
+    });
   });
 
   deps.events.subscribe(FAN_EVENTS.profiled, 'crm.unionid', async (event) => {

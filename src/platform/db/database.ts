@@ -1,8 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
+import type { LocalState } from '../local-state.ts';
 import { openNodeSqlite } from './sqlite-driver.ts';
+
+export { SQLITE_CACHE_MIB } from './sqlite-driver.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -27,7 +30,12 @@ const LIVE_POOL_SIZE = 2;
 
 /** Where the data lives: an embedded SQLite file, or a PostgreSQL database (and schema). */
 export type DatabaseConfig =
-  | { kind: 'sqlite'; path: string }
+  | {
+      kind: 'sqlite';
+      path: string;
+      /** SQLite's page cache for this process's connection (default SQLITE_CACHE_MIB). */
+      cacheMiB?: number;
+    }
   | { kind: 'postgres'; url: string; schema?: string };
 
 export function openDatabase<DB>(config: DatabaseConfig): Database<DB> {
@@ -51,9 +59,33 @@ export function openDatabase<DB>(config: DatabaseConfig): Database<DB> {
     };
   }
   if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true });
-  const sqlite = openNodeSqlite(config.path);
+  const sqlite = openNodeSqlite(config.path, config.cacheMiB);
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
   return { db, live: db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/**
+ * Runs `work` with SQLite's page cache at `cacheMiB` for this process's connection, then puts it
+ * back once no such run is left (two imports at once share the large cache). PostgreSQL: just
+ * runs it. For a bulk job in a process that keeps a small cache.
+ */
+export async function withSqliteCache<DB, T>(
+  deps: { db: Kysely<DB>; dialect: DialectName; local: LocalState },
+  cacheMiB: number,
+  work: () => Promise<T>,
+): Promise<T> {
+  if (deps.dialect !== 'sqlite') return work();
+  const held = deps.local.slot('sqlite.large-cache', () => ({ runs: 0, before: 0 }));
+  if (held.runs++ === 0) {
+    const { rows } = await sql<{ cache_size: number }>`pragma cache_size`.execute(deps.db);
+    held.before = Number(rows[0]?.cache_size ?? -2000);
+    await sql.raw(`pragma cache_size = ${-Math.round(cacheMiB * 1024)}`).execute(deps.db);
+  }
+  try {
+    return await work();
+  } finally {
+    if (--held.runs === 0) await sql.raw(`pragma cache_size = ${held.before}`).execute(deps.db);
+  }
 }
 
 /** Runs `work` in one transaction; a thrown error rolls everything back. */

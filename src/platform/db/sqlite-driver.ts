@@ -2,6 +2,8 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlit
 import type { SqliteDatabase, SqliteStatement } from 'kysely';
 
 const STATEMENT_CACHE_SIZE = 500;
+/** The page cache a connection gets unless told otherwise (SQLite's own default is 2 MiB). */
+export const SQLITE_CACHE_MIB = 64;
 
 function bind(parameters: ReadonlyArray<unknown>): SQLInputValue[] {
   // node:sqlite binds no booleans; Kysely passes them through as-is.
@@ -12,9 +14,12 @@ function bind(parameters: ReadonlyArray<unknown>): SQLInputValue[] {
  * Wraps Node's built-in `node:sqlite` in the shape Kysely's SqliteDialect expects
  * (better-sqlite3's), so the embedded mode needs no native addon and no compiler.
  */
-export function openNodeSqlite(path: string): SqliteDatabase & { raw: DatabaseSync } {
+export function openNodeSqlite(
+  path: string,
+  cacheMiB: number = SQLITE_CACHE_MIB,
+): SqliteDatabase & { raw: DatabaseSync } {
   const raw = new DatabaseSync(path);
-  // A 64 MiB page cache (SQLite's default is 2 MiB) keeps the hot index pages of a large import or
+  // A 64 MiB page cache by default keeps the hot index pages of a large import or
   // segment in memory; checkpointing every 64 MiB of WAL instead of 4 MiB writes a page that a run
   // of transactions keeps touching (a tag's index leaf) to the database file once, not each time.
   // Statement journals in memory: a multi-row INSERT that may abort half-way (a NOT NULL column)
@@ -25,7 +30,7 @@ export function openNodeSqlite(path: string): SqliteDatabase & { raw: DatabaseSy
     PRAGMA synchronous = NORMAL;
     PRAGMA busy_timeout = 5000;
     PRAGMA foreign_keys = ON;
-    PRAGMA cache_size = -65536;
+    PRAGMA cache_size = ${-Math.round(cacheMiB * 1024)};
     PRAGMA wal_autocheckpoint = 16384;
     PRAGMA temp_store = MEMORY;
   `);
