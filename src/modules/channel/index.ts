@@ -6,11 +6,13 @@ import type { ModuleMigrations } from '../../platform/db/migrate.ts';
 import { up as channel } from './migrations/0002_channel.ts';
 import { up as fanIndex } from './migrations/0011_inbox.ts';
 import { up as activityIndex } from './migrations/0070_activity_index.ts';
+import { up as receiptsIndex } from './migrations/0071_receipts_index.ts';
 
 export const channelMigrations: ModuleMigrations = {
   '0002_channel': channel,
   '0011_inbox': fanIndex,
   '0070_activity_index': activityIndex,
+  '0071_receipts_index': receiptsIndex,
 };
 
 export {

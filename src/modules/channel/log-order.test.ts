@@ -6,6 +6,7 @@ import { idFloor, newId } from '../../platform/ids.ts';
 import { type Account, accountForCallback } from '../accounts/index.ts';
 import { activityBetween, followLog, type LogEntry } from './log.service.ts';
 import { createRecorder } from './recorder.service.ts';
+import { finishesBetweenQuery } from './send-finishes.service.ts';
 
 let t: TestApp;
 let account: Account;
@@ -186,6 +187,14 @@ describe('the message log under a burst', () => {
   });
 });
 
+async function planOf(query: { compile(): CompiledQuery }): Promise<string> {
+  const { sql, parameters } = query.compile();
+  const plan = await t.deps.db.executeQuery<{ detail: string }>(
+    CompiledQuery.raw(`explain query plan ${sql}`, [...parameters]),
+  );
+  return plan.rows.map((r) => r.detail).join(' | ');
+}
+
 /** WeChat's reports on a template send, as channel logs them (one row each). */
 async function logReceipts(n: number) {
   const at = t.clock.now();
@@ -251,17 +260,18 @@ describe("the log's readers and WeChat's receipts", () => {
   });
 
   it.skipIf(engine === 'postgres')('reads the activity through its own index on SQLite', async () => {
-    const { sql, parameters } = activityBetween(
-      t.deps.db,
-      idFloor('msg', 0),
-      idFloor('msg', Date.now()),
-      50,
-    ).compile();
-    const plan = await t.deps.db.executeQuery<{ detail: string }>(
-      CompiledQuery.raw(`explain query plan ${sql}`, [...parameters]),
-    );
-    const detail = plan.rows.map((r) => r.detail).join(' | ');
-    expect(detail).toContain('inbound_messages_activity');
-    expect(detail).not.toContain('TEMP B-TREE');
+    const plan = await planOf(activityBetween(t.deps.db, idFloor('msg', 0), idFloor('msg', Date.now()), 50));
+    expect(plan).toContain('inbound_messages_activity');
+    expect(plan).not.toContain('TEMP B-TREE');
   });
+
+  // Through (account, openid, id), every second's window read all of the account's log.
+  it.skipIf(engine === 'postgres')(
+    "reads a second's receipts as a range of their own index on SQLite",
+    async () => {
+      const ctx = { db: t.deps.db, merchantId: account.merchant_id };
+      const plan = await planOf(finishesBetweenQuery(ctx, account.id, Date.now() - 1000, Date.now()));
+      expect(plan).toContain('inbound_messages_receipts (account_id=? AND id>? AND id<?)');
+    },
+  );
 });
