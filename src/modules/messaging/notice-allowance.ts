@@ -1,5 +1,6 @@
 import type { Ctx } from '../../context.ts';
 import type { Db } from '../../database.ts';
+import { inTransaction } from '../../platform/db/database.ts';
 import { chinaDay } from './china-time.ts';
 
 /**
@@ -8,15 +9,20 @@ import { chinaDay } from './china-time.ts';
  * claim's transaction, which holds the counter's row until it commits: PostgreSQL locks it (FOR
  * UPDATE), SQLite's one writer holds the database from the insert on. So two senders never
  * overdraw and never fail each other: the conditional-update retry this replaced could give up
- * as "busy" with many senders at once, and failed their whole claim.
+ * as "busy" with many senders at once, and failed their whole claim. Called outside a
+ * transaction, it opens its own (the lock must outlive the read).
  */
 export async function reserveDaily(
-  trx: Db,
+  db: Db,
   ctx: Ctx,
   accountId: string,
   limit: number,
   n: number,
 ): Promise<number> {
+  return inTransaction(db, (trx) => reserveIn(trx, ctx, accountId, limit, n));
+}
+
+async function reserveIn(trx: Db, ctx: Ctx, accountId: string, limit: number, n: number): Promise<number> {
   const day = chinaDay(ctx.deps.clock.now());
   await trx
     .insertInto('notice_daily')
